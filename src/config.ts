@@ -1,0 +1,130 @@
+/**
+ * Configuration from the environment, each value overridable by a command-line flag
+ * (`--port 9000` or `--port=9000`). `--help` lists them.
+ */
+import { parseArgs } from 'node:util';
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** Undefined: the hub generates one at start and prints it once. */
+  adminToken: string | undefined;
+  databaseUrl: string | undefined;
+  logLevel: string;
+  /** Delays of the delivery attempts after the first, in ms. */
+  retrySchedule: number[];
+  /** Cap on a call's `timeout` parameter, in ms. */
+  maxCallTimeoutMs: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** Largest provider answer accepted, in bytes. */
+  maxProviderResponseBytes: number;
+  /** Calls per second allowed per app and community (0 = unlimited), with a burst of twice that. */
+  rateLimitPerSecond: number;
+  /** How long the previous signing secret keeps being used after a rotation, in ms. */
+  secretOverlapMs: number;
+  /** How long call audit lines are kept, in ms. */
+  auditRetentionMs: number;
+  /** How long delivered events are kept, in ms. */
+  eventRetentionMs: number;
+  /** Timeout of one delivery attempt, in ms. */
+  deliveryTimeoutMs: number;
+  /** Deliveries attempted at once by this process, overall and per subscriber app. */
+  deliveryConcurrency: number;
+  deliveryConcurrencyPerApp: number;
+  /** How long SIGTERM waits for in-flight work, in ms. */
+  shutdownGraceMs: number;
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  help: string;
+  default: string | undefined;
+  parse: (value: string, name: string) => unknown;
+  key: keyof HubConfig;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `5s`, `30m`, `2h`, `7d`; a bare number is milliseconds. */
+export function parseDuration(value: string, name = 'duration'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new Error(`${name}: "${value}" is not a duration (e.g. 500ms, 5s, 30m, 2h, 7d)`);
+  return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
+}
+
+/** Comma-separated durations, e.g. `5s,5m,30m,2h,5h,10h,10h`. An empty string: no retries. */
+export function parseSchedule(value: string, name = 'schedule'): number[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((part) => parseDuration(part, name));
+}
+
+function parseInteger(min: number) {
+  return (value: string, name: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name}: "${value}" must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+/** Byte sizes: a number, or with kb/mb suffix (1024-based). */
+function parseBytes(value: string, name: string): number {
+  const match = /^(\d+)\s*(b|kb|kib|mb|mib)?$/i.exec(value.trim());
+  if (!match) throw new Error(`${name}: "${value}" is not a size (e.g. 1048576, 512kb, 1mb)`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+  return Number(match[1]) * factor;
+}
+
+const text = (value: string) => value;
+
+const OPTIONS: Option[] = [
+  { flag: 'port', env: 'PORT', key: 'port', default: '8080', parse: parseInteger(0), help: 'port to listen on' },
+  { flag: 'host', env: 'HOST', key: 'host', default: '127.0.0.1', parse: text, help: 'address to listen on' },
+  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: text, help: 'bearer token of the admin API (generated and printed at start when unset)' },
+  { flag: 'database-url', env: 'DATABASE_URL', key: 'databaseUrl', default: undefined, parse: text, help: 'storage: unset → ./data/hub.db; file:/path/hub.db → SQLite; postgres://… → PostgreSQL' },
+  { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', default: 'info', parse: text, help: 'fatal, error, warn, info, debug, trace or silent' },
+  { flag: 'retry-schedule', env: 'HUB_RETRY_SCHEDULE', key: 'retrySchedule', default: '5s,5m,30m,2h,5h,10h,10h', parse: parseSchedule, help: 'delays of the delivery attempts after the first (units ms, s, m, h)' },
+  { flag: 'max-call-timeout', env: 'HUB_MAX_CALL_TIMEOUT', key: 'maxCallTimeoutMs', default: '60s', parse: parseDuration, help: 'cap on the timeout of a call' },
+  { flag: 'body-limit', env: 'HUB_BODY_LIMIT', key: 'bodyLimit', default: '1mb', parse: parseBytes, help: 'largest request body accepted' },
+  { flag: 'max-provider-response', env: 'HUB_MAX_PROVIDER_RESPONSE', key: 'maxProviderResponseBytes', default: '4mb', parse: parseBytes, help: 'largest provider answer accepted (larger → 502)' },
+  { flag: 'rate-limit', env: 'HUB_RATE_LIMIT', key: 'rateLimitPerSecond', default: '1000', parse: parseInteger(0), help: 'calls per second per app and community, burst 2× (0 = unlimited)' },
+  { flag: 'secret-overlap', env: 'HUB_SECRET_OVERLAP', key: 'secretOverlapMs', default: '24h', parse: parseDuration, help: 'how long the old signing secret is still used after a rotation' },
+  { flag: 'audit-retention', env: 'HUB_AUDIT_RETENTION', key: 'auditRetentionMs', default: '30d', parse: parseDuration, help: 'how long call audit lines are kept' },
+  { flag: 'event-retention', env: 'HUB_EVENT_RETENTION', key: 'eventRetentionMs', default: '7d', parse: parseDuration, help: 'how long events are kept once no delivery is pending' },
+  { flag: 'delivery-timeout', env: 'HUB_DELIVERY_TIMEOUT', key: 'deliveryTimeoutMs', default: '15s', parse: parseDuration, help: 'timeout of one delivery attempt' },
+  { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
+  { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
+  { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
+];
+
+export function helpText(): string {
+  const lines = OPTIONS.map((o) => {
+    const def = o.default === undefined ? '' : ` (default ${o.default})`;
+    return `  --${o.flag.padEnd(30)} ${o.env.padEnd(34)} ${o.help}${def}`;
+  });
+  return ['Usage: api-hub [options]', '', '  flag                             environment variable               meaning', ...lines, '  --help                           show this help', ''].join('\n');
+}
+
+/** Builds the configuration; throws an Error naming the bad option. */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+    strict: true,
+    allowPositionals: false,
+  });
+  const config: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const raw = (values[option.flag] as string | undefined) ?? env[option.env] ?? option.default;
+    const unset = raw === undefined || (raw === '' && option.default === undefined);
+    config[option.key] = unset ? undefined : option.parse(raw, `--${option.flag} / ${option.env}`);
+  }
+  return config as unknown as HubConfig;
+}
+
+/** Defaults for embedding the hub in tests and tools: everything as documented, overridable. */
+export function defaultConfig(overrides: Partial<HubConfig> = {}): HubConfig {
+  return { ...loadConfig([], {}), ...overrides };
+}

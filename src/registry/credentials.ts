@@ -1,0 +1,46 @@
+/**
+ * App tokens: `hub_<id>_<secret>`. The id finds the record; only SHA-256 of the secret part is
+ * stored, and it is compared in constant time. 256 random bits make a slow hash unnecessary.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const TOKEN = /^hub_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface IssuedToken {
+  id: string;
+  /** Shown once to the operator, never stored. */
+  token: string;
+  hash: string;
+}
+
+export function issueToken(): IssuedToken {
+  const id = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return { id, token: `hub_${id}_${secret}`, hash: hashSecret(secret) };
+}
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Splits a presented token into its id and secret; undefined when it is not a hub token. */
+export function parseToken(token: string): { id: string; secret: string } | undefined {
+  const match = TOKEN.exec(token);
+  return match ? { id: match[1]!, secret: match[2]! } : undefined;
+}
+
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const presented = createHash('sha256').update(secret).digest();
+  const stored = Buffer.from(storedHash, 'hex');
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+/**
+ * The token in an Authorization header. Old clients store the value with its `Bearer ` prefix and
+ * send it prefixed again, so any number of leading `Bearer ` words is accepted, as is none.
+ */
+export function tokenFromAuthorization(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const token = header.replace(/^\s*(?:bearer(?:\s+|$))+/i, '').trim();
+  return token === '' ? undefined : token;
+}
