@@ -1,8 +1,9 @@
 /**
- * Action ids: `@scope:Name:verb` or `@scope:area:Name:verb`. Each segment is letters, digits,
+ * Action ids: `@scope:Name:verb` or `@scope:area:Name:verb` (and `@scope:verb`, as Layers'
+ * `@layers:getHomeInfo`). Each segment is letters, digits,
  * `_` or `-`; ids compare case-sensitively.
  */
-const ACTION_ID = /^@[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+){2,3}$/;
+const ACTION_ID = /^@[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+){1,3}$/;
 
 /** Longest id accepted, so that ids never become a way to push large strings into logs or keys. */
 export const MAX_ACTION_ID_LENGTH = 200;
