@@ -1,0 +1,110 @@
+/** Operator routes of apps: manifests, tokens, secrets. Secrets leave the hub only here. */
+import type { FastifyInstance } from 'fastify';
+import { invalidRequest, notFound } from '../errors.js';
+import type { HubDeps } from '../hub-deps.js';
+import { issueToken } from '../registry/credentials.js';
+import { validateManifest } from '../registry/manifest.js';
+import type { AppRecord, TokenRecord } from '../registry/types.js';
+import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
+import { idParam } from './params.js';
+
+const appView = (app: AppRecord, tokens: TokenRecord[]) => ({
+  id: app.id,
+  manifest: app.manifest,
+  tokens: tokens.map(({ id, label, createdAt, revokedAt }) => ({ id, label, createdAt, revokedAt })),
+  createdAt: app.createdAt,
+  updatedAt: app.updatedAt,
+});
+
+function secretsView(app: AppRecord, now: number) {
+  const overlapping = app.previousSigningSecret !== null && (app.previousSigningSecretExpiresAt ?? 0) > now;
+  return {
+    secret: app.secret,
+    signingSecret: app.signingSecret,
+    ...(overlapping && { previousSigningSecret: app.previousSigningSecret, previousSigningSecretExpiresAt: new Date(app.previousSigningSecretExpiresAt!).toISOString() }),
+  };
+}
+
+export function appRoutes(deps: HubDeps) {
+  const getApp = (appId: string): AppRecord => {
+    const app = deps.registry.snapshot.apps.get(appId);
+    if (app === undefined) throw notFound(`no app "${appId}"`);
+    return app;
+  };
+  const tokensOf = async (appId: string) => (await deps.store.listTokens()).filter((t) => t.appId === appId);
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get('/apps', async () => {
+      const tokens = await deps.store.listTokens();
+      return [...deps.registry.snapshot.apps.values()]
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((a) => appView(a, tokens.filter((t) => t.appId === a.id)));
+    });
+
+    app.get('/apps/:appId', async (request) => {
+      const found = getApp(idParam(request, 'appId', 'app'));
+      return appView(found, await tokensOf(found.id));
+    });
+
+    app.put('/apps/:appId', async (request, reply) => {
+      const appId = idParam(request, 'appId', 'app');
+      const result = validateManifest(appId, request.body, deps.catalog.current);
+      if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
+      const existing = deps.registry.snapshot.apps.get(appId);
+      const now = Date.now();
+      const record: AppRecord = existing
+        ? { ...existing, manifest: result.manifest, updatedAt: now }
+        : {
+            id: appId,
+            manifest: result.manifest,
+            secret: generateLegacySecret(),
+            signingSecret: generateSigningSecret(),
+            previousSigningSecret: null,
+            previousSigningSecretExpiresAt: null,
+            createdAt: now,
+            updatedAt: now,
+          };
+      await deps.store.putApp(record);
+      await deps.registryChanged();
+      return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
+    });
+
+    app.post('/apps/:appId/tokens', async (request, reply) => {
+      const appId = getApp(idParam(request, 'appId', 'app')).id;
+      const body = (request.body ?? {}) as { label?: unknown };
+      if (typeof body !== 'object' || (body.label !== undefined && (typeof body.label !== 'string' || body.label.length > 200))) {
+        throw invalidRequest('the body may only hold a label, a string of at most 200 characters', [{ pointer: '/label', message: 'must be a string of at most 200 characters' }]);
+      }
+      const issued = issueToken();
+      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: (body.label as string | undefined) ?? null, createdAt: Date.now(), revokedAt: null });
+      await deps.registryChanged();
+      return reply.code(201).send({ id: issued.id, token: issued.token });
+    });
+
+    app.delete('/apps/:appId/tokens/:tokenId', async (request, reply) => {
+      const appId = getApp(idParam(request, 'appId', 'app')).id;
+      const tokenId = (request.params as { tokenId: string }).tokenId;
+      if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
+      await deps.registryChanged();
+      return reply.code(204).send();
+    });
+
+    app.get('/apps/:appId/secrets', async (request) => secretsView(getApp(idParam(request, 'appId', 'app')), Date.now()));
+
+    app.post('/apps/:appId/secrets/rotate', async (request) => {
+      const current = getApp(idParam(request, 'appId', 'app'));
+      const now = Date.now();
+      const rotated: AppRecord = {
+        ...current,
+        secret: generateLegacySecret(),
+        signingSecret: generateSigningSecret(),
+        previousSigningSecret: current.signingSecret,
+        previousSigningSecretExpiresAt: now + deps.config.secretOverlapMs,
+        updatedAt: now,
+      };
+      await deps.store.putApp(rotated);
+      await deps.registryChanged();
+      return secretsView(rotated, now);
+    });
+  };
+}

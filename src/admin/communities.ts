@@ -1,0 +1,80 @@
+/** Operator routes of communities and installations. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { notFound } from '../errors.js';
+import type { HubDeps } from '../hub-deps.js';
+import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
+import { idParam } from './params.js';
+
+const installationView = (i: InstallationRecord) => ({
+  community: i.communityId,
+  app: i.appId,
+  status: i.status,
+  createdAt: i.createdAt,
+  updatedAt: i.updatedAt,
+});
+
+export function communityRoutes(deps: HubDeps) {
+  const target = (request: FastifyRequest) => {
+    const communityId = idParam(request, 'community', 'community');
+    const appId = idParam(request, 'appId', 'app');
+    const registry = deps.registry.snapshot;
+    if (!registry.communities.has(communityId)) throw notFound(`no community "${communityId}"`);
+    const app = registry.apps.get(appId);
+    if (app === undefined) throw notFound(`no app "${appId}"`);
+    return { communityId, app, existing: registry.installation(communityId, appId) };
+  };
+
+  const save = async (installation: InstallationRecord) => {
+    await deps.store.putInstallation(installation);
+    await deps.registryChanged();
+    return installationView(installation);
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get('/communities', async () => [...deps.registry.snapshot.communities].sort().map((id) => ({ id })));
+
+    app.put('/communities/:community', async (request, reply) => {
+      const id = idParam(request, 'community', 'community');
+      const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
+      if (created) await deps.registryChanged();
+      return reply.code(created ? 201 : 200).send({ id });
+    });
+
+    app.get('/communities/:community/installations', async (request) => {
+      const id = idParam(request, 'community', 'community');
+      const registry = deps.registry.snapshot;
+      if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
+      return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
+    });
+
+    app.put('/communities/:community/installations/:appId', async (request, reply) => {
+      const { communityId, app: installed, existing } = target(request);
+      const now = Date.now();
+      // Installing again what is installed changes nothing; otherwise manual apps wait for approval.
+      const status: InstallationStatus =
+        existing?.status === 'installed' || installed.manifest.approval === 'automatic' ? 'installed' : 'pending_approval';
+      const view = await save({ communityId, appId: installed.id, status, createdAt: existing?.createdAt ?? now, updatedAt: now });
+      return reply.code(existing === undefined ? 201 : 200).send(view);
+    });
+
+    app.post('/communities/:community/installations/:appId/approve', async (request) => {
+      const { communityId, app: installed, existing } = target(request);
+      if (existing === undefined || existing.status === 'uninstalled') {
+        throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
+      }
+      if (existing.status === 'installed') return installationView(existing);
+      return save({ ...existing, status: 'installed', updatedAt: Date.now() });
+    });
+
+    app.delete('/communities/:community/installations/:appId', async (request, reply) => {
+      const { communityId, app: installed, existing } = target(request);
+      if (existing === undefined || existing.status === 'uninstalled') {
+        throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
+      }
+      const now = Date.now();
+      await save({ ...existing, status: 'uninstalled', updatedAt: now });
+      await deps.store.cancelPendingDeliveries({ communityId, appId: installed.id }, now);
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Request bodies: JSON only, size-limited by Fastify, parsed without prototype pollution and with
+ * a nesting bound, and kept as the exact text received so the call path can forward it unchanged.
+ */
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { invalidRequest } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received; undefined when there was none. */
+    rawBody?: string;
+  }
+}
+
+/** Deeper documents are refused: they only serve to exhaust the stacks of whoever walks them. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a JSON text, counted without parsing (brackets inside strings skipped). */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return max;
+}
+
+/** Parses a JSON text; throws InvalidRequest naming the problem. */
+export function parseJsonText(text: string): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw invalidRequest(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/prototype|constructor/i.test(message)) {
+      throw invalidRequest('the JSON body has a "__proto__" or "constructor.prototype" key, which is not accepted');
+    }
+    throw invalidRequest(`the body is not valid JSON: ${message}`);
+  }
+}
+
+const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** Replaces Fastify's JSON parser: JSON media types only (others get 415), raw text kept. */
+export function registerJsonBody(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      const value = parseJsonText(text);
+      request.rawBody = text;
+      done(null, value);
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Assembles a hub: storage-backed catalogue and registry held in memory, the outbound client, the
+ * audit log, metrics, and the Fastify app with its routes. `main.ts` runs it; tests embed it.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { adminRoutes } from './admin/routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import type { ActionDefinition } from './catalog/definition.js';
+import { CatalogService } from './catalog/service.js';
+import type { HubConfig } from './config.js';
+import type { HubDeps } from './hub-deps.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerJsonBody } from './http/json-body.js';
+import './http/call-trail.js';
+import { HubMetrics } from './observability/metrics.js';
+import { healthRoutes } from './observability/health.js';
+import { Registry } from './registry/registry.js';
+import { OutboundClient } from './relay/http-client.js';
+import { RateLimiter } from './services/rate-limit.js';
+import { servicesRoutes } from './services/routes.js';
+import type { Store } from './store/store.js';
+
+export interface Hub {
+  app: FastifyInstance;
+  deps: HubDeps;
+  adminToken: string;
+  /** Stops accepting, lets in-flight requests finish, flushes the audit log. Does not close the store. */
+  close(): Promise<void>;
+}
+
+export interface HubOptions {
+  config: HubConfig;
+  store: Store;
+  logger?: Logger;
+  /** Built-in definitions; the files under `catalog/` by default. */
+  builtins?: ActionDefinition[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export async function createHub(options: HubOptions): Promise<Hub> {
+  const { config, store } = options;
+  const log = options.logger ?? pino({ level: config.logLevel });
+  const adminToken = config.adminToken ?? `hub_admin_${randomUUID().replaceAll('-', '')}`;
+  const registry = new Registry(store);
+  const catalog = new CatalogService(store, options.builtins);
+  const metrics = new HubMetrics();
+  const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
+  const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
+  const deps: HubDeps = {
+    config,
+    store,
+    log,
+    catalog,
+    registry,
+    outbound: new OutboundClient(),
+    audit,
+    metrics,
+    rateLimiter: new RateLimiter(config.rateLimitPerSecond),
+    async registryChanged() {
+      await reload();
+      await store.notify('registry');
+    },
+  };
+  await reload();
+  const unlisten = store.listen('registry', () => {
+    reload().catch((err: unknown) => log.error({ err }, 'reloading the registry failed'));
+  });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One access line per request, written by the onResponse hook below with what the route learned.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    bodyLimit: config.bodyLimit,
+    // A caller's X-Request-Id is kept when it is sane, so its logs and ours line up.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('trail', null as never);
+  app.addHook('onRequest', async (request, reply) => {
+    request.trail = {};
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.observe({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+    const level = reply.statusCode >= 500 ? 'warn' : 'info';
+    request.log[level](
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...request.trail, outcome: request.outcome },
+      'request',
+    );
+  });
+  registerJsonBody(app);
+  registerErrorHandling(app, config.bodyLimit);
+  await app.register(healthRoutes(deps));
+  for (const prefix of ['/v1', '']) {
+    await app.register(servicesRoutes(deps), { prefix });
+    await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
+  }
+
+  return {
+    app,
+    deps,
+    adminToken,
+    async close() {
+      unlisten();
+      await app.close();
+      await audit.close();
+      await deps.outbound.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Prometheus metrics of one hub instance (its own registry, so several hubs in one process, as in
+ * the tests, do not mix their numbers).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class HubMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Histogram({
+    name: 'hub_http_request_duration_seconds',
+    help: 'HTTP requests served by the hub, by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly calls = new Histogram({
+    name: 'hub_call_duration_seconds',
+    help: 'Calls through the hub (request & respond), by action, provider and outcome',
+    labelNames: ['action', 'provider', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly auditDropped = new Gauge({
+    name: 'hub_audit_lines_dropped',
+    help: 'Audit lines dropped because the store kept failing',
+    registers: [this.registry],
+  });
+
+  readonly publishes = new Counter({
+    name: 'hub_publishes_total',
+    help: 'Events published, by action and outcome',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

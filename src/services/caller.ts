@@ -1,0 +1,72 @@
+/**
+ * Who is calling, and for which community: the first checks of every public route, in the order
+ * the SPEC fixes (token, then community, then installation).
+ */
+import type { FastifyRequest } from 'fastify';
+import { HubError, forbidden, invalidRequest, unauthorized } from '../errors.js';
+import { tokenFromAuthorization } from '../registry/credentials.js';
+import type { RegistrySnapshot } from '../registry/registry.js';
+import type { AppRecord } from '../registry/types.js';
+import '../http/call-trail.js';
+
+export interface Caller {
+  app: AppRecord;
+  communityId: string;
+}
+
+const MAX_COMMUNITY_ID_LENGTH = 200;
+
+function single(value: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(value)) {
+    if (new Set(value).size > 1) throw invalidRequest(`${name} is given more than once with different values`);
+    return value[0];
+  }
+  return value;
+}
+
+/** The community from `community-id`, `X-Community-Id` or `?_community=`; they must agree. */
+export function communityOf(request: FastifyRequest): string {
+  const query = request.query as Record<string, string | string[] | undefined>;
+  const given = [
+    single(request.headers['community-id'], 'the community-id header'),
+    single(request.headers['x-community-id'], 'the X-Community-Id header'),
+    single(query._community, 'the _community parameter'),
+  ].filter((v): v is string => v !== undefined && v !== '');
+  if (given.length === 0) {
+    throw invalidRequest('no community: send it in the community-id or X-Community-Id header, or the _community query parameter');
+  }
+  const community = given[0]!;
+  if (given.some((v) => v !== community)) {
+    throw invalidRequest(`the community is given with different values (${[...new Set(given)].map((v) => JSON.stringify(v)).join(', ')})`);
+  }
+  if (community.length > MAX_COMMUNITY_ID_LENGTH) throw invalidRequest('the community id is too long');
+  return community;
+}
+
+/** Authenticates the caller and checks it is installed in the community. */
+export function identifyCaller(request: FastifyRequest, registry: RegistrySnapshot): Caller {
+  const token = tokenFromAuthorization(request.headers.authorization);
+  if (token === undefined) throw unauthorized('no token: send Authorization: Bearer <app token>');
+  const app = registry.authenticate(token);
+  if (app === undefined) throw unauthorized('the token is unknown or revoked');
+  request.trail.consumer = app.id;
+  const communityId = communityOf(request);
+  request.trail.community = communityId;
+  if (!registry.isActive(communityId, app.id)) {
+    throw forbidden(`app "${app.id}" is not installed in community "${communityId}"`);
+  }
+  return { app, communityId };
+}
+
+/** Reads an optional positive integer query parameter. */
+export function integerParam(request: FastifyRequest, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = (request.query as Record<string, unknown>)[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new HubError('InvalidRequest', `the ${name} parameter must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`, {
+      details: [{ pointer: `/query/${name}`, message: 'must be a positive integer' }],
+    });
+  }
+  return n;
+}

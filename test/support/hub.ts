@@ -1,0 +1,81 @@
+/** A hub on a real SQLite file and a real port, driven over HTTP as apps and operators drive it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { defaultConfig, type HubConfig } from '../../src/config.js';
+import { createHub, type Hub } from '../../src/hub.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+export interface TestHub {
+  url: string;
+  hub: Hub;
+  store: Store;
+  dir: string;
+  /** Any HTTP request to the hub; JSON bodies are sent as JSON, strings as they are. */
+  send(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<Answer>;
+  /** An admin API request with the admin token. */
+  admin(method: string, path: string, body?: unknown): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export async function startHub(overrides: Partial<HubConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'hub-test-'))): Promise<TestHub> {
+  const store = await openStore(`file:${join(dir, 'hub.db')}`);
+  const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
+  const hub = await createHub({ config, store, logger: pino({ level: 'silent' }) });
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const send: TestHub['send'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await request(`${address}${path}`, { method: method as 'GET', headers, body });
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body: parsed, text };
+  };
+  return {
+    url: address,
+    hub,
+    store,
+    dir,
+    send,
+    admin: (method, path, body) => send(method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body }),
+    async close() {
+      await hub.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers an app from its manifest and returns a fresh token of it. */
+export async function registerApp(hub: TestHub, id: string, manifest: Record<string, unknown>): Promise<string> {
+  const put = await hub.admin('PUT', `/apps/${id}`, { displayName: id, ...manifest });
+  if (put.status !== 201 && put.status !== 200) throw new Error(`registering ${id}: ${put.status} ${put.text}`);
+  const token = await hub.admin('POST', `/apps/${id}/tokens`);
+  return token.body.token as string;
+}
+
+export async function install(hub: TestHub, community: string, appId: string): Promise<Answer> {
+  await hub.admin('PUT', `/communities/${community}`);
+  return hub.admin('PUT', `/communities/${community}/installations/${appId}`);
+}
