@@ -1,0 +1,184 @@
+/** The operator API over HTTP: catalogue, apps, tokens, secrets, communities, installations. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+
+const ACTION = '@acme:billing:Invoices:getRelated';
+const definition = (extra: Record<string, unknown> = {}) => ({
+  kind: 'request',
+  title: 'Invoices of a user',
+  dataSchema: { type: 'object', required: ['user'], properties: { user: { type: 'object', properties: { id: { type: 'string' } } } } },
+  responseSchema: { type: 'object', properties: { result: { type: 'array', items: { type: 'object', properties: { total: { type: 'number' } } } } } },
+  ...extra,
+});
+
+describe('admin API', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startHub();
+  });
+  afterAll(() => hub.close());
+
+  it('refuses a missing or wrong admin token, in the common error format', async () => {
+    const none = await hub.send('GET', '/v1/admin/apps');
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ status: 401, type: 'Unauthorized', name: 'Unauthorized' });
+    expect((await hub.send('GET', '/v1/admin/apps', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  describe('catalogue', () => {
+    it('lists the built-in Layers catalogue with versions and schemas', async () => {
+      const list = await hub.admin('GET', '/actions');
+      expect(list.status).toBe(200);
+      const grades = list.body.find((a: { id: string }) => a.id === '@layers:education:GradeBooks:getRelated');
+      expect(grades.kind).toBe('request');
+      expect(grades.versions[0]).toMatchObject({ version: 1, builtin: true, dataSchema: expect.any(Object), responseSchema: expect.any(Object) });
+      const one = await hub.admin('GET', `/actions/${encodeURIComponent('@layers:education:Entrance:created')}`);
+      expect(one.body.kind).toBe('event');
+      expect((await hub.admin('GET', '/actions/@nobody:Nothing:get')).status).toBe(404);
+    });
+
+    it('creates (201), replaces compatibly (200), and refuses an incompatible replacement (409) unless forced', async () => {
+      expect((await hub.admin('PUT', `/actions/${ACTION}/versions/1`, definition())).status).toBe(201);
+      const described = definition({ description: 'Now with a description' });
+      (described.dataSchema as { properties: Record<string, unknown> }).properties.since = { type: 'string', format: 'date' };
+      expect((await hub.admin('PUT', `/actions/${ACTION}/versions/1`, described)).status).toBe(200);
+
+      const breaking = definition();
+      (breaking.dataSchema as { properties: { user: { properties: { id: unknown } } } }).properties.user.properties.id = { type: 'integer' };
+      const refused = await hub.admin('PUT', `/actions/${ACTION}/versions/1`, breaking);
+      expect(refused.status).toBe(409);
+      expect(refused.body.type).toBe('Conflict');
+      expect(refused.body.details.map((d: { pointer: string }) => d.pointer)).toContain('/data/user/id');
+      expect((await hub.admin('GET', `/actions/${ACTION}`)).body.versions[0].description).toBe('Now with a description');
+
+      expect((await hub.admin('PUT', `/actions/${ACTION}/versions/1?force=true`, breaking)).status).toBe(200);
+      expect((await hub.admin('PUT', `/actions/${ACTION}/versions/2`, definition())).status).toBe(201);
+      expect((await hub.admin('GET', `/actions/${ACTION}`)).body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    });
+
+    it('checks a definition and says which field is wrong', async () => {
+      const pointers = async (body: unknown, path = `/actions/${ACTION}/versions/3`) => {
+        const answer = await hub.admin('PUT', path, body);
+        expect(answer.status).toBe(400);
+        return answer.body.details?.map((d: { pointer: string }) => d.pointer);
+      };
+      expect(await pointers(definition({ dataSchema: { type: 'nonsense' } }))).toEqual(['/dataSchema']);
+      expect(await pointers(definition({ responseSchema: undefined }))).toEqual(['/responseSchema']);
+      expect(await pointers(definition({ kind: 'event', coalesce: true }), '/actions/@acme:billing:Invoices:paid/versions/1')).toEqual(['/responseSchema']);
+      expect(await pointers(definition({ colour: 'red' }))).toEqual(['/colour']);
+      expect(await pointers(definition(), `/actions/${ACTION}/versions/zero`)).toEqual(['/path/version']);
+      expect(await pointers(definition(), '/actions/not-an-id/versions/1')).toEqual(['/path/action']);
+    });
+
+    it('refuses a new version of another kind', async () => {
+      const answer = await hub.admin('PUT', `/actions/${ACTION}/versions/5`, { kind: 'event', title: 'x', dataSchema: true });
+      expect(answer.status).toBe(409);
+    });
+  });
+
+  describe('apps and credentials', () => {
+    it('creates (201) and replaces (200) an app, keeping its secrets', async () => {
+      const created = await hub.admin('PUT', '/apps/erp-one', { displayName: 'ERP One', services: { responds: [{ action: ACTION, reason: 'x', url: 'https://erp.example/invoices', versions: [2, 1] }] } });
+      expect(created.status).toBe(201);
+      expect(created.body.manifest.services.responds[0].versions).toEqual([1, 2]);
+      const secrets = (await hub.admin('GET', '/apps/erp-one/secrets')).body;
+      expect(secrets.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+      expect(secrets.secret.length).toBeGreaterThanOrEqual(32);
+      const replaced = await hub.admin('PUT', '/apps/erp-one', { displayName: 'ERP One (v2)' });
+      expect(replaced.status).toBe(200);
+      expect((await hub.admin('GET', '/apps/erp-one')).body.manifest.displayName).toBe('ERP One (v2)');
+      expect((await hub.admin('GET', '/apps/erp-one/secrets')).body).toEqual(secrets);
+      expect((await hub.admin('GET', '/apps')).body.map((a: { id: string }) => a.id)).toContain('erp-one');
+    });
+
+    it('validates manifests: known actions, right kinds, absolute http(s) URLs', async () => {
+      const answer = await hub.admin('PUT', '/apps/bad', {
+        displayName: 'Bad',
+        services: {
+          requests: [{ action: '@nobody:Nothing:get', reason: 'x' }],
+          responds: [{ action: ACTION, reason: 'x', url: 'file:///etc/passwd' }],
+          publishes: [{ action: ACTION, reason: 'x' }],
+        },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details.map((d: { pointer: string }) => d.pointer)).toEqual([
+        '/services/requests/0/action',
+        '/services/responds/0/url',
+        '/services/publishes/0/action',
+      ]);
+      expect((await hub.admin('PUT', '/apps/bad%20id', { displayName: 'x' })).status).toBe(400);
+      expect((await hub.admin('GET', '/apps/bad')).status).toBe(404);
+    });
+
+    it('issues tokens shown once, lists them without their value, and revokes them', async () => {
+      const issued = await hub.admin('POST', '/apps/erp-one/tokens', { label: 'production' });
+      expect(issued.status).toBe(201);
+      expect(issued.body.token).toMatch(/^hub_[0-9a-f]{16}_/);
+      const app = await hub.admin('GET', '/apps/erp-one');
+      expect(app.body.tokens).toEqual([expect.objectContaining({ id: issued.body.id, label: 'production', revokedAt: null })]);
+      expect(JSON.stringify(app.body)).not.toContain(issued.body.token.split('_')[2]);
+      expect((await hub.admin('DELETE', `/apps/erp-one/tokens/${issued.body.id}`)).status).toBe(204);
+      expect((await hub.admin('DELETE', `/apps/erp-one/tokens/${issued.body.id}`)).status).toBe(404);
+      expect((await hub.admin('POST', '/apps/nobody/tokens')).status).toBe(404);
+    });
+
+    it('rotates secrets with an overlap window for the old signing secret', async () => {
+      const before = (await hub.admin('GET', '/apps/erp-one/secrets')).body;
+      const rotated = await hub.admin('POST', '/apps/erp-one/secrets/rotate');
+      expect(rotated.body.secret).not.toBe(before.secret);
+      expect(rotated.body.previousSigningSecret).toBe(before.signingSecret);
+      const expires = Date.parse(rotated.body.previousSigningSecretExpiresAt) - Date.now();
+      expect(expires).toBeGreaterThan(23 * 3_600_000);
+      expect(expires).toBeLessThanOrEqual(24 * 3_600_000);
+      expect((await hub.admin('GET', '/apps/erp-one/secrets')).body).toEqual(rotated.body);
+    });
+  });
+
+  describe('communities and installations', () => {
+    it('creates communities idempotently', async () => {
+      expect((await hub.admin('PUT', '/communities/school-x')).status).toBe(201);
+      expect((await hub.admin('PUT', '/communities/school-x')).status).toBe(200);
+      expect((await hub.admin('GET', '/communities')).body).toContainEqual({ id: 'school-x' });
+    });
+
+    it('installs automatic apps at once and manual ones after approval', async () => {
+      await registerApp(hub, 'auto-app', {});
+      await registerApp(hub, 'manual-app', { approval: 'manual' });
+      expect((await install(hub, 'school-x', 'auto-app')).body.status).toBe('installed');
+      const pending = await install(hub, 'school-x', 'manual-app');
+      expect(pending.status).toBe(201);
+      expect(pending.body.status).toBe('pending_approval');
+      expect((await hub.admin('POST', '/communities/school-x/installations/manual-app/approve')).body.status).toBe('installed');
+      // Installing again what is installed changes nothing.
+      expect((await install(hub, 'school-x', 'manual-app')).body.status).toBe('installed');
+      const listed = await hub.admin('GET', '/communities/school-x/installations');
+      expect(listed.body.map((i: { app: string; status: string }) => [i.app, i.status])).toEqual([
+        ['auto-app', 'installed'],
+        ['manual-app', 'installed'],
+      ]);
+    });
+
+    it('uninstalls, and answers 404 for what does not exist', async () => {
+      expect((await hub.admin('DELETE', '/communities/school-x/installations/auto-app')).status).toBe(204);
+      expect((await hub.admin('DELETE', '/communities/school-x/installations/auto-app')).status).toBe(404);
+      expect((await hub.admin('POST', '/communities/school-x/installations/auto-app/approve')).status).toBe(404);
+      expect((await hub.admin('PUT', '/communities/nowhere/installations/auto-app')).status).toBe(404);
+      expect((await hub.admin('PUT', '/communities/school-x/installations/nobody')).status).toBe(404);
+    });
+  });
+
+  it('keeps everything across a restart on the same storage', async () => {
+    const dir = hub.dir;
+    const apps = (await hub.admin('GET', '/apps')).body;
+    await hub.hub.close();
+    await hub.store.close();
+    const again = await startHub({}, dir);
+    try {
+      expect((await again.admin('GET', '/apps')).body).toEqual(apps);
+      expect((await again.admin('GET', `/actions/${ACTION}`)).body.versions).toHaveLength(2);
+      expect((await again.admin('GET', '/communities/school-x/installations')).body).toHaveLength(2);
+    } finally {
+      hub = again;
+    }
+  });
+});
