@@ -1,0 +1,388 @@
+/**
+ * The shared store: any number of hub processes on one PostgreSQL database. Claims use
+ * `FOR UPDATE SKIP LOCKED` so processes never lease the same delivery; `notify` tells the other
+ * processes (not this one) through LISTEN/NOTIFY on channels scoped to the schema.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, TokenRecord } from '../../registry/types.js';
+import { insertSql, pageQuery, postgresPlaceholder, upsertSql, type SqlValue } from '../sql/compose.js';
+import * as rows from '../sql/rows.js';
+import type { Row } from '../sql/rows.js';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  CallQuery,
+  CallRecord,
+  ClaimedDelivery,
+  DeliveryQuery,
+  DeliveryRecord,
+  DeliveryStatus,
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  NotifyChannel,
+  PublishOutcome,
+  Store,
+  StoredAction,
+} from '../store.js';
+import { NotificationListener } from './listener.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { connectionConfig, withTransaction } from './pool.js';
+
+const p = postgresPlaceholder;
+
+const SQL = {
+  upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
+  upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
+  insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
+  insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
+  upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
+  upsertDisabledSubscription: upsertSql(
+    'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
+  ),
+  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
+  insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
+  insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
+  // Serialises publishers of the same key across processes until the transaction ends.
+  lockIdempotencyKey: 'SELECT pg_advisory_xact_lock(hashtext($1))',
+  firstIdempotentEvent: `SELECT id FROM events
+    WHERE publisher = $1 AND community_id = $2 AND idempotency_key = $3 AND created_at >= $4
+    ORDER BY created_at, seq LIMIT 1`,
+  // SKIP LOCKED: a delivery being claimed right now is left alone; a new one is created instead.
+  coalesce: `UPDATE deliveries SET event_id = $1, message_id = $2, coalesced = coalesced + 1, updated_at = $3
+    WHERE status = 'pending' AND lease_owner IS NULL AND id = (SELECT id FROM deliveries
+      WHERE community_id = $4 AND app_id = $5 AND action = $6 AND status = 'pending' AND lease_owner IS NULL
+      ORDER BY seq DESC LIMIT 1 FOR UPDATE SKIP LOCKED)`,
+  claim: `WITH claimed AS (
+      UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2, updated_at = $3
+      WHERE id IN (SELECT id FROM deliveries
+        WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_owner IS NULL OR lease_expires_at <= $3)
+        ORDER BY next_attempt_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
+      RETURNING *)
+    SELECT claimed.*, to_jsonb(events) AS event FROM claimed JOIN events ON events.id = claimed.event_id
+    ORDER BY claimed.next_attempt_at, claimed.seq`,
+  insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
+    SELECT $1::text, $2::bigint, $3::integer, $4::integer, $5::text
+    WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $1)`,
+  finish: `UPDATE deliveries SET status = $1, attempts = attempts + 1,
+      next_attempt_at = COALESCE($2, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
+      last_status_code = $3, last_error = $4, updated_at = $5, delivered_at = $6
+    WHERE id = $7 AND status = 'pending' AND lease_owner = $8`,
+  cancelPending: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+    WHERE status = 'pending' AND community_id = $2 AND app_id = $3`,
+  replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL,
+      lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
+    WHERE id = $2 AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > $1)
+    RETURNING *`,
+  pruneEvents: `DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
+    SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
+} as const;
+
+/** PostgreSQL channel names are identifiers: 63 bytes at most. */
+function channelName(schema: string, channel: NotifyChannel): string {
+  const name = `api_hub.${schema}.${channel}`;
+  if (name.length <= 63) return name;
+  return `api_hub.${createHash('sha256').update(schema).digest('hex').slice(0, 32)}.${channel}`;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Created when missing; every connection works in it (tests isolate themselves this way). */
+  schema?: string;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  /** Sent with each notification, so this store can skip its own. */
+  private readonly instanceId = randomUUID();
+  private readonly schema: string | undefined;
+  private readonly pool: pg.Pool;
+  private readonly listener: NotificationListener;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema;
+    const config = connectionConfig(options.connectionString, options.schema);
+    this.pool = new pg.Pool(config);
+    // An idle connection that fails is dropped by the pool; the next query opens a new one.
+    this.pool.on('error', () => {});
+    this.listener = new NotificationListener(config, this.instanceId);
+  }
+
+  async migrate(): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      // Processes starting together take turns; the later ones find the work done.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`api-hub migrate ${this.schema ?? ''}`]);
+      if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at BIGINT NOT NULL
+      )`);
+      const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const done = new Set(applied.rows.map((row) => row.version));
+      for (const migration of POSTGRES_MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version, migration.name, Date.now(),
+        ]);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.listener.close();
+    // Closing twice is harmless, as with the SQLite store.
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  async notify(channel: NotifyChannel): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.channelName(channel), this.instanceId]);
+  }
+
+  listen(channel: NotifyChannel, callback: () => void): () => void {
+    return this.listener.add(this.channelName(channel), callback);
+  }
+
+  async listActions(): Promise<StoredAction[]> {
+    return (await this.all('SELECT * FROM actions ORDER BY id, version')).map(rows.toStoredAction);
+  }
+
+  async putAction(action: StoredAction): Promise<void> {
+    await this.run(SQL.upsertAction, rows.actionValues(action));
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    return (await this.all('SELECT * FROM apps ORDER BY id')).map(rows.toApp);
+  }
+
+  async putApp(app: AppRecord): Promise<void> {
+    await this.run(SQL.upsertApp, rows.appValues(app));
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await this.all('SELECT * FROM tokens ORDER BY created_at, id')).map(rows.toToken);
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    await this.run(SQL.insertToken, rows.tokenValues(token));
+  }
+
+  async revokeToken(appId: string, tokenId: string, at: number): Promise<boolean> {
+    const sql = 'UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND id = $3 AND revoked_at IS NULL';
+    return (await this.run(sql, [at, appId, tokenId])) > 0;
+  }
+
+  async listCommunities(): Promise<CommunityRecord[]> {
+    return (await this.all('SELECT * FROM communities ORDER BY id')).map(rows.toCommunity);
+  }
+
+  async putCommunity(community: CommunityRecord): Promise<boolean> {
+    return (await this.run(SQL.insertCommunity, rows.communityValues(community))) > 0;
+  }
+
+  async listInstallations(): Promise<InstallationRecord[]> {
+    return (await this.all('SELECT * FROM installations ORDER BY community_id, app_id')).map(rows.toInstallation);
+  }
+
+  async putInstallation(installation: InstallationRecord): Promise<void> {
+    await this.run(SQL.upsertInstallation, rows.installationValues(installation));
+  }
+
+  async listDisabledSubscriptions(): Promise<DisabledSubscription[]> {
+    const sql = 'SELECT * FROM disabled_subscriptions ORDER BY community_id, app_id, action';
+    return (await this.all(sql)).map(rows.toDisabledSubscription);
+  }
+
+  async insertCalls(calls: CallRecord[]): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      for (const call of calls) await this.run(SQL.insertCall, rows.callValues(call), client);
+    });
+  }
+
+  async queryCalls(query: CallQuery): Promise<CallRecord[]> {
+    const { sql, params } = pageQuery('calls', [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'provider', operator: '=', value: query.provider },
+      { column: 'consumer', operator: '=', value: query.consumer },
+      { column: 'at', operator: '>=', value: query.since },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return (await this.all(sql, params)).map(rows.toCall);
+  }
+
+  async pruneCalls(before: number): Promise<number> {
+    return this.run('DELETE FROM calls WHERE at < $1', [before]);
+  }
+
+  async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
+    return withTransaction(this.pool, async (client) => {
+      const outcomes: PublishOutcome[] = [];
+      for (const item of batch) outcomes.push(await this.publishEvent(item, client));
+      return outcomes;
+    });
+  }
+
+  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
+    ClaimedDelivery[]
+  > {
+    const { owner, now, leaseMs, limit } = query;
+    const claimed = await this.all(SQL.claim, [owner, now + leaseMs, now, limit]);
+    return claimed.map((row) => ({ delivery: rows.toDelivery(row), event: rows.toEvent(row.event as Row) }));
+  }
+
+  async finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+    // The outcome takes effect when the answer came; deliveredAt says so.
+    const finishedAt = attempt.at + attempt.durationMs;
+    return withTransaction(this.pool, async (client) => {
+      await this.run(SQL.insertAttempt, rows.attemptValues(attempt), client);
+      const changed = await this.run(SQL.finish, [
+        outcome.status,
+        outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+        attempt.statusCode,
+        attempt.error,
+        finishedAt,
+        outcome.status === 'delivered' ? finishedAt : null,
+        attempt.deliveryId,
+        owner,
+      ], client);
+      return changed > 0;
+    });
+  }
+
+  async releaseLeases(owner: string): Promise<number> {
+    const sql = 'UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1';
+    return this.run(sql, [owner]);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const [row] = await this.all("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'");
+    return (row?.due ?? null) as number | null;
+  }
+
+  async cancelPendingDeliveries(
+    filter: { communityId: string; appId: string; action?: string },
+    at: number,
+  ): Promise<number> {
+    return this.cancelPending(filter, at, this.pool);
+  }
+
+  async disableSubscription(subscription: DisabledSubscription): Promise<number> {
+    return withTransaction(this.pool, async (client) => {
+      await this.run(SQL.upsertDisabledSubscription, rows.disabledSubscriptionValues(subscription), client);
+      return this.cancelPending(subscription, subscription.disabledAt, client);
+    });
+  }
+
+  async enableSubscription(communityId: string, appId: string, action: string): Promise<boolean> {
+    const sql = 'DELETE FROM disabled_subscriptions WHERE community_id = $1 AND app_id = $2 AND action = $3';
+    return (await this.run(sql, [communityId, appId, action])) > 0;
+  }
+
+  async replayDelivery(id: string, now: number): Promise<DeliveryRecord | null> {
+    const [row] = await this.all(SQL.replay, [now, id]);
+    return row === undefined ? null : rows.toDelivery(row);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const [row] = await this.all('SELECT * FROM deliveries WHERE id = $1', [id]);
+    return row === undefined ? null : rows.toDelivery(row);
+  }
+
+  async getEvent(id: string): Promise<EventRecord | null> {
+    const [row] = await this.all('SELECT * FROM events WHERE id = $1', [id]);
+    return row === undefined ? null : rows.toEvent(row);
+  }
+
+  async listEvents(query: EventQuery): Promise<EventRecord[]> {
+    const { sql, params } = pageQuery('events', [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'publisher', operator: '=', value: query.publisher },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return (await this.all(sql, params)).map(rows.toEvent);
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]> {
+    const { sql, params } = pageQuery('deliveries', [
+      { column: 'status', operator: '=', value: query.status },
+      { column: 'app_id', operator: '=', value: query.appId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'event_id', operator: '=', value: query.eventId },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return (await this.all(sql, params)).map(rows.toDelivery);
+  }
+
+  async listAttempts(deliveryIds: string[]): Promise<AttemptRecord[]> {
+    if (deliveryIds.length === 0) return [];
+    const sql = 'SELECT * FROM attempts WHERE delivery_id = ANY($1::text[]) ORDER BY at, seq';
+    return (await this.all(sql, [deliveryIds])).map(rows.toAttempt);
+  }
+
+  async countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>> {
+    return rows.toStatusCounts(await this.all('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status'));
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    // Deliveries and their attempts go with their event (ON DELETE CASCADE).
+    return this.run(SQL.pruneEvents, [before]);
+  }
+
+  private async publishEvent(
+    { event, idempotentSince, deliveries, coalesce }: NewEvent,
+    client: pg.PoolClient,
+  ): Promise<PublishOutcome> {
+    if (event.idempotencyKey !== null) {
+      const lockKey = `${event.publisher}\n${event.communityId}\n${event.idempotencyKey}`;
+      await client.query(SQL.lockIdempotencyKey, [lockKey]);
+      const [first] = await this.all(SQL.firstIdempotentEvent, [
+        event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
+      ], client);
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true };
+    }
+    await this.run(SQL.insertEvent, rows.eventValues(event), client);
+    for (const delivery of deliveries) {
+      const merged =
+        coalesce &&
+        (await this.run(SQL.coalesce, [
+          event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
+        ], client)) > 0;
+      if (!merged) await this.run(SQL.insertDelivery, rows.newDeliveryValues(event, delivery), client);
+    }
+    return { eventId: event.id, duplicate: false };
+  }
+
+  private cancelPending(
+    filter: { communityId: string; appId: string; action?: string },
+    at: number,
+    db: Queryable,
+  ): Promise<number> {
+    const params: SqlValue[] = [at, filter.communityId, filter.appId];
+    if (filter.action === undefined) return this.run(SQL.cancelPending, params, db);
+    return this.run(`${SQL.cancelPending} AND action = $4`, [...params, filter.action], db);
+  }
+
+  private channelName(channel: NotifyChannel): string {
+    return channelName(this.schema ?? 'public', channel);
+  }
+
+  private async all(sql: string, params: unknown[] = [], db: Queryable = this.pool): Promise<Row[]> {
+    return (await db.query<Row>(sql, params)).rows;
+  }
+
+  /** Returns how many rows changed. */
+  private async run(sql: string, params: unknown[], db: Queryable = this.pool): Promise<number> {
+    return (await db.query(sql, params)).rowCount ?? 0;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * How records map to table rows, shared by both SQL adapters: column lists with the matching
+ * parameter values, and row → record conversions. Booleans are written as 1/0 (SQLite cannot
+ * bind booleans; PostgreSQL reads '1'/'0' as booleans) and read back from either form.
+ */
+import type { JsonSchema } from '../../catalog/definition.js';
+import type {
+  AppRecord,
+  CommunityRecord,
+  DisabledSubscription,
+  InstallationRecord,
+  InstallationStatus,
+  Manifest,
+  TokenRecord,
+} from '../../registry/types.js';
+import type {
+  AttemptRecord,
+  CallRecord,
+  DeliveryRecord,
+  DeliveryStatus,
+  EventRecord,
+  StoredAction,
+} from '../store.js';
+import type { SqlValue } from './compose.js';
+
+/** A row as a driver returns it: columns by name. */
+export type Row = Record<string, unknown>;
+
+const flag = (value: boolean): number => (value ? 1 : 0);
+const text = (row: Row, column: string): string => row[column] as string;
+const num = (row: Row, column: string): number => row[column] as number;
+const optionalText = (row: Row, column: string): string | null => (row[column] ?? null) as string | null;
+const optionalNum = (row: Row, column: string): number | null => (row[column] ?? null) as number | null;
+
+export const ACTION_COLUMNS = [
+  'id', 'version', 'kind', 'title', 'description', 'data_schema', 'response_schema', 'timeout_ms',
+  'coalesce_deliveries', 'builtin', 'created_at', 'updated_at',
+] as const;
+export const ACTION_KEYS = ['id', 'version'] as const;
+
+export function actionValues(action: StoredAction): SqlValue[] {
+  return [
+    action.id, action.version, action.kind, action.title, action.description ?? null,
+    JSON.stringify(action.dataSchema),
+    action.responseSchema === undefined ? null : JSON.stringify(action.responseSchema),
+    action.timeoutMs ?? null, action.coalesce === undefined ? null : flag(action.coalesce),
+    flag(action.builtin), action.createdAt, action.updatedAt,
+  ];
+}
+
+/** Optional fields absent from the row are left out of the record, not set to undefined. */
+export function toStoredAction(row: Row): StoredAction {
+  const action: StoredAction = {
+    id: text(row, 'id'),
+    version: num(row, 'version'),
+    kind: text(row, 'kind') as StoredAction['kind'],
+    title: text(row, 'title'),
+    dataSchema: JSON.parse(text(row, 'data_schema')) as JsonSchema,
+    builtin: Boolean(row.builtin),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+  };
+  if (row.description != null) action.description = text(row, 'description');
+  if (row.response_schema != null) action.responseSchema = JSON.parse(text(row, 'response_schema')) as JsonSchema;
+  if (row.timeout_ms != null) action.timeoutMs = num(row, 'timeout_ms');
+  if (row.coalesce_deliveries != null) action.coalesce = Boolean(row.coalesce_deliveries);
+  return action;
+}
+
+export const APP_COLUMNS = [
+  'id', 'manifest', 'secret', 'signing_secret', 'previous_signing_secret',
+  'previous_signing_secret_expires_at', 'created_at', 'updated_at',
+] as const;
+export const APP_KEYS = ['id'] as const;
+
+export function appValues(app: AppRecord): SqlValue[] {
+  return [
+    app.id, JSON.stringify(app.manifest), app.secret, app.signingSecret, app.previousSigningSecret,
+    app.previousSigningSecretExpiresAt, app.createdAt, app.updatedAt,
+  ];
+}
+
+export function toApp(row: Row): AppRecord {
+  return {
+    id: text(row, 'id'),
+    manifest: JSON.parse(text(row, 'manifest')) as Manifest,
+    secret: text(row, 'secret'),
+    signingSecret: text(row, 'signing_secret'),
+    previousSigningSecret: optionalText(row, 'previous_signing_secret'),
+    previousSigningSecretExpiresAt: optionalNum(row, 'previous_signing_secret_expires_at'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+  };
+}
+
+export const TOKEN_COLUMNS = ['id', 'app_id', 'hash', 'label', 'created_at', 'revoked_at'] as const;
+
+export function tokenValues(token: TokenRecord): SqlValue[] {
+  return [token.id, token.appId, token.hash, token.label, token.createdAt, token.revokedAt];
+}
+
+export function toToken(row: Row): TokenRecord {
+  return {
+    id: text(row, 'id'),
+    appId: text(row, 'app_id'),
+    hash: text(row, 'hash'),
+    label: optionalText(row, 'label'),
+    createdAt: num(row, 'created_at'),
+    revokedAt: optionalNum(row, 'revoked_at'),
+  };
+}
+
+export const COMMUNITY_COLUMNS = ['id', 'created_at'] as const;
+
+export function communityValues(community: CommunityRecord): SqlValue[] {
+  return [community.id, community.createdAt];
+}
+
+export function toCommunity(row: Row): CommunityRecord {
+  return { id: text(row, 'id'), createdAt: num(row, 'created_at') };
+}
+
+export const INSTALLATION_COLUMNS = ['community_id', 'app_id', 'status', 'created_at', 'updated_at'] as const;
+export const INSTALLATION_KEYS = ['community_id', 'app_id'] as const;
+
+export function installationValues(installation: InstallationRecord): SqlValue[] {
+  return [
+    installation.communityId, installation.appId, installation.status, installation.createdAt,
+    installation.updatedAt,
+  ];
+}
+
+export function toInstallation(row: Row): InstallationRecord {
+  return {
+    communityId: text(row, 'community_id'),
+    appId: text(row, 'app_id'),
+    status: text(row, 'status') as InstallationStatus,
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+  };
+}
+
+export const DISABLED_SUBSCRIPTION_COLUMNS = ['community_id', 'app_id', 'action', 'disabled_at', 'reason'] as const;
+export const DISABLED_SUBSCRIPTION_KEYS = ['community_id', 'app_id', 'action'] as const;
+
+export function disabledSubscriptionValues(subscription: DisabledSubscription): SqlValue[] {
+  return [
+    subscription.communityId, subscription.appId, subscription.action, subscription.disabledAt,
+    subscription.reason,
+  ];
+}
+
+export function toDisabledSubscription(row: Row): DisabledSubscription {
+  return {
+    communityId: text(row, 'community_id'),
+    appId: text(row, 'app_id'),
+    action: text(row, 'action'),
+    disabledAt: num(row, 'disabled_at'),
+    reason: text(row, 'reason'),
+  };
+}
+
+export const CALL_COLUMNS = [
+  'id', 'at', 'community_id', 'consumer', 'provider', 'action', 'version', 'status', 'outcome',
+  'latency_ms', 'provider_status',
+] as const;
+
+export function callValues(call: CallRecord): SqlValue[] {
+  return [
+    call.id, call.at, call.communityId, call.consumer, call.provider, call.action, call.version,
+    call.status, call.outcome, call.latencyMs, call.providerStatus,
+  ];
+}
+
+export function toCall(row: Row): CallRecord {
+  return {
+    seq: num(row, 'seq'),
+    id: text(row, 'id'),
+    at: num(row, 'at'),
+    communityId: optionalText(row, 'community_id'),
+    consumer: optionalText(row, 'consumer'),
+    provider: optionalText(row, 'provider'),
+    action: optionalText(row, 'action'),
+    version: optionalNum(row, 'version'),
+    status: num(row, 'status'),
+    outcome: text(row, 'outcome'),
+    latencyMs: num(row, 'latency_ms'),
+    providerStatus: optionalNum(row, 'provider_status'),
+  };
+}
+
+export const EVENT_COLUMNS = [
+  'id', 'community_id', 'action', 'version', 'publisher', 'data', 'created_at', 'idempotency_key',
+] as const;
+
+export function eventValues(event: EventRecord): SqlValue[] {
+  return [
+    event.id, event.communityId, event.action, event.version, event.publisher, event.data,
+    event.createdAt, event.idempotencyKey,
+  ];
+}
+
+export function toEvent(row: Row): EventRecord {
+  return {
+    seq: num(row, 'seq'),
+    id: text(row, 'id'),
+    communityId: text(row, 'community_id'),
+    action: text(row, 'action'),
+    version: num(row, 'version'),
+    publisher: text(row, 'publisher'),
+    data: optionalText(row, 'data'),
+    createdAt: num(row, 'created_at'),
+    idempotencyKey: optionalText(row, 'idempotency_key'),
+  };
+}
+
+export const DELIVERY_COLUMNS = [
+  'id', 'event_id', 'community_id', 'app_id', 'action', 'message_id', 'status', 'attempts',
+  'next_attempt_at', 'lease_owner', 'lease_expires_at', 'coalesced', 'last_status_code',
+  'last_error', 'created_at', 'updated_at', 'delivered_at',
+] as const;
+
+/** The values of a new delivery of `event` to one subscriber: pending, due at once. */
+export function newDeliveryValues(
+  event: EventRecord,
+  delivery: { id: string; appId: string; messageId: string },
+): SqlValue[] {
+  const at = event.createdAt;
+  return [
+    delivery.id, event.id, event.communityId, delivery.appId, event.action, delivery.messageId,
+    'pending', 0, at, null, null, 0, null, null, at, at, null,
+  ];
+}
+
+export function toDelivery(row: Row): DeliveryRecord {
+  return {
+    seq: num(row, 'seq'),
+    id: text(row, 'id'),
+    eventId: text(row, 'event_id'),
+    communityId: text(row, 'community_id'),
+    appId: text(row, 'app_id'),
+    action: text(row, 'action'),
+    messageId: text(row, 'message_id'),
+    status: text(row, 'status') as DeliveryStatus,
+    attempts: num(row, 'attempts'),
+    nextAttemptAt: num(row, 'next_attempt_at'),
+    leaseOwner: optionalText(row, 'lease_owner'),
+    leaseExpiresAt: optionalNum(row, 'lease_expires_at'),
+    coalesced: num(row, 'coalesced'),
+    lastStatusCode: optionalNum(row, 'last_status_code'),
+    lastError: optionalText(row, 'last_error'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+    deliveredAt: optionalNum(row, 'delivered_at'),
+  };
+}
+
+export const ATTEMPT_COLUMNS = ['delivery_id', 'at', 'duration_ms', 'status_code', 'error'] as const;
+
+export function attemptValues(attempt: AttemptRecord): SqlValue[] {
+  return [attempt.deliveryId, attempt.at, attempt.durationMs, attempt.statusCode, attempt.error];
+}
+
+export function toAttempt(row: Row): AttemptRecord {
+  return {
+    deliveryId: text(row, 'delivery_id'),
+    at: num(row, 'at'),
+    durationMs: num(row, 'duration_ms'),
+    statusCode: optionalNum(row, 'status_code'),
+    error: optionalText(row, 'error'),
+  };
+}
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'cancelled'];
+
+/** Every status present, zero when no row has it. */
+export function toStatusCounts(rows: Row[]): Record<DeliveryStatus, number> {
+  const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, dead: 0, cancelled: 0 };
+  for (const row of rows) counts[text(row, 'status') as DeliveryStatus] = Number(row.count);
+  return counts;
+}

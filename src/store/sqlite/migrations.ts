@@ -1,0 +1,136 @@
+/** Versioned schema of the SQLite store. Append new versions; never edit an applied one. */
+import type { Migration } from '../sql/migration.js';
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE actions (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT,
+        data_schema TEXT NOT NULL,
+        response_schema TEXT,
+        timeout_ms INTEGER,
+        coalesce_deliveries INTEGER,
+        builtin INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+      ) STRICT;
+
+      CREATE TABLE apps (
+        id TEXT PRIMARY KEY,
+        manifest TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        signing_secret TEXT NOT NULL,
+        previous_signing_secret TEXT,
+        previous_signing_secret_expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE communities (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE installations (
+        community_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (community_id, app_id)
+      ) STRICT;
+
+      CREATE TABLE disabled_subscriptions (
+        community_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        disabled_at INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (community_id, app_id, action)
+      ) STRICT;
+
+      -- AUTOINCREMENT: seq is a pagination cursor, so it must never be reused.
+      CREATE TABLE calls (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        community_id TEXT,
+        consumer TEXT,
+        provider TEXT,
+        action TEXT,
+        version INTEGER,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        provider_status INTEGER
+      ) STRICT;
+      CREATE INDEX calls_at ON calls (at);
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        community_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        publisher TEXT NOT NULL,
+        data TEXT,
+        created_at INTEGER NOT NULL,
+        idempotency_key TEXT
+      ) STRICT;
+      CREATE INDEX events_idempotency ON events (publisher, community_id, idempotency_key, created_at)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX events_created_at ON events (created_at);
+
+      CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        community_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        coalesced INTEGER NOT NULL,
+        last_status_code INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        delivered_at INTEGER
+      ) STRICT;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, seq) WHERE status = 'pending';
+      CREATE INDEX deliveries_subscription ON deliveries (community_id, app_id, action) WHERE status = 'pending';
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+      CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+
+      CREATE TABLE attempts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status_code INTEGER,
+        error TEXT
+      ) STRICT;
+      CREATE INDEX attempts_delivery ON attempts (delivery_id, at);
+    `,
+  },
+];

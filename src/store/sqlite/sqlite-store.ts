@@ -1,0 +1,340 @@
+/**
+ * The embedded store: one process, one better-sqlite3 connection. Every method is a synchronous
+ * call wrapped in a promise; writes of several rows run in one IMMEDIATE transaction.
+ */
+import type Database from 'better-sqlite3';
+import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationRecord, TokenRecord } from '../../registry/types.js';
+import { insertSql, pageQuery, sqlitePlaceholder, upsertSql, type SqlValue } from '../sql/compose.js';
+import * as rows from '../sql/rows.js';
+import type { Row } from '../sql/rows.js';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  CallQuery,
+  CallRecord,
+  ClaimedDelivery,
+  DeliveryQuery,
+  DeliveryRecord,
+  DeliveryStatus,
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  NotifyChannel,
+  PublishOutcome,
+  Store,
+  StoredAction,
+} from '../store.js';
+import { applyMigrations, openDatabase } from './database.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+const p = sqlitePlaceholder;
+
+const SQL = {
+  upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
+  upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
+  insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
+  insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
+  upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
+  upsertDisabledSubscription: upsertSql(
+    'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
+  ),
+  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
+  insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
+  insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
+  firstIdempotentEvent: `SELECT id FROM events
+    WHERE publisher = ? AND community_id = ? AND idempotency_key = ? AND created_at >= ?
+    ORDER BY created_at, seq LIMIT 1`,
+  coalesce: `UPDATE deliveries SET event_id = ?, message_id = ?, coalesced = coalesced + 1, updated_at = ?
+    WHERE id = (SELECT id FROM deliveries
+      WHERE community_id = ? AND app_id = ? AND action = ? AND status = 'pending' AND lease_owner IS NULL
+      ORDER BY seq DESC LIMIT 1)`,
+  claim: `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?, updated_at = ?
+    WHERE id IN (SELECT id FROM deliveries
+      WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_owner IS NULL OR lease_expires_at <= ?)
+      ORDER BY next_attempt_at, seq LIMIT ?)
+    RETURNING *`,
+  insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
+    SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
+  finish: `UPDATE deliveries SET status = ?, attempts = attempts + 1,
+      next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
+      last_status_code = ?, last_error = ?, updated_at = ?, delivered_at = ?
+    WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
+  cancelPending: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+    WHERE status = 'pending' AND community_id = ? AND app_id = ?`,
+  replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+      lease_expires_at = NULL, updated_at = ?, delivered_at = NULL
+    WHERE id = ? AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > ?)
+    RETURNING *`,
+  pruneEvents: `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (
+    SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
+} as const;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  /** Statements by SQL text: each is prepared once, on first use (after the migrations). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly path: string) {
+    this.db = openDatabase(path);
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db, SQLITE_MIGRATIONS);
+  }
+
+  async ping(): Promise<void> {
+    this.get('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  /** One process per SQLite file, so there is no one else to tell. */
+  async notify(_channel: NotifyChannel): Promise<void> {}
+
+  listen(_channel: NotifyChannel, _callback: () => void): () => void {
+    return () => {};
+  }
+
+  async listActions(): Promise<StoredAction[]> {
+    return this.all('SELECT * FROM actions ORDER BY id, version').map(rows.toStoredAction);
+  }
+
+  async putAction(action: StoredAction): Promise<void> {
+    this.run(SQL.upsertAction, rows.actionValues(action));
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    return this.all('SELECT * FROM apps ORDER BY id').map(rows.toApp);
+  }
+
+  async putApp(app: AppRecord): Promise<void> {
+    this.run(SQL.upsertApp, rows.appValues(app));
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.all('SELECT * FROM tokens ORDER BY created_at, id').map(rows.toToken);
+  }
+
+  async insertToken(token: TokenRecord): Promise<void> {
+    this.run(SQL.insertToken, rows.tokenValues(token));
+  }
+
+  async revokeToken(appId: string, tokenId: string, at: number): Promise<boolean> {
+    const sql = 'UPDATE tokens SET revoked_at = ? WHERE app_id = ? AND id = ? AND revoked_at IS NULL';
+    return this.run(sql, [at, appId, tokenId]) > 0;
+  }
+
+  async listCommunities(): Promise<CommunityRecord[]> {
+    return this.all('SELECT * FROM communities ORDER BY id').map(rows.toCommunity);
+  }
+
+  async putCommunity(community: CommunityRecord): Promise<boolean> {
+    return this.run(SQL.insertCommunity, rows.communityValues(community)) > 0;
+  }
+
+  async listInstallations(): Promise<InstallationRecord[]> {
+    return this.all('SELECT * FROM installations ORDER BY community_id, app_id').map(rows.toInstallation);
+  }
+
+  async putInstallation(installation: InstallationRecord): Promise<void> {
+    this.run(SQL.upsertInstallation, rows.installationValues(installation));
+  }
+
+  async listDisabledSubscriptions(): Promise<DisabledSubscription[]> {
+    const sql = 'SELECT * FROM disabled_subscriptions ORDER BY community_id, app_id, action';
+    return this.all(sql).map(rows.toDisabledSubscription);
+  }
+
+  async insertCalls(calls: CallRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const call of calls) this.run(SQL.insertCall, rows.callValues(call));
+    }).immediate();
+  }
+
+  async queryCalls(query: CallQuery): Promise<CallRecord[]> {
+    const { sql, params } = pageQuery('calls', [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'provider', operator: '=', value: query.provider },
+      { column: 'consumer', operator: '=', value: query.consumer },
+      { column: 'at', operator: '>=', value: query.since },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return this.all(sql, params).map(rows.toCall);
+  }
+
+  async pruneCalls(before: number): Promise<number> {
+    return this.run('DELETE FROM calls WHERE at < ?', [before]);
+  }
+
+  async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
+    return this.db.transaction(() => batch.map((item) => this.publishEvent(item))).immediate();
+  }
+
+  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
+    ClaimedDelivery[]
+  > {
+    const { owner, now, leaseMs, limit } = query;
+    return this.db.transaction(() => {
+      const claimed = this.all(SQL.claim, [owner, now + leaseMs, now, now, now, limit]).map(rows.toDelivery);
+      // RETURNING gives no order guarantee.
+      claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.seq ?? 0) - (b.seq ?? 0));
+      return claimed.map((delivery) => ({ delivery, event: this.eventById(delivery.eventId) as EventRecord }));
+    }).immediate();
+  }
+
+  async finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+    // The outcome takes effect when the answer came; deliveredAt says so.
+    const finishedAt = attempt.at + attempt.durationMs;
+    return this.db.transaction(() => {
+      this.run(SQL.insertAttempt, [...rows.attemptValues(attempt), attempt.deliveryId]);
+      const changed = this.run(SQL.finish, [
+        outcome.status,
+        outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+        attempt.statusCode,
+        attempt.error,
+        finishedAt,
+        outcome.status === 'delivered' ? finishedAt : null,
+        attempt.deliveryId,
+        owner,
+      ]);
+      return changed > 0;
+    }).immediate();
+  }
+
+  async releaseLeases(owner: string): Promise<number> {
+    return this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.get("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'");
+    return (row?.due ?? null) as number | null;
+  }
+
+  async cancelPendingDeliveries(
+    filter: { communityId: string; appId: string; action?: string },
+    at: number,
+  ): Promise<number> {
+    return this.cancelPending(filter, at);
+  }
+
+  async disableSubscription(subscription: DisabledSubscription): Promise<number> {
+    return this.db.transaction(() => {
+      this.run(SQL.upsertDisabledSubscription, rows.disabledSubscriptionValues(subscription));
+      return this.cancelPending(subscription, subscription.disabledAt);
+    }).immediate();
+  }
+
+  async enableSubscription(communityId: string, appId: string, action: string): Promise<boolean> {
+    const sql = 'DELETE FROM disabled_subscriptions WHERE community_id = ? AND app_id = ? AND action = ?';
+    return this.run(sql, [communityId, appId, action]) > 0;
+  }
+
+  async replayDelivery(id: string, now: number): Promise<DeliveryRecord | null> {
+    const row = this.get(SQL.replay, [now, now, id, now]);
+    return row === undefined ? null : rows.toDelivery(row);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const row = this.get('SELECT * FROM deliveries WHERE id = ?', [id]);
+    return row === undefined ? null : rows.toDelivery(row);
+  }
+
+  async getEvent(id: string): Promise<EventRecord | null> {
+    return this.eventById(id);
+  }
+
+  async listEvents(query: EventQuery): Promise<EventRecord[]> {
+    const { sql, params } = pageQuery('events', [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'publisher', operator: '=', value: query.publisher },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return this.all(sql, params).map(rows.toEvent);
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]> {
+    const { sql, params } = pageQuery('deliveries', [
+      { column: 'status', operator: '=', value: query.status },
+      { column: 'app_id', operator: '=', value: query.appId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'event_id', operator: '=', value: query.eventId },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ], query.limit, p);
+    return this.all(sql, params).map(rows.toDelivery);
+  }
+
+  async listAttempts(deliveryIds: string[]): Promise<AttemptRecord[]> {
+    if (deliveryIds.length === 0) return [];
+    // One statement for any number of ids: the ids travel as one JSON array.
+    const sql = 'SELECT * FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY at, seq';
+    return this.all(sql, [JSON.stringify(deliveryIds)]).map(rows.toAttempt);
+  }
+
+  async countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>> {
+    return rows.toStatusCounts(this.all('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status'));
+  }
+
+  async pruneEvents(before: number): Promise<number> {
+    // Deliveries and their attempts go with their event (ON DELETE CASCADE).
+    return this.run(SQL.pruneEvents, [before]);
+  }
+
+  private publishEvent({ event, idempotentSince, deliveries, coalesce }: NewEvent): PublishOutcome {
+    if (event.idempotencyKey !== null) {
+      const first = this.get(SQL.firstIdempotentEvent, [
+        event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
+      ]);
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true };
+    }
+    this.run(SQL.insertEvent, rows.eventValues(event));
+    for (const delivery of deliveries) {
+      const merged =
+        coalesce &&
+        this.run(SQL.coalesce, [
+          event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
+        ]) > 0;
+      if (!merged) this.run(SQL.insertDelivery, rows.newDeliveryValues(event, delivery));
+    }
+    return { eventId: event.id, duplicate: false };
+  }
+
+  private cancelPending(filter: { communityId: string; appId: string; action?: string }, at: number): number {
+    const params: SqlValue[] = [at, filter.communityId, filter.appId];
+    if (filter.action === undefined) return this.run(SQL.cancelPending, params);
+    return this.run(`${SQL.cancelPending} AND action = ?`, [...params, filter.action]);
+  }
+
+  private eventById(id: string): EventRecord | null {
+    const row = this.get('SELECT * FROM events WHERE id = ?', [id]);
+    return row === undefined ? null : rows.toEvent(row);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private all(sql: string, params: SqlValue[] = []): Row[] {
+    return this.statement(sql).all(...params) as Row[];
+  }
+
+  private get(sql: string, params: SqlValue[] = []): Row | undefined {
+    return this.statement(sql).get(...params) as Row | undefined;
+  }
+
+  /** Returns how many rows changed. */
+  private run(sql: string, params: SqlValue[]): number {
+    return this.statement(sql).run(...params).changes;
+  }
+}
