@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.js';
 import type { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
+import type { EventPublisher } from './delivery/publisher.js';
 import type { HubMetrics } from './observability/metrics.js';
 import type { Registry } from './registry/registry.js';
 import type { OutboundClient } from './relay/http-client.js';
@@ -19,6 +20,9 @@ export interface HubDeps {
   audit: AuditLog;
   metrics: HubMetrics;
   rateLimiter: RateLimiter;
+  publisher: EventPublisher;
+  /** New deliveries are due: wakes this process's worker and tells the other processes. */
+  deliveriesChanged(): void;
   /** Rebuilds catalogue and registry from the store and tells the other hub processes to do so. */
   registryChanged(): Promise<void>;
 }

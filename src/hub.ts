@@ -10,6 +10,8 @@ import { AuditLog } from './audit/audit-log.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
+import { EventPublisher } from './delivery/publisher.js';
+import { DeliveryWorker } from './delivery/worker.js';
 import type { HubDeps } from './hub-deps.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -23,10 +25,12 @@ import { servicesRoutes } from './services/routes.js';
 import type { Store } from './store/store.js';
 
 export interface Hub {
+  worker: DeliveryWorker | undefined;
   app: FastifyInstance;
   deps: HubDeps;
   adminToken: string;
-  /** Stops accepting, lets in-flight requests finish, flushes the audit log. Does not close the store. */
+  /** Stops accepting and claiming, lets in-flight calls and deliveries finish, releases leases,
+   * flushes the audit log. Does not close the store. */
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export interface HubOptions {
   logger?: Logger;
   /** Built-in definitions; the files under `catalog/` by default. */
   builtins?: ActionDefinition[];
+  /** Run the delivery worker in this process (default true). */
+  deliver?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -48,6 +54,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const catalog = new CatalogService(store, options.builtins);
   const metrics = new HubMetrics();
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
+  const outbound = new OutboundClient();
+  let worker: DeliveryWorker | undefined;
   const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
   const deps: HubDeps = {
     config,
@@ -55,19 +63,29 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     log,
     catalog,
     registry,
-    outbound: new OutboundClient(),
+    outbound,
     audit,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
+    publisher: new EventPublisher(store),
     async registryChanged() {
       await reload();
       await store.notify('registry');
     },
+    deliveriesChanged() {
+      worker?.wake();
+      store.notify('deliveries').catch((err: unknown) => log.warn({ err }, 'notifying other hub processes failed'));
+    },
   };
   await reload();
-  const unlisten = store.listen('registry', () => {
+  const unlistenRegistry = store.listen('registry', () => {
     reload().catch((err: unknown) => log.error({ err }, 'reloading the registry failed'));
   });
+  if (options.deliver !== false) {
+    worker = new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.registryChanged() });
+    worker.start();
+  }
+  const unlistenDeliveries = store.listen('deliveries', () => worker?.wake());
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -107,12 +125,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   return {
     app,
     deps,
+    worker,
     adminToken,
     async close() {
-      unlisten();
-      await app.close();
+      unlistenRegistry();
+      unlistenDeliveries();
+      // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.
+      await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
       await audit.close();
-      await deps.outbound.close();
+      await outbound.close();
     },
   };
 }

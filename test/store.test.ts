@@ -476,6 +476,11 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         await publish(store, { createdAt: T0 + 900 });
         expect(await store.nextDueAt()).toBe(T0 + 300);
         await store.claimDeliveries({ owner: 'w1', now: T0 + 300, leaseMs: 30_000, limit: 1 });
+        // A leased delivery is claimable again only when its lease ends.
+        expect(await store.nextDueAt()).toBe(T0 + 900);
+        await store.releaseLeases('w1');
+        await store.claimDeliveries({ owner: 'w1', now: T0 + 300, leaseMs: 100, limit: 1 });
+        expect(await store.nextDueAt()).toBe(T0 + 400);
         await store.finishAttempt(
           'w1',
           { deliveryId: soon.deliveries[0]!.id, at: T0 + 300, durationMs: 1, statusCode: 200, error: null },

@@ -6,6 +6,7 @@ import { appRoutes } from './apps.js';
 import { adminGuard } from './auth.js';
 import { callRoutes } from './calls.js';
 import { communityRoutes } from './communities.js';
+import { deliveryRoutes } from './deliveries.js';
 
 export function adminRoutes(deps: HubDeps, adminToken: string) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -14,5 +15,6 @@ export function adminRoutes(deps: HubDeps, adminToken: string) {
     await app.register(appRoutes(deps));
     await app.register(communityRoutes(deps));
     await app.register(callRoutes(deps));
+    await app.register(deliveryRoutes(deps));
   };
 }

@@ -14,8 +14,14 @@ export function healthRoutes(deps: HubDeps) {
       }
       return { status: 'ready', storage: deps.store.kind };
     });
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', async (request, reply) => {
       deps.metrics.auditDropped.set(deps.audit.dropped);
+      try {
+        const counts = await deps.store.countDeliveriesByStatus();
+        for (const [status, n] of Object.entries(counts)) deps.metrics.deliveries.set({ status }, n);
+      } catch (err) {
+        request.log.warn({ err }, 'counting deliveries for metrics failed');
+      }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });
   };

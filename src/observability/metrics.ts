@@ -38,6 +38,27 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly deliveryAttempts = new Counter({
+    name: 'hub_delivery_attempts_total',
+    help: 'Delivery attempts to subscribers, by what followed (delivered, pending = will retry, dead, cancelled, unsubscribe)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly publishToDelivery = new Histogram({
+    name: 'hub_publish_to_delivery_seconds',
+    help: 'Time from a publish being acknowledged to its delivery being acknowledged by the subscriber',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 36000],
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Gauge({
+    name: 'hub_deliveries',
+    help: 'Deliveries in storage, by status (pending, delivered, dead, cancelled)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

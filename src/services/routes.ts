@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
 import { call } from './call.js';
 import { discover } from './discover.js';
+import { publish } from './publish.js';
 
 function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): void {
   const trail = request.trail;
@@ -30,6 +31,7 @@ function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply)
 export function servicesRoutes(deps: HubDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/services/discover/:action', (request) => discover(deps, request));
+    app.post('/services/publish/:action', (request, reply) => publish(deps, request, reply));
     app.post('/services/call/:action/:provider', {
       handler: (request, reply) => call(deps, request, reply),
       onResponse: (request, reply, done) => {

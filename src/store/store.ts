@@ -217,7 +217,8 @@ export interface Store {
   finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean>;
   /** Clears the leases `owner` holds (graceful shutdown); returns how many. */
   releaseLeases(owner: string): Promise<number>;
-  /** Earliest nextAttemptAt among pending deliveries, or null when none. */
+  /** Earliest time a pending delivery can be claimed (its nextAttemptAt, or the end of its lease
+   * when leased), or null when none is pending. */
   nextDueAt(): Promise<number | null>;
   /** Cancels the pending deliveries to an app in a community (optionally of one action). */
   cancelPendingDeliveries(filter: { communityId: string; appId: string; action?: string }, at: number): Promise<number>;

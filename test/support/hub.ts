@@ -30,10 +30,14 @@ export interface TestHub {
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
-export async function startHub(overrides: Partial<HubConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'hub-test-'))): Promise<TestHub> {
+export async function startHub(
+  overrides: Partial<HubConfig> = {},
+  dir = mkdtempSync(join(tmpdir(), 'hub-test-')),
+  options: { deliver?: boolean } = {},
+): Promise<TestHub> {
   const store = await openStore(`file:${join(dir, 'hub.db')}`);
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
-  const hub = await createHub({ config, store, logger: pino({ level: 'silent' }) });
+  const hub = await createHub({ config, store, logger: pino({ level: 'silent' }), ...options });
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
   const send: TestHub['send'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

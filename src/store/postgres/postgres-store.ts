@@ -264,7 +264,7 @@ export class PostgresStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const [row] = await this.all("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'");
+    const [row] = await this.all("SELECT MIN(CASE WHEN lease_expires_at IS NOT NULL AND lease_expires_at > next_attempt_at THEN lease_expires_at ELSE next_attempt_at END) AS due FROM deliveries WHERE status = 'pending'");
     return (row?.due ?? null) as number | null;
   }
 

@@ -211,7 +211,7 @@ export class SqliteStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = this.get("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'");
+    const row = this.get("SELECT MIN(CASE WHEN lease_expires_at IS NOT NULL AND lease_expires_at > next_attempt_at THEN lease_expires_at ELSE next_attempt_at END) AS due FROM deliveries WHERE status = 'pending'");
     return (row?.due ?? null) as number | null;
   }
 

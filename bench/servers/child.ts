@@ -1,0 +1,22 @@
+/** The side of a benchmark server process that talks to the parent: say where it listens, stop on request. */
+
+/** Tells the parent (over the fork IPC channel) the port the server listens on. */
+export function ready(port: number): void {
+  if (process.send) process.send({ ready: true, port });
+  else console.log(`listening on http://127.0.0.1:${port}`);
+}
+
+/** Runs `close` on SIGTERM/SIGINT or when the parent goes away, then exits. */
+export function onStop(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    close()
+      .catch((err: unknown) => console.error(err))
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.once('disconnect', stop);
+}

@@ -1,0 +1,45 @@
+/**
+ * The delivery rules, free of I/O: what an answer from a subscriber means, and when to try again.
+ */
+import type { AttemptOutcome } from '../store/store.js';
+
+/** Longest wait a Retry-After header may impose. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/** Seconds (`120`) or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1000 : Date.parse(text) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** A delay spread by ±`spread` (0.2 = ±20 %) so that retries of many deliveries do not align. */
+export function withJitter(delayMs: number, spread: number, random: () => number = Math.random): number {
+  return Math.round(delayMs * (1 - spread + 2 * spread * random()));
+}
+
+export interface AttemptResult {
+  /** HTTP status of the answer, or undefined when none came (timeout, connection error). */
+  status: number | undefined;
+  retryAfter: string | string[] | undefined;
+}
+
+/**
+ * What happens after an attempt. `attemptsBefore` is how many attempts the delivery had before
+ * this one: the first attempt is immediate and `schedule[n]` is the wait after the (n+1)-th failure.
+ */
+export function decide(
+  result: AttemptResult,
+  attemptsBefore: number,
+  schedule: readonly number[],
+  now: number,
+  random: () => number = Math.random,
+): AttemptOutcome | { status: 'unsubscribe' } {
+  if (result.status !== undefined && result.status >= 200 && result.status <= 299) return { status: 'delivered' };
+  if (result.status === 410) return { status: 'unsubscribe' };
+  const delay = schedule[attemptsBefore];
+  if (delay === undefined) return { status: 'dead' };
+  const retryAfter = parseRetryAfter(result.retryAfter, now);
+  return { status: 'pending', nextAttemptAt: now + (retryAfter ?? withJitter(delay, 0.2, random)) };
+}

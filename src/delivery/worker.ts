@@ -1,0 +1,223 @@
+/**
+ * The delivery worker: claims due deliveries under a lease, POSTs each to its subscriber, and
+ * records the attempt and what follows from it (delivered, retry later, dead, unsubscribed).
+ *
+ * A crashed worker's leases expire and its deliveries are claimed again; several hub processes
+ * sharing PostgreSQL never hold the same delivery at once. Because the store applies an outcome
+ * only for the lease holder, an attempt that outlived its lease cannot overwrite a newer one.
+ */
+import type { Logger } from 'pino';
+import type { HubConfig } from '../config.js';
+import type { HubMetrics } from '../observability/metrics.js';
+import type { Registry } from '../registry/registry.js';
+import { signedHeaders } from '../relay/envelope.js';
+import { RelayError } from '../relay/errors.js';
+import type { OutboundClient } from '../relay/http-client.js';
+import { randomHex } from '../relay/random.js';
+import type { ClaimedDelivery, Store } from '../store/store.js';
+import { eventEnvelope } from './envelope.js';
+import { decide } from './rules.js';
+
+/** A subscriber's answer body is read only to be discarded; it need not be large. */
+const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
+/** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
+const POLL_INTERVAL_MS = 1000;
+
+export interface DeliveryWorkerOptions {
+  store: Store;
+  registry: Registry;
+  outbound: OutboundClient;
+  config: Pick<HubConfig, 'retrySchedule' | 'deliveryTimeoutMs' | 'deliveryConcurrency' | 'deliveryConcurrencyPerApp' | 'eventRetentionMs'>;
+  log: Logger;
+  metrics: HubMetrics;
+  /** Called after a subscription was disabled by a 410, so the registry of every process reloads. */
+  onSubscriptionDisabled: () => Promise<void>;
+}
+
+export class DeliveryWorker {
+  readonly owner = `worker_${randomHex(8)}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly perApp = new Map<string, { used: number; waiting: Array<() => void> }>();
+  private readonly abort = new AbortController();
+  private running = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeUp: (() => void) | undefined;
+  /** Set by a wake() that came while the loop was not asleep, so the next sleep is skipped. */
+  private woken = false;
+  private loop: Promise<void> | undefined;
+  private lastPrune = 0;
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    // Long enough for a wait behind the per-subscriber limit plus the attempt itself.
+    this.leaseMs = options.config.deliveryTimeoutMs * 4 + 30_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Something became due (a publish here, or a notification from another process). */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+
+  /** Stops claiming, waits up to `graceMs` for attempts in flight, aborts the rest, releases leases. */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const settled = Promise.allSettled([...this.inFlight]);
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([settled, timer]);
+    this.abort.abort();
+    await settled;
+    await this.options.store.releaseLeases(this.owner);
+  }
+
+  private async run(): Promise<void> {
+    const { store, log, config } = this.options;
+    while (this.running) {
+      let claimed = 0;
+      const free = config.deliveryConcurrency - this.inFlight.size;
+      if (free > 0) {
+        try {
+          const batch = await store.claimDeliveries({ owner: this.owner, now: Date.now(), leaseMs: this.leaseMs, limit: Math.min(free, 100) });
+          claimed = batch.length;
+          for (const item of batch) this.track(this.attempt(item));
+        } catch (err) {
+          log.error({ err }, 'claiming deliveries failed');
+        }
+      }
+      await this.maybePrune();
+      if (!this.running) break;
+      // A full batch means more may be due at once; otherwise sleep until the next due time.
+      if (claimed > 0 && claimed === Math.min(free, 100)) continue;
+      await this.sleep(free > 0 ? await this.untilNextDue() : POLL_INTERVAL_MS);
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.wake();
+    });
+  }
+
+  private async untilNextDue(): Promise<number> {
+    try {
+      const next = await this.options.store.nextDueAt();
+      return next === null ? POLL_INTERVAL_MS : Math.max(0, Math.min(next - Date.now(), POLL_INTERVAL_MS));
+    } catch {
+      return POLL_INTERVAL_MS;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || ms <= 0) {
+      this.woken = false;
+      // Through the macrotask queue: with SQLite every store call resolves at once, and a loop of
+      // microtasks alone would starve the sockets.
+      return new Promise((resolve) => setImmediate(resolve));
+    }
+    return new Promise((resolve) => {
+      this.wakeUp = () => {
+        clearTimeout(this.wakeTimer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeTimer = setTimeout(() => this.wakeUp?.(), ms);
+    });
+  }
+
+  /** Waits for a slot under the per-subscriber limit; slots are handed over in arrival order. */
+  private acquire(appId: string): Promise<void> {
+    const slot = this.perApp.get(appId) ?? { used: 0, waiting: [] };
+    this.perApp.set(appId, slot);
+    if (slot.used < this.options.config.deliveryConcurrencyPerApp) {
+      slot.used++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => slot.waiting.push(resolve));
+  }
+
+  private release(appId: string): void {
+    const slot = this.perApp.get(appId)!;
+    const next = slot.waiting.shift();
+    if (next !== undefined) next();
+    else if (--slot.used === 0) this.perApp.delete(appId);
+  }
+
+  private async attempt({ delivery, event }: ClaimedDelivery): Promise<void> {
+    const { store, registry, outbound, config, log, metrics } = this.options;
+    const snapshot = registry.snapshot;
+    const app = snapshot.apps.get(delivery.appId);
+    const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
+    // The subscriber may have left since the event was published: nothing is sent then.
+    if (app === undefined || subscription === undefined || !snapshot.isActive(delivery.communityId, app.id) || snapshot.isDisabled(delivery.communityId, app.id, delivery.action)) {
+      await store.finishAttempt(this.owner, { deliveryId: delivery.id, at: Date.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
+      metrics.deliveryAttempts.inc({ outcome: 'cancelled' });
+      return;
+    }
+
+    await this.acquire(app.id);
+    const at = Date.now();
+    let status: number | undefined;
+    let retryAfter: string | string[] | undefined;
+    let error: string | null = null;
+    let durationMs = 0;
+    try {
+      const body = eventEnvelope(event, app.secret, at);
+      const answer = await outbound.post(subscription.url, body, signedHeaders(app, body, at, undefined, delivery.messageId), {
+        timeoutMs: config.deliveryTimeoutMs,
+        maxResponseBytes: MAX_SUBSCRIBER_ANSWER_BYTES,
+        signal: this.abort.signal,
+      });
+      status = answer.status;
+      retryAfter = answer.headers['retry-after'];
+      durationMs = answer.durationMs;
+    } catch (err) {
+      error = err instanceof RelayError ? `${err.kind}: ${err.message}` : `aborted: ${(err as Error).message}`;
+      durationMs = Date.now() - at;
+    } finally {
+      this.release(app.id);
+    }
+
+    const now = Date.now();
+    const decision = decide({ status, retryAfter }, delivery.attempts, config.retrySchedule, now);
+    const attempt = { deliveryId: delivery.id, at, durationMs: Math.round(durationMs), statusCode: status ?? null, error };
+    metrics.deliveryAttempts.inc({ outcome: decision.status });
+    try {
+      if (decision.status === 'unsubscribe') {
+        await store.finishAttempt(this.owner, attempt, { status: 'cancelled' });
+        await store.disableSubscription({ communityId: delivery.communityId, appId: app.id, action: delivery.action, disabledAt: now, reason: `the subscriber answered 410 to delivery ${delivery.id}` });
+        log.info({ community: delivery.communityId, app: app.id, action: delivery.action }, 'subscription disabled: the subscriber answered 410');
+        await this.options.onSubscriptionDisabled();
+        return;
+      }
+      const applied = await store.finishAttempt(this.owner, attempt, decision);
+      if (applied && decision.status === 'delivered') metrics.publishToDelivery.observe((now - event.createdAt) / 1000);
+      if (decision.status === 'dead') log.warn({ delivery: delivery.id, app: app.id, action: delivery.action }, 'delivery dead: retries exhausted');
+    } catch (err) {
+      // The lease will expire and the delivery be attempted again: at-least-once holds.
+      log.error({ err, delivery: delivery.id }, 'recording a delivery attempt failed');
+    }
+  }
+
+  private async maybePrune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 3_600_000) return;
+    this.lastPrune = now;
+    try {
+      const pruned = await this.options.store.pruneEvents(now - this.options.config.eventRetentionMs);
+      if (pruned > 0) this.options.log.info({ pruned }, 'old events pruned');
+    } catch (err) {
+      this.options.log.error({ err }, 'pruning events failed');
+    }
+  }
+}
