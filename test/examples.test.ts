@@ -1,0 +1,100 @@
+/** The examples run: the demo end to end, and the subscriber doing what subscribers must. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEntranceSubscriber, type Entrance } from '../examples/entrance-subscriber.js';
+import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { json, startServer, type TestServer } from './support/servers.js';
+
+const CREATED = '@layers:education:Entrance:created';
+const UPDATED_AFTER = '@layers:education:Entrance:getUpdatedAfter';
+
+describe('examples', () => {
+  it('npm run demo shows a whole exchange and exits 0', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { timeout: 30_000 });
+    expect(stdout).toContain('200');
+    expect(stdout).toMatch(/InvalidRequest/);
+  }, 40_000);
+
+  describe('entrance subscriber', () => {
+    let hub: TestHub;
+    let gate: TestServer;
+    let subscriber: Awaited<ReturnType<typeof startEntranceSubscriber>>;
+    let gateToken: string;
+    const pulled: Entrance[][] = [];
+    const records: Entrance[] = [];
+
+    beforeAll(async () => {
+      // The gate system publishes entrances and answers getUpdatedAfter with what changed after the cursor.
+      gate = await startServer((req, res) => {
+        const { data } = JSON.parse(req.body) as { data: { after: string } };
+        json(res, 200, { result: records.filter((r) => r.updatedAt > data.after) });
+      });
+      hub = await startHub({ retrySchedule: [100] });
+      gateToken = await registerApp(hub, 'gate', {
+        services: { publishes: [{ action: CREATED, reason: 'x' }], responds: [{ action: UPDATED_AFTER, reason: 'x', url: `${gate.url}/` }] },
+      });
+      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const viewerToken = await registerApp(hub, 'viewer', {
+        services: { subscribes: [{ action: CREATED, reason: 'x', url: `http://127.0.0.1:${port}/events` }], requests: [{ action: UPDATED_AFTER, reason: 'x' }] },
+      });
+      await install(hub, 'school', 'gate');
+      await install(hub, 'school', 'viewer');
+      const secrets = (await hub.admin('GET', '/apps/viewer/secrets')).body;
+      subscriber = await startEntranceSubscriber({
+        port,
+        hubUrl: hub.url,
+        token: viewerToken,
+        community: 'school',
+        provider: 'gate',
+        signingSecret: secrets.signingSecret,
+        secret: secrets.secret,
+        onEntrances: (e) => pulled.push(e),
+      });
+    });
+    afterAll(async () => {
+      await subscriber.close();
+      await hub.close();
+      await gate.close();
+    });
+
+    const entrance = (id: string, updatedAt: string): Entrance => ({
+      id,
+      person: { id: 'st-1', name: 'Lucas Almeida', role: 'student' },
+      direction: 'in',
+      occurredAt: updatedAt,
+      gate: { id: 'g-1', name: 'Main gate' },
+      updatedAt,
+    });
+
+    it('pulls what changed after each event, through the hub', async () => {
+      records.push(entrance('e-1', '2026-11-20T07:00:00.000Z'));
+      const published = await hub.send('POST', `/v1/services/publish/${CREATED}`, {
+        headers: { authorization: `Bearer ${gateToken}`, 'x-community-id': 'school' },
+        body: { ids: ['e-1'] },
+      });
+      expect(published.status).toBe(201);
+      await expect.poll(() => pulled.flat().map((e) => e.id), { timeout: 5000 }).toEqual(['e-1']);
+      records.push(entrance('e-2', '2026-11-20T07:05:00.000Z'));
+      await hub.send('POST', `/v1/services/publish/${CREATED}`, { headers: { authorization: `Bearer ${gateToken}`, 'x-community-id': 'school' } });
+      // Only the new record: the subscriber keeps its cursor.
+      await expect.poll(() => pulled.flat().map((e) => e.id), { timeout: 5000 }).toEqual(['e-1', 'e-2']);
+    });
+
+    it('refuses an unsigned event and skips a webhook-id it has handled', async () => {
+      const url = `http://127.0.0.1:${(subscriber.server.address() as { port: number }).port}/events`;
+      const unsigned = await request(url, { method: 'POST', body: '{"context":{},"secret":"x","data":null}' });
+      expect(unsigned.statusCode).toBe(401);
+      await unsigned.body.dump();
+
+      const delivery = (await hub.admin('GET', '/deliveries?status=delivered&app=viewer&limit=1')).body.items[0];
+      const before = gate.received.length;
+      const replayed = await hub.admin('POST', `/deliveries/${delivery.id}/replay`);
+      expect(replayed.status).toBe(200);
+      await expect.poll(async () => (await hub.admin('GET', `/deliveries/${delivery.id}`)).body.status, { timeout: 5000 }).toBe('delivered');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(gate.received.length).toBe(before);
+    });
+  });
+});
