@@ -60,7 +60,7 @@ export interface RequestRespondResult {
   pass: boolean;
 }
 
-interface Server {
+export interface Server {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
@@ -69,7 +69,7 @@ interface Server {
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Forks `node --import tsx <file>` and waits for it to say which port it listens on. */
-async function startServer(file: string, env: Record<string, string>): Promise<Server> {
+export async function startServer(file: string, env: Record<string, string>): Promise<Server> {
   const child = fork(here(file), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env },
@@ -129,7 +129,7 @@ async function load(target: string, url: string, headers: Record<string, string>
   };
 }
 
-async function json(method: 'GET' | 'PUT' | 'POST', url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
+export async function json(method: 'GET' | 'PUT' | 'POST', url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await request(url, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
@@ -152,7 +152,7 @@ async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string)
 }
 
 /** Polls the hub's `/metrics` for `process_resident_memory_bytes` and keeps the highest value. */
-function watchRss(hubUrl: string, everyMs = 1000) {
+export function watchRss(hubUrl: string, everyMs = 1000) {
   let peak = 0;
   let stopped = false;
   const sample = async () => {
@@ -249,7 +249,7 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
   }
 }
 
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+export const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** The results as a table, for the terminal. */
 export function formatRequestRespond(r: RequestRespondResult): string {

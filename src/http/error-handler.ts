@@ -30,10 +30,9 @@ function fromFastify(error: FastifyError, bodyLimit: number): HubError | undefin
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HubError('PayloadTooLarge', `the body is larger than the limit of ${bodyLimit} bytes`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HubError('UnsupportedMediaType', 'the body must be JSON, sent with content-type: application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? new HubError('UnsupportedMediaType', 'the body must be JSON, sent with content-type: application/json')
-        : new HubError('InvalidRequest', 'the content-length header does not match the body');
+      return new HubError('InvalidRequest', 'the content-length header does not match the body');
   }
   const type = error.statusCode === undefined ? undefined : BY_STATUS[error.statusCode];
   return type === undefined ? undefined : new HubError(type, error.message);

@@ -1,4 +1,7 @@
-/** A hub on a real SQLite file and a real port, driven over HTTP as apps and operators drive it. */
+/**
+ * A hub on a real SQLite file (or, when given, a PostgreSQL URL and schema) and a real port, driven
+ * over HTTP as apps and operators drive it.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,11 +36,13 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export async function startHub(
   overrides: Partial<HubConfig> = {},
   dir = mkdtempSync(join(tmpdir(), 'hub-test-')),
-  options: { deliver?: boolean } = {},
+  options: { deliver?: boolean; databaseUrl?: string; pgSchema?: string } = {},
 ): Promise<TestHub> {
-  const store = await openStore(`file:${join(dir, 'hub.db')}`);
+  const { databaseUrl, pgSchema, ...hubOptions } = options;
+  // Another store on the same URL and schema is another hub process sharing the database.
+  const store = await openStore(databaseUrl ?? `file:${join(dir, 'hub.db')}`, { pgSchema });
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
-  const hub = await createHub({ config, store, logger: pino({ level: 'silent' }), ...options });
+  const hub = await createHub({ config, store, logger: pino({ level: 'silent' }), ...hubOptions });
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
   const send: TestHub['send'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
