@@ -5,13 +5,12 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
-import { HubError, forbidden, invalidRequest, notFound } from '../errors.js';
+import { HubError, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
-import { identifyCaller, integerParam } from './caller.js';
-import { actionIdParam } from '../http/params.js';
+import { checkCallerAndAction, integerParam } from './caller.js';
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
 const MAX_ECHOED_ERROR_BYTES = 4096;
@@ -66,29 +65,14 @@ function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubE
 }
 
 export async function call(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const registry = deps.registry.snapshot;
-  const caller = identifyCaller(request, registry);
-  deps.rateLimiter.take(caller.app.id, caller.communityId);
-  const action = actionIdParam(request);
-  request.trail.action = action;
-  const requestedVersion = integerParam(request, 'version');
+  const { app: consumer, communityId, action, versions: actionVersions, requestedVersion } = checkCallerAndAction(deps, request, 'request');
   const requestedTimeout = integerParam(request, 'timeout');
-
-  const catalog = deps.catalog.current;
-  const actionVersions = catalog.versions(action);
-  if (actionVersions.length === 0 || catalog.kindOf(action) !== 'request') throw notFound(`unknown request action "${action}"`);
-  if (requestedVersion !== undefined && !actionVersions.includes(requestedVersion)) {
-    throw notFound(`action "${action}" has no version ${requestedVersion}`);
-  }
-  if (!caller.app.manifest.services.requests.some((r) => r.action === action)) {
-    throw forbidden(`app "${caller.app.id}" does not list "${action}" in services.requests of its manifest`);
-  }
   const providerId = (request.params as { provider: string }).provider;
   request.trail.provider = providerId;
-  const provider = findProvider(registry, caller.communityId, providerId, action);
+  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
-  const entry = catalog.get(action, version)!;
+  const entry = deps.catalog.current.get(action, version)!;
 
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
@@ -99,9 +83,9 @@ export async function call(deps: HubDeps, request: FastifyRequest, reply: Fastif
   const context = JSON.stringify({
     issuedAt: new Date(now).toISOString(),
     action,
-    community: caller.communityId,
+    community: communityId,
     version,
-    consumer: caller.app.id,
+    consumer: consumer.id,
     requestId: request.id,
   });
   const body = `{"context":${context},"secret":${JSON.stringify(provider.app.secret)},"data":${request.rawBody ?? 'null'}}`;

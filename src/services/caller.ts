@@ -3,7 +3,10 @@
  * the SPEC fixes (token, then community, then installation).
  */
 import type { FastifyRequest } from 'fastify';
-import { HubError, forbidden, invalidRequest, unauthorized } from '../errors.js';
+import type { ActionKind } from '../catalog/definition.js';
+import { HubError, forbidden, invalidRequest, notFound, unauthorized } from '../errors.js';
+import type { HubDeps } from '../hub-deps.js';
+import { actionIdParam } from '../http/params.js';
 import { tokenFromAuthorization } from '../registry/credentials.js';
 import type { RegistrySnapshot } from '../registry/registry.js';
 import type { AppRecord } from '../registry/types.js';
@@ -69,4 +72,35 @@ export function integerParam(request: FastifyRequest, name: string, max = Number
     });
   }
   return n;
+}
+
+export interface CheckedAction extends Caller {
+  action: string;
+  /** Versions of the action the hub knows, ascending. */
+  versions: number[];
+  /** The `version` query parameter, checked to exist. */
+  requestedVersion: number | undefined;
+}
+
+const LIST_OF: Record<ActionKind, 'requests' | 'publishes'> = { request: 'requests', event: 'publishes' };
+
+/**
+ * The checks a call and a publish share, in the SPEC's order: token, community, caller installed
+ * (then the rate limit), action of that kind exists (and version), caller lists it in its manifest.
+ */
+export function checkCallerAndAction(deps: HubDeps, request: FastifyRequest, kind: ActionKind): CheckedAction {
+  const caller = identifyCaller(request, deps.registry.snapshot);
+  deps.rateLimiter.take(caller.app.id, caller.communityId);
+  const action = actionIdParam(request);
+  request.trail.action = action;
+  const requestedVersion = integerParam(request, 'version');
+  const catalog = deps.catalog.current;
+  const versions = catalog.versions(action);
+  if (versions.length === 0 || catalog.kindOf(action) !== kind) throw notFound(`unknown ${kind} action "${action}"`);
+  if (requestedVersion !== undefined && !versions.includes(requestedVersion)) throw notFound(`action "${action}" has no version ${requestedVersion}`);
+  const list = LIST_OF[kind];
+  if (!caller.app.manifest.services[list].some((entry) => entry.action === action)) {
+    throw forbidden(`app "${caller.app.id}" does not list "${action}" in services.${list} of its manifest`);
+  }
+  return { ...caller, action, versions, requestedVersion };
 }

@@ -4,12 +4,11 @@
  * that is committed. An Idempotency-Key replays the first answer for 24 hours.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { forbidden, invalidRequest, notFound } from '../errors.js';
+import { invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdParam } from '../http/params.js';
 import { newMessageId } from '../relay/signing.js';
 import { newEventId, newDeliveryId } from '../delivery/ids.js';
-import { identifyCaller, integerParam } from './caller.js';
+import { checkCallerAndAction } from './caller.js';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -24,22 +23,10 @@ function idempotencyKeyOf(request: FastifyRequest): string | null {
 }
 
 export async function publish(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const registry = deps.registry.snapshot;
-  const caller = identifyCaller(request, registry);
-  deps.rateLimiter.take(caller.app.id, caller.communityId);
-  const action = actionIdParam(request);
-  request.trail.action = action;
-  const requestedVersion = integerParam(request, 'version');
-  const catalog = deps.catalog.current;
-  const versions = catalog.versions(action);
-  if (versions.length === 0 || catalog.kindOf(action) !== 'event') throw notFound(`unknown event action "${action}"`);
-  if (requestedVersion !== undefined && !versions.includes(requestedVersion)) throw notFound(`action "${action}" has no version ${requestedVersion}`);
-  if (!caller.app.manifest.services.publishes.some((p) => p.action === action)) {
-    throw forbidden(`app "${caller.app.id}" does not list "${action}" in services.publishes of its manifest`);
-  }
+  const { app: publisher, communityId, action, versions, requestedVersion } = checkCallerAndAction(deps, request, 'event');
   const version = requestedVersion ?? versions[versions.length - 1]!;
   request.trail.version = version;
-  const entry = catalog.get(action, version)!;
+  const entry = deps.catalog.current.get(action, version)!;
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
   if (problems) throw invalidRequest(`the body does not match the schema of event "${action}" version ${version}`, problems);
@@ -50,16 +37,16 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
   const outcome = await deps.publisher.publish({
     event: {
       id: eventId,
-      communityId: caller.communityId,
+      communityId,
       action,
       version,
-      publisher: caller.app.id,
+      publisher: publisher.id,
       data: request.rawBody ?? null,
       createdAt: now,
       idempotencyKey,
     },
     idempotentSince: now - IDEMPOTENCY_WINDOW_MS,
-    deliveries: registry.subscribers(caller.communityId, action).map(({ app }) => ({ id: newDeliveryId(), appId: app.id, messageId: newMessageId() })),
+    deliveries: deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({ id: newDeliveryId(), appId: app.id, messageId: newMessageId() })),
     coalesce: entry.definition.coalesce === true,
   });
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
