@@ -30,9 +30,9 @@ export class AuditLog {
     private readonly log: Logger,
     private readonly options: AuditLogOptions,
   ) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 256;
     this.maxBuffered = options.maxBuffered ?? 100_000;
-    this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000).unref();
+    this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250).unref();
     this.pruneTimer = setInterval(() => void this.prune(), 3_600_000).unref();
   }
 
