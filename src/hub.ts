@@ -100,10 +100,16 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  let closing = false;
   app.decorateRequest('trail', null as never);
   app.addHook('onRequest', async (request, reply) => {
     request.trail = {};
     void reply.header('x-request-id', request.id);
+  });
+  // Keep-alive connections that were busy when the close began would otherwise hold it open until
+  // their idle timeout: the answer in flight tells the client to go.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -128,6 +134,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     worker,
     adminToken,
     async close() {
+      closing = true;
       unlistenRegistry();
       unlistenDeliveries();
       // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.

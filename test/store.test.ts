@@ -470,6 +470,19 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.getDelivery(other.deliveries[0]!.id)).toMatchObject({ leaseOwner: 'w2' });
       });
 
+      it('extends a lease only for its holder while the delivery is pending', async () => {
+        const held = await publish(store);
+        const id = held.deliveries[0]!.id;
+        await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 1000, limit: 1 });
+        expect(await store.extendLease('w2', id, T0 + 60_000)).toBe(false);
+        expect(await store.extendLease('w1', id, T0 + 60_000)).toBe(true);
+        expect(await store.getDelivery(id)).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: T0 + 60_000 });
+        // Past the old end of the lease, it is still w1's.
+        expect(await store.claimDeliveries({ owner: 'w2', now: T0 + 2000, leaseMs: 1000, limit: 1 })).toEqual([]);
+        await store.finishAttempt('w1', { deliveryId: id, at: T0, durationMs: 1, statusCode: 200, error: null }, { status: 'delivered' });
+        expect(await store.extendLease('w1', id, T0 + 90_000)).toBe(false);
+      });
+
       it('tells when the next pending delivery is due', async () => {
         expect(await store.nextDueAt()).toBeNull();
         const soon = await publish(store, { createdAt: T0 + 300 });

@@ -22,6 +22,8 @@ import { decide } from './rules.js';
 const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
 /** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
 const POLL_INTERVAL_MS = 1000;
+/** What a lease covers beyond the attempt's own timeout: recording its outcome, clock skew. */
+const LEASE_MARGIN_MS = 15_000;
 
 export interface DeliveryWorkerOptions {
   store: Store;
@@ -49,8 +51,9 @@ export class DeliveryWorker {
   private readonly leaseMs: number;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
-    // Long enough for a wait behind the per-subscriber limit plus the attempt itself.
-    this.leaseMs = options.config.deliveryTimeoutMs * 4 + 30_000;
+    // Short, so a crashed process's deliveries come back soon; one that waited for a slot under the
+    // per-subscriber limit has its lease extended before it is attempted.
+    this.leaseMs = options.config.deliveryTimeoutMs + LEASE_MARGIN_MS;
   }
 
   start(): void {
@@ -153,6 +156,19 @@ export class DeliveryWorker {
     else if (--slot.used === 0) this.perApp.delete(appId);
   }
 
+  /** Makes sure the lease outlasts an attempt starting now; false when it was lost meanwhile. */
+  private async keepLease(deliveryId: string, leaseExpiresAt: number | null): Promise<boolean> {
+    const now = Date.now();
+    if (leaseExpiresAt !== null && leaseExpiresAt - now >= this.leaseMs - LEASE_MARGIN_MS / 2) return true;
+    try {
+      if (await this.options.store.extendLease(this.owner, deliveryId, now + this.leaseMs)) return true;
+      this.options.log.warn({ delivery: deliveryId }, 'lease lost while waiting for a slot; another worker has the delivery');
+    } catch (err) {
+      this.options.log.error({ err, delivery: deliveryId }, 'extending a lease failed; the delivery will be claimed again');
+    }
+    return false;
+  }
+
   private async attempt({ delivery, event }: ClaimedDelivery): Promise<void> {
     const { store, registry, outbound, config, log, metrics } = this.options;
     const snapshot = registry.snapshot;
@@ -166,6 +182,10 @@ export class DeliveryWorker {
     }
 
     await this.acquire(app.id);
+    if (!(await this.keepLease(delivery.id, delivery.leaseExpiresAt))) {
+      this.release(app.id);
+      return;
+    }
     const at = Date.now();
     let status: number | undefined;
     let retryAfter: string | string[] | undefined;

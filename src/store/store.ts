@@ -215,6 +215,9 @@ export interface Store {
    * pending, applies the outcome, counts the attempt and clears the lease. Returns whether the
    * outcome was applied. */
   finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean>;
+  /** Moves the end of `owner`'s lease on a pending delivery to `until`; false when the lease is no
+   * longer `owner`'s (it expired and another worker claimed the delivery) or it is settled. */
+  extendLease(owner: string, deliveryId: string, until: number): Promise<boolean>;
   /** Clears the leases `owner` holds (graceful shutdown); returns how many. */
   releaseLeases(owner: string): Promise<number>;
   /** Earliest time a pending delivery can be claimed (its nextAttemptAt, or the end of its lease

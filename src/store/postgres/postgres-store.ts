@@ -258,6 +258,10 @@ export class PostgresStore implements Store {
     });
   }
 
+  async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
+    return (await this.run("UPDATE deliveries SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'pending'", [until, deliveryId, owner])) > 0;
+  }
+
   async releaseLeases(owner: string): Promise<number> {
     const sql = 'UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1';
     return this.run(sql, [owner]);

@@ -206,6 +206,10 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
+    return this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0;
+  }
+
   async releaseLeases(owner: string): Promise<number> {
     return this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]);
   }
