@@ -2,14 +2,20 @@
  * `npm run bench`: runs the benchmarks, prints their tables and writes `bench/results/latest.json`.
  *
  *   npm run bench                      every benchmark
- *   npm run bench -- request-respond   only the named ones
+ *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe)
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
- * BENCH_CONNECTIONS (default 50). Exits 1 when a target is missed.
+ * BENCH_CONNECTIONS (request & respond, default 50), BENCH_PROFILE (a folder: every server process
+ * writes a V8 CPU profile there); the publish & subscribe benchmark's own are listed in
+ * `publish-subscribe.ts`. Exits 1 when a target is missed.
+ *
+ * The results of the benchmarks run replace theirs in `latest.json`; those of the others are kept
+ * (each result says when it was measured).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { formatPublishSubscribe, runPublishSubscribe } from './publish-subscribe.js';
 import { formatRequestRespond, runRequestRespond, type RunOptions } from './request-respond.js';
 
 interface Benchmark {
@@ -18,8 +24,23 @@ interface Benchmark {
   format(result: never): string;
 }
 
-// A publish & subscribe benchmark goes here beside it.
-const BENCHMARKS: Benchmark[] = [{ name: 'request-respond', run: runRequestRespond, format: formatRequestRespond }];
+const BENCHMARKS: Benchmark[] = [
+  { name: 'request-respond', run: runRequestRespond, format: formatRequestRespond },
+  { name: 'publish-subscribe', run: runPublishSubscribe, format: formatPublishSubscribe },
+];
+
+/** The results already in `file`, by benchmark, or none when it is missing or unreadable. */
+function previousResults(file: string): Record<string, { pass?: unknown; at?: unknown }> {
+  if (!existsSync(file)) return {};
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8')) as { at?: unknown; results?: Record<string, { pass?: unknown; at?: unknown }> };
+    const results = report.results ?? {};
+    // Results written before each carried its own time get the report's.
+    return Object.fromEntries(Object.entries(results).map(([name, result]) => [name, { at: report.at, ...result }]));
+  } catch {
+    return {};
+  }
+}
 
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -41,12 +62,14 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   const selected = BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name));
 
-  const results: Record<string, unknown> = {};
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  const file = `${dir}latest.json`;
+  const results: Record<string, { pass?: unknown; at?: unknown }> = previousResults(file);
   let pass = true;
   for (const benchmark of selected) {
     console.error(`${benchmark.name}:`);
     const result = await benchmark.run(options);
-    results[benchmark.name] = result;
+    results[benchmark.name] = { at: new Date().toISOString(), ...result };
     pass &&= result.pass;
     console.log(`\n${benchmark.format(result as never)}\n`);
   }
@@ -55,12 +78,11 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() },
     options: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections },
-    pass,
+    pass: Object.values(results).every((r) => r.pass === true),
     results,
   };
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`${pass ? 'All targets met' : 'Some targets missed'}; results in bench/results/latest.json`);
   process.exitCode = pass ? 0 : 1;
 }
