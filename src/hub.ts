@@ -10,7 +10,7 @@ import { AuditLog } from './audit/audit-log.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
-import { EventPublisher } from './delivery/publisher.js';
+import { GroupCommit } from './delivery/group-commit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { HubDeps } from './hub-deps.js';
 import { registerErrorHandling } from './http/error-handler.js';
@@ -22,7 +22,7 @@ import { Registry } from './registry/registry.js';
 import { OutboundClient } from './relay/http-client.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
-import type { Store } from './store/store.js';
+import type { NewEvent, Store } from './store/store.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
@@ -55,7 +55,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const metrics = new HubMetrics();
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
   const outbound = new OutboundClient();
-  let worker: DeliveryWorker | undefined;
+  const worker =
+    options.deliver === false
+      ? undefined
+      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.registryChanged() });
   const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
   const deps: HubDeps = {
     config,
@@ -67,7 +70,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     audit,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
-    publisher: new EventPublisher(store),
+    publisher: new GroupCommit((events: NewEvent[]) => store.publishEvents(events)),
+    worker,
     async registryChanged() {
       await reload();
       await store.notify('registry');
@@ -81,10 +85,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const unlistenRegistry = store.listen('registry', () => {
     reload().catch((err: unknown) => log.error({ err }, 'reloading the registry failed'));
   });
-  if (options.deliver !== false) {
-    worker = new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.registryChanged() });
-    worker.start();
-  }
+  worker?.start();
   const unlistenDeliveries = store.listen('deliveries', () => worker?.wake());
 
   const app = Fastify({

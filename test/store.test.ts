@@ -12,7 +12,7 @@ import type { AppRecord } from '../src/registry/types.js';
 import { openStore } from '../src/store/open.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { CallRecord, EventRecord, NewEvent, NotifyChannel, Store, StoredAction } from '../src/store/store.js';
+import type { AttemptOutcome, AttemptRecord, CallRecord, EventRecord, NewEvent, NotifyChannel, Store, StoredAction } from '../src/store/store.js';
 
 const T0 = 1_700_000_000_000;
 const ACTION = '@test:Thing:changed';
@@ -60,6 +60,12 @@ async function publish(store: Store, overrides: Partial<EventRecord> = {}, optio
   const item = newEvent(makeEvent(overrides), options);
   const [outcome] = await store.publishEvents([item]);
   return { outcome: outcome!, event: item.event, deliveries: item.deliveries };
+}
+
+/** Finishes one attempt in a batch of its own; whether its outcome was applied. */
+async function finishOne(store: Store, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+  const [applied] = await store.finishAttempts(owner, [{ attempt, outcome }]);
+  return applied!;
 }
 
 function makeApp(id: string, displayName = 'App'): AppRecord {
@@ -241,7 +247,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
       it('stores the event as exact text and a pending delivery per subscriber due at once', async () => {
         const data = '{ "b" : [1, 2.50],\n "a":"é" }';
         const { outcome, event, deliveries } = await publish(store, { data, createdAt: T0 + 7 }, { subscribers: ['s1', 's2'] });
-        expect(outcome).toEqual({ eventId: event.id, duplicate: false });
+        expect(outcome).toEqual({ eventId: event.id, duplicate: false, leased: [] });
         expect(await store.getEvent(event.id)).toEqual({ ...event, seq: expect.any(Number) });
 
         for (const asked of deliveries) {
@@ -265,7 +271,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const first = await publish(store, { idempotencyKey: key, createdAt: T0 });
 
         const again = await publish(store, { idempotencyKey: key, createdAt: T0 + 10 }, { idempotentSince: T0 });
-        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true });
+        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true, leased: [] });
         expect(await store.getEvent(again.event.id)).toBeNull();
         expect(await store.getDelivery(again.deliveries[0]!.id)).toBeNull();
 
@@ -276,7 +282,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
 
         // The first event is now older than the window: the key no longer counts.
         const late = await publish(store, { idempotencyKey: key, createdAt: T0 + 20 }, { idempotentSince: T0 + 1 });
-        expect(late.outcome).toEqual({ eventId: late.event.id, duplicate: false });
+        expect(late.outcome).toEqual({ eventId: late.event.id, duplicate: false, leased: [] });
         expect(await store.getDelivery(late.deliveries[0]!.id)).not.toBeNull();
 
         const withoutKey = await publish(store, { createdAt: T0 + 30 });
@@ -289,9 +295,9 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const c = newEvent(makeEvent({ createdAt: T0 + 2 }));
         const outcomes = await store.publishEvents([a, b, c]);
         expect(outcomes).toEqual([
-          { eventId: a.event.id, duplicate: false },
-          { eventId: a.event.id, duplicate: true },
-          { eventId: c.event.id, duplicate: false },
+          { eventId: a.event.id, duplicate: false, leased: [] },
+          { eventId: a.event.id, duplicate: true, leased: [] },
+          { eventId: c.event.id, duplicate: false, leased: [] },
         ]);
         expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual([c.event.id, a.event.id]);
       });
@@ -391,7 +397,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const id = deliveries[0]!.id;
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
 
-        const retry = await store.finishAttempt(
+        const retry = await finishOne(store, 
           'w1',
           { deliveryId: id, at: T0, durationMs: 40, statusCode: 503, error: null },
           { status: 'pending', nextAttemptAt: T0 + 5000 },
@@ -404,7 +410,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.claimDeliveries({ owner: 'w1', now: T0 + 4999, leaseMs: 30_000, limit: 10 })).toEqual([]);
 
         await store.claimDeliveries({ owner: 'w1', now: T0 + 5000, leaseMs: 30_000, limit: 10 });
-        await store.finishAttempt(
+        await finishOne(store, 
           'w1',
           { deliveryId: id, at: T0 + 5000, durationMs: 10_000, statusCode: null, error: 'timeout' },
           { status: 'pending', nextAttemptAt: T0 + 60_000 },
@@ -412,7 +418,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.getDelivery(id)).toMatchObject({ attempts: 2, lastStatusCode: null, lastError: 'timeout' });
 
         await store.claimDeliveries({ owner: 'w1', now: T0 + 60_000, leaseMs: 30_000, limit: 10 });
-        const done = await store.finishAttempt(
+        const done = await finishOne(store, 
           'w1',
           { deliveryId: id, at: T0 + 60_000, durationMs: 25, statusCode: 204, error: null },
           { status: 'delivered' },
@@ -430,8 +436,8 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const cancelled = await publish(store, { communityId: 'c2' });
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
         const attempt = { at: T0, durationMs: 5, statusCode: 500, error: null };
-        expect(await store.finishAttempt('w1', { ...attempt, deliveryId: dead.deliveries[0]!.id }, { status: 'dead' })).toBe(true);
-        expect(await store.finishAttempt('w1', { ...attempt, statusCode: 410, deliveryId: cancelled.deliveries[0]!.id }, { status: 'cancelled' })).toBe(true);
+        expect(await finishOne(store, 'w1', { ...attempt, deliveryId: dead.deliveries[0]!.id }, { status: 'dead' })).toBe(true);
+        expect(await finishOne(store, 'w1', { ...attempt, statusCode: 410, deliveryId: cancelled.deliveries[0]!.id }, { status: 'cancelled' })).toBe(true);
         expect(await store.getDelivery(dead.deliveries[0]!.id)).toMatchObject({ status: 'dead', attempts: 1, deliveredAt: null, leaseOwner: null });
         expect(await store.getDelivery(cancelled.deliveries[0]!.id)).toMatchObject({ status: 'cancelled', lastStatusCode: 410 });
       });
@@ -442,17 +448,17 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 1000, limit: 10 });
         const attempt = { deliveryId: id, at: T0, durationMs: 5, statusCode: 200, error: null };
 
-        expect(await store.finishAttempt('intruder', attempt, { status: 'delivered' })).toBe(false);
+        expect(await finishOne(store, 'intruder', attempt, { status: 'delivered' })).toBe(false);
         expect(await store.getDelivery(id)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'w1' });
 
         // w1's lease expires and w2 takes the delivery over: w1's late answer no longer counts.
         await store.claimDeliveries({ owner: 'w2', now: T0 + 1000, leaseMs: 1000, limit: 10 });
-        expect(await store.finishAttempt('w1', { ...attempt, at: T0 + 1500 }, { status: 'delivered' })).toBe(false);
+        expect(await finishOne(store, 'w1', { ...attempt, at: T0 + 1500 }, { status: 'delivered' })).toBe(false);
         expect(await store.getDelivery(id)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'w2' });
-        expect(await store.finishAttempt('w2', { ...attempt, at: T0 + 1600 }, { status: 'dead' })).toBe(true);
+        expect(await finishOne(store, 'w2', { ...attempt, at: T0 + 1600 }, { status: 'dead' })).toBe(true);
         expect(await store.getDelivery(id)).toMatchObject({ status: 'dead', attempts: 1 });
         // Finished: even the former holder cannot apply anything now.
-        expect(await store.finishAttempt('w2', { ...attempt, at: T0 + 1700 }, { status: 'delivered' })).toBe(false);
+        expect(await finishOne(store, 'w2', { ...attempt, at: T0 + 1700 }, { status: 'delivered' })).toBe(false);
 
         expect((await store.listAttempts([id])).map((a) => a.at)).toEqual([T0, T0 + 1500, T0 + 1600, T0 + 1700]);
       });
@@ -470,6 +476,22 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.getDelivery(other.deliveries[0]!.id)).toMatchObject({ leaseOwner: 'w2' });
       });
 
+      it('finishes a batch of attempts in one call, applying each outcome only where the lease holds', async () => {
+        const [x, y] = [await publish(store), await publish(store)];
+        const [dx, dy] = [x.deliveries[0]!.id, y.deliveries[0]!.id];
+        await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 1000, limit: 1 });
+        await store.claimDeliveries({ owner: 'w2', now: T0, leaseMs: 1000, limit: 1 });
+        const attempt = (deliveryId: string) => ({ deliveryId, at: T0 + 10, durationMs: 5, statusCode: 200, error: null });
+        expect(await store.finishAttempts('w1', [
+          { attempt: attempt(dx), outcome: { status: 'delivered' } },
+          { attempt: attempt(dy), outcome: { status: 'delivered' } },
+        ])).toEqual([true, false]);
+        expect(await store.getDelivery(dx)).toMatchObject({ status: 'delivered', attempts: 1, deliveredAt: T0 + 15, leaseOwner: null });
+        expect(await store.getDelivery(dy)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'w2' });
+        // Both attempts are in the history, applied or not.
+        expect((await store.listAttempts([dx, dy])).map((a) => a.deliveryId).sort()).toEqual([dx, dy].sort());
+      });
+
       it('extends a lease only for its holder while the delivery is pending', async () => {
         const held = await publish(store);
         const id = held.deliveries[0]!.id;
@@ -479,7 +501,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.getDelivery(id)).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: T0 + 60_000 });
         // Past the old end of the lease, it is still w1's.
         expect(await store.claimDeliveries({ owner: 'w2', now: T0 + 2000, leaseMs: 1000, limit: 1 })).toEqual([]);
-        await store.finishAttempt('w1', { deliveryId: id, at: T0, durationMs: 1, statusCode: 200, error: null }, { status: 'delivered' });
+        await finishOne(store, 'w1', { deliveryId: id, at: T0, durationMs: 1, statusCode: 200, error: null }, { status: 'delivered' });
         expect(await store.extendLease('w1', id, T0 + 90_000)).toBe(false);
       });
 
@@ -494,7 +516,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         await store.releaseLeases('w1');
         await store.claimDeliveries({ owner: 'w1', now: T0 + 300, leaseMs: 100, limit: 1 });
         expect(await store.nextDueAt()).toBe(T0 + 400);
-        await store.finishAttempt(
+        await finishOne(store, 
           'w1',
           { deliveryId: soon.deliveries[0]!.id, at: T0 + 300, durationMs: 1, statusCode: 200, error: null },
           { status: 'delivered' },
@@ -541,7 +563,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const { deliveries } = await publish(store);
         const id = deliveries[0]!.id;
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
-        await store.finishAttempt('w1', { deliveryId: id, at: T0, durationMs: 3, statusCode: 500, error: null }, { status: 'dead' });
+        await finishOne(store, 'w1', { deliveryId: id, at: T0, durationMs: 3, statusCode: 500, error: null }, { status: 'dead' });
 
         const replayed = await store.replayDelivery(id, T0 + 50_000);
         expect(replayed).toMatchObject({
@@ -611,7 +633,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const a = await publish(store);
         const b = await publish(store);
         const attempt = (deliveryId: string, at: number) =>
-          store.finishAttempt('nobody', { deliveryId, at, durationMs: 1, statusCode: null, error: `at ${at}` }, { status: 'delivered' });
+          finishOne(store, 'nobody', { deliveryId, at, durationMs: 1, statusCode: null, error: `at ${at}` }, { status: 'delivered' });
         await attempt(a.deliveries[0]!.id, T0 + 30);
         await attempt(b.deliveries[0]!.id, T0 + 10);
         await attempt(a.deliveries[0]!.id, T0 + 20);
@@ -637,7 +659,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const recent = await publish(store, { createdAt: T0 + 1000 });
         const doneId = finished.deliveries[0]!.id;
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 1 });
-        await store.finishAttempt('w1', { deliveryId: doneId, at: T0, durationMs: 1, statusCode: 200, error: null }, { status: 'delivered' });
+        await finishOne(store, 'w1', { deliveryId: doneId, at: T0, durationMs: 1, statusCode: 200, error: null }, { status: 'delivered' });
 
         expect(await store.pruneEvents(T0 + 1000)).toBe(1);
         expect(await store.getEvent(finished.event.id)).toBeNull();

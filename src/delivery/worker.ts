@@ -6,6 +6,7 @@
  * sharing PostgreSQL never hold the same delivery at once. Because the store applies an outcome
  * only for the lease holder, an attempt that outlived its lease cannot overwrite a newer one.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config.js';
 import type { HubMetrics } from '../observability/metrics.js';
@@ -14,8 +15,9 @@ import { signedHeaders } from '../relay/envelope.js';
 import { RelayError } from '../relay/errors.js';
 import type { OutboundClient } from '../relay/http-client.js';
 import { randomHex } from '../relay/random.js';
-import type { ClaimedDelivery, Store } from '../store/store.js';
+import type { AttemptOutcome, AttemptRecord, ClaimedDelivery, DeliveryRecord, EventRecord, FinishedAttempt, Store } from '../store/store.js';
 import { eventEnvelope } from './envelope.js';
+import { GroupCommit } from './group-commit.js';
 import { decide } from './rules.js';
 
 /** A subscriber's answer body is read only to be discarded; it need not be large. */
@@ -49,8 +51,13 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
   private readonly leaseMs: number;
+  /** Outcomes of attempts finishing together are recorded in one transaction. */
+  private readonly outcomes: GroupCommit<FinishedAttempt, boolean>;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
+    // Every attempt in flight listens on the one abort signal of the shutdown.
+    setMaxListeners(0, this.abort.signal);
+    this.outcomes = new GroupCommit((items) => options.store.finishAttempts(this.owner, items));
     // Short, so a crashed process's deliveries come back soon; one that waited for a slot under the
     // per-subscriber limit has its lease extended before it is attempted.
     this.leaseMs = options.config.deliveryTimeoutMs + LEASE_MARGIN_MS;
@@ -60,6 +67,30 @@ export class DeliveryWorker {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+  }
+
+  /**
+   * Whether a delivery to `appId` published now could be attempted at once, within the limits. If
+   * so the publish writes it leased to this worker and hands it over (`dispatch`): no claim, no
+   * second read of the event. A delivery that would wait is left for the claims, where coalescing
+   * can still merge it.
+   */
+  hasRoomFor(appId: string): boolean {
+    if (!this.running || this.inFlight.size >= this.options.config.deliveryConcurrency) return false;
+    const slot = this.perApp.get(appId);
+    return slot === undefined || (slot.used < this.options.config.deliveryConcurrencyPerApp && slot.waiting.length === 0);
+  }
+
+  /** The lease a delivery handed over by a publish starting now is written with. */
+  leaseFromNow(): { owner: string; expiresAt: number } {
+    return { owner: this.owner, expiresAt: Date.now() + this.leaseMs };
+  }
+
+  /** Attempts deliveries written leased to this worker by a publish of `event`. */
+  dispatch(event: EventRecord, deliveries: DeliveryRecord[]): void {
+    // Stopping: the leases expire (or are released) and the deliveries are claimed again.
+    if (!this.running) return;
+    for (const delivery of deliveries) this.track(this.attempt({ delivery, event }));
   }
 
   /** Something became due (a publish here, or a notification from another process). */
@@ -104,7 +135,9 @@ export class DeliveryWorker {
     }
   }
 
-  private track(work: Promise<void>): void {
+  private track(attempt: Promise<void>): void {
+    // A failure here left the lease in place: it expires and the delivery is attempted again.
+    const work = attempt.catch((err: unknown) => this.options.log.error({ err }, 'a delivery attempt failed to be recorded'));
     this.inFlight.add(work);
     void work.finally(() => {
       this.inFlight.delete(work);
@@ -176,7 +209,7 @@ export class DeliveryWorker {
     const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
     // The subscriber may have left since the event was published: nothing is sent then.
     if (app === undefined || subscription === undefined || !snapshot.isActive(delivery.communityId, app.id) || snapshot.isDisabled(delivery.communityId, app.id, delivery.action)) {
-      await store.finishAttempt(this.owner, { deliveryId: delivery.id, at: Date.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
+      await this.finish({ deliveryId: delivery.id, at: Date.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
       metrics.deliveryAttempts.inc({ outcome: 'cancelled' });
       return;
     }
@@ -214,19 +247,24 @@ export class DeliveryWorker {
     metrics.deliveryAttempts.inc({ outcome: decision.status });
     try {
       if (decision.status === 'unsubscribe') {
-        await store.finishAttempt(this.owner, attempt, { status: 'cancelled' });
+        await this.finish(attempt, { status: 'cancelled' });
         await store.disableSubscription({ communityId: delivery.communityId, appId: app.id, action: delivery.action, disabledAt: now, reason: `the subscriber answered 410 to delivery ${delivery.id}` });
         log.info({ community: delivery.communityId, app: app.id, action: delivery.action }, 'subscription disabled: the subscriber answered 410');
         await this.options.onSubscriptionDisabled();
         return;
       }
-      const applied = await store.finishAttempt(this.owner, attempt, decision);
+      const applied = await this.finish(attempt, decision);
       if (applied && decision.status === 'delivered') metrics.publishToDelivery.observe((now - event.createdAt) / 1000);
       if (decision.status === 'dead') log.warn({ delivery: delivery.id, app: app.id, action: delivery.action }, 'delivery dead: retries exhausted');
     } catch (err) {
       // The lease will expire and the delivery be attempted again: at-least-once holds.
       log.error({ err, delivery: delivery.id }, 'recording a delivery attempt failed');
     }
+  }
+
+  /** Records an attempt and, if the lease is still ours, its outcome; whether the outcome applied. */
+  private finish(attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+    return this.outcomes.submit({ attempt, outcome });
   }
 
   private async maybePrune(): Promise<void> {

@@ -33,25 +33,33 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
   const idempotencyKey = idempotencyKeyOf(request);
 
   const now = Date.now();
-  const eventId = newEventId();
-  const outcome = await deps.publisher.publish({
-    event: {
-      id: eventId,
-      communityId,
-      action,
-      version,
-      publisher: publisher.id,
-      data: request.rawBody ?? null,
-      createdAt: now,
-      idempotencyKey,
-    },
-    idempotentSince: now - IDEMPOTENCY_WINDOW_MS,
-    deliveries: deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({ id: newDeliveryId(), appId: app.id, messageId: newMessageId() })),
-    coalesce: entry.definition.coalesce === true,
-  });
+  const event = {
+    id: newEventId(),
+    communityId,
+    action,
+    version,
+    publisher: publisher.id,
+    data: request.rawBody ?? null,
+    createdAt: now,
+    idempotencyKey,
+  };
+  const { worker } = deps;
+  const lease = worker?.leaseFromNow();
+  const deliveries = deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({
+    id: newDeliveryId(),
+    appId: app.id,
+    messageId: newMessageId(),
+    // Attempted by this process at once when it has room; otherwise left for the claims.
+    ...(lease !== undefined && worker!.hasRoomFor(app.id) && { lease }),
+  }));
+  const outcome = await deps.publisher.submit({ event, idempotentSince: now - IDEMPOTENCY_WINDOW_MS, deliveries, coalesce: entry.definition.coalesce === true });
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
-  if (!outcome.duplicate) deps.deliveriesChanged();
-  if (outcome.duplicate) void reply.header('idempotent-replayed', 'true');
+  if (outcome.duplicate) {
+    void reply.header('idempotent-replayed', 'true');
+  } else {
+    if (outcome.leased.length > 0) worker!.dispatch(event, outcome.leased);
+    if (outcome.leased.length < deliveries.length) deps.deliveriesChanged();
+  }
   return reply.code(201).send({ id: outcome.eventId });
 }

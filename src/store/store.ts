@@ -116,17 +116,27 @@ export interface NewEvent {
    * at or after this time is the answer (nothing is written); an older one no longer counts. */
   idempotentSince: number;
   /** One per subscription the registry found; each becomes a pending delivery due at
-   * `event.createdAt`, unless coalesced. */
-  deliveries: Array<{ id: string; appId: string; messageId: string }>;
+   * `event.createdAt`, unless coalesced. One with a `lease` is written already leased (the
+   * publishing process attempts it at once, without claiming it). */
+  deliveries: NewDelivery[];
   /** Merge into a pending, unleased delivery of the same (community, app, action) if one exists:
    * that delivery then carries this event, takes this messageId and counts one more coalesced. */
   coalesce: boolean;
+}
+
+export interface NewDelivery {
+  id: string;
+  appId: string;
+  messageId: string;
+  lease?: { owner: string; expiresAt: number };
 }
 
 export interface PublishOutcome {
   eventId: string;
   /** True when the idempotency key matched an earlier event and nothing was written. */
   duplicate: boolean;
+  /** The deliveries written under the lease they were given (not merged by coalescing). */
+  leased: DeliveryRecord[];
 }
 
 export interface ClaimedDelivery {
@@ -139,6 +149,11 @@ export type AttemptOutcome =
   | { status: 'pending'; nextAttemptAt: number }
   | { status: 'dead' }
   | { status: 'cancelled' };
+
+export interface FinishedAttempt {
+  attempt: AttemptRecord;
+  outcome: AttemptOutcome;
+}
 
 export interface DeliveryQuery {
   status?: DeliveryStatus;
@@ -211,10 +226,11 @@ export interface Store {
   claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
     ClaimedDelivery[]
   >;
-  /** Records the attempt (always) and, if `owner` still holds the lease and the delivery is still
-   * pending, applies the outcome, counts the attempt and clears the lease. Returns whether the
-   * outcome was applied. */
-  finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean>;
+  /** For each item, in one transaction: records the attempt (always) and, if `owner` still holds
+   * the lease and the delivery is still pending, applies the outcome, counts the attempt and clears
+   * the lease. Returns, per item, whether the outcome was applied. Need not be durable at once: a
+   * lost outcome only means the delivery is attempted again. */
+  finishAttempts(owner: string, items: FinishedAttempt[]): Promise<boolean[]>;
   /** Moves the end of `owner`'s lease on a pending delivery to `until`; false when the lease is no
    * longer `owner`'s (it expired and another worker claimed the delivery) or it is settled. */
   extendLease(owner: string, deliveryId: string, until: number): Promise<boolean>;

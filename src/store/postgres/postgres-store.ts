@@ -10,7 +10,7 @@ import { insertSql, pageQuery, postgresPlaceholder, upsertSql, type SqlValue } f
 import * as rows from '../sql/rows.js';
 import type { Row } from '../sql/rows.js';
 import type {
-  AttemptOutcome,
+  FinishedAttempt,
   AttemptRecord,
   CallQuery,
   CallRecord,
@@ -239,22 +239,16 @@ export class PostgresStore implements Store {
     return claimed.map((row) => ({ delivery: rows.toDelivery(row), event: rows.toEvent(row.event as Row) }));
   }
 
-  async finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
-    // The outcome takes effect when the answer came; deliveredAt says so.
-    const finishedAt = attempt.at + attempt.durationMs;
+  async finishAttempts(owner: string, items: FinishedAttempt[]): Promise<boolean[]> {
     return withTransaction(this.pool, async (client) => {
-      await this.run(SQL.insertAttempt, rows.attemptValues(attempt), client);
-      const changed = await this.run(SQL.finish, [
-        outcome.status,
-        outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-        attempt.statusCode,
-        attempt.error,
-        finishedAt,
-        outcome.status === 'delivered' ? finishedAt : null,
-        attempt.deliveryId,
-        owner,
-      ], client);
-      return changed > 0;
+      // As on SQLite: a lost outcome only means another attempt, so the commit need not wait for the disk.
+      await client.query('SET LOCAL synchronous_commit = off');
+      const applied: boolean[] = [];
+      for (const { attempt, outcome } of items) {
+        await this.run(SQL.insertAttempt, rows.attemptValues(attempt), client);
+        applied.push((await this.run(SQL.finish, [...rows.finishValues(attempt, outcome), attempt.deliveryId, owner], client)) > 0);
+      }
+      return applied;
     });
   }
 
@@ -353,18 +347,22 @@ export class PostgresStore implements Store {
       const [first] = await this.all(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ], client);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
     }
     await this.run(SQL.insertEvent, rows.eventValues(event), client);
+    const leased: DeliveryRecord[] = [];
     for (const delivery of deliveries) {
       const merged =
         coalesce &&
         (await this.run(SQL.coalesce, [
           event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
         ], client)) > 0;
-      if (!merged) await this.run(SQL.insertDelivery, rows.newDeliveryValues(event, delivery), client);
+      if (merged) continue;
+      const record = rows.newDelivery(event, delivery);
+      await this.run(SQL.insertDelivery, rows.deliveryValues(record), client);
+      if (record.leaseOwner !== null) leased.push(record);
     }
-    return { eventId: event.id, duplicate: false };
+    return { eventId: event.id, duplicate: false, leased };
   }
 
   private cancelPending(

@@ -14,11 +14,13 @@ import type {
   TokenRecord,
 } from '../../registry/types.js';
 import type {
+  AttemptOutcome,
   AttemptRecord,
   CallRecord,
   DeliveryRecord,
   DeliveryStatus,
   EventRecord,
+  NewDelivery,
   StoredAction,
 } from '../store.js';
 import type { SqlValue } from './compose.js';
@@ -220,15 +222,36 @@ export const DELIVERY_COLUMNS = [
   'last_error', 'created_at', 'updated_at', 'delivered_at',
 ] as const;
 
-/** The values of a new delivery of `event` to one subscriber: pending, due at once. */
-export function newDeliveryValues(
-  event: EventRecord,
-  delivery: { id: string; appId: string; messageId: string },
-): SqlValue[] {
+/** A new delivery of `event` to one subscriber: pending, due at once, leased when it was given one. */
+export function newDelivery(event: EventRecord, delivery: NewDelivery): DeliveryRecord {
   const at = event.createdAt;
+  return {
+    id: delivery.id,
+    eventId: event.id,
+    communityId: event.communityId,
+    appId: delivery.appId,
+    action: event.action,
+    messageId: delivery.messageId,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: at,
+    leaseOwner: delivery.lease?.owner ?? null,
+    leaseExpiresAt: delivery.lease?.expiresAt ?? null,
+    coalesced: 0,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: at,
+    updatedAt: at,
+    deliveredAt: null,
+  };
+}
+
+/** The values of a delivery in DELIVERY_COLUMNS order. */
+export function deliveryValues(d: DeliveryRecord): SqlValue[] {
   return [
-    delivery.id, event.id, event.communityId, delivery.appId, event.action, delivery.messageId,
-    'pending', 0, at, null, null, 0, null, null, at, at, null,
+    d.id, d.eventId, d.communityId, d.appId, d.action, d.messageId, d.status, d.attempts,
+    d.nextAttemptAt, d.leaseOwner, d.leaseExpiresAt, d.coalesced, d.lastStatusCode,
+    d.lastError, d.createdAt, d.updatedAt, d.deliveredAt,
   ];
 }
 
@@ -259,6 +282,20 @@ export const ATTEMPT_COLUMNS = ['delivery_id', 'at', 'duration_ms', 'status_code
 
 export function attemptValues(attempt: AttemptRecord): SqlValue[] {
   return [attempt.deliveryId, attempt.at, attempt.durationMs, attempt.statusCode, attempt.error];
+}
+
+/** The values of the `finish` statement's SET clause, in its order (status, next attempt, last
+ * status code, last error, updated, delivered). The outcome takes effect when the answer came. */
+export function finishValues(attempt: AttemptRecord, outcome: AttemptOutcome): SqlValue[] {
+  const finishedAt = attempt.at + attempt.durationMs;
+  return [
+    outcome.status,
+    outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+    attempt.statusCode,
+    attempt.error,
+    finishedAt,
+    outcome.status === 'delivered' ? finishedAt : null,
+  ];
 }
 
 export function toAttempt(row: Row): AttemptRecord {

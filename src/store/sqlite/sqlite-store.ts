@@ -8,7 +8,7 @@ import { insertSql, pageQuery, sqlitePlaceholder, upsertSql, type SqlValue } fro
 import * as rows from '../sql/rows.js';
 import type { Row } from '../sql/rows.js';
 import type {
-  AttemptOutcome,
+  FinishedAttempt,
   AttemptRecord,
   CallQuery,
   CallRecord,
@@ -25,6 +25,7 @@ import type {
   StoredAction,
 } from '../store.js';
 import { applyMigrations, openDatabase } from './database.js';
+import { WalSync } from './wal-sync.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const p = sqlitePlaceholder;
@@ -75,8 +76,11 @@ export class SqliteStore implements Store {
   /** Statements by SQL text: each is prepared once, on first use (after the migrations). */
   private readonly statements = new Map<string, Database.Statement>();
 
+  private readonly walSync: WalSync;
+
   constructor(readonly path: string) {
     this.db = openDatabase(path);
+    this.walSync = new WalSync(`${path}-wal`);
   }
 
   async migrate(): Promise<void> {
@@ -88,6 +92,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.walSync.close();
     this.statements.clear();
     if (this.db.open) this.db.close();
   }
@@ -172,46 +177,59 @@ export class SqliteStore implements Store {
   }
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
-    return this.db.transaction(() => batch.map((item) => this.publishEvent(item))).immediate();
+    const outcomes = this.withSynchronous('NORMAL', () => this.db.transaction(() => batch.map((item) => this.publishEvent(item))).immediate());
+    // Durable before anyone is told: the fsync runs off the event loop (see WalSync).
+    await this.walSync.sync();
+    return outcomes;
   }
 
   async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
     ClaimedDelivery[]
   > {
     const { owner, now, leaseMs, limit } = query;
-    return this.db.transaction(() => {
+    return this.bookkeeping(() => {
       const claimed = this.all(SQL.claim, [owner, now + leaseMs, now, now, now, limit]).map(rows.toDelivery);
       // RETURNING gives no order guarantee.
       claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.seq ?? 0) - (b.seq ?? 0));
       return claimed.map((delivery) => ({ delivery, event: this.eventById(delivery.eventId) as EventRecord }));
-    }).immediate();
+    });
   }
 
-  async finishAttempt(owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
-    // The outcome takes effect when the answer came; deliveredAt says so.
-    const finishedAt = attempt.at + attempt.durationMs;
-    return this.db.transaction(() => {
-      this.run(SQL.insertAttempt, [...rows.attemptValues(attempt), attempt.deliveryId]);
-      const changed = this.run(SQL.finish, [
-        outcome.status,
-        outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-        attempt.statusCode,
-        attempt.error,
-        finishedAt,
-        outcome.status === 'delivered' ? finishedAt : null,
-        attempt.deliveryId,
-        owner,
-      ]);
-      return changed > 0;
-    }).immediate();
+  async finishAttempts(owner: string, items: FinishedAttempt[]): Promise<boolean[]> {
+    return this.bookkeeping(() =>
+      items.map(({ attempt, outcome }) => {
+        this.run(SQL.insertAttempt, [...rows.attemptValues(attempt), attempt.deliveryId]);
+        return this.run(SQL.finish, [...rows.finishValues(attempt, outcome), attempt.deliveryId, owner]) > 0;
+      }),
+    );
   }
 
   async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
-    return this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0;
+    return this.bookkeeping(() => this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0);
   }
 
   async releaseLeases(owner: string): Promise<number> {
-    return this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]);
+    return this.bookkeeping(() => this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]));
+  }
+
+  /**
+   * A transaction of the delivery worker's bookkeeping (claims, leases, attempt outcomes), committed
+   * without waiting for the disk: after a power cut it may be lost, never half-applied, and losing
+   * it only means a delivery is attempted again, which at-least-once allows. Admin writes keep
+   * `synchronous = FULL` and publishes await a WAL fsync; either makes every earlier commit durable.
+   */
+  private bookkeeping<T>(work: () => T): T {
+    return this.withSynchronous('NORMAL', () => this.db.transaction(work).immediate());
+  }
+
+  /** Runs `work` with another `synchronous` setting; FULL, the connection's own, comes back after. */
+  private withSynchronous<T>(level: 'NORMAL', work: () => T): T {
+    this.statement(`PRAGMA synchronous = ${level}`).run();
+    try {
+      return work();
+    } finally {
+      this.statement('PRAGMA synchronous = FULL').run();
+    }
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -295,18 +313,22 @@ export class SqliteStore implements Store {
       const first = this.get(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ]);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
     }
     this.run(SQL.insertEvent, rows.eventValues(event));
+    const leased: DeliveryRecord[] = [];
     for (const delivery of deliveries) {
       const merged =
         coalesce &&
         this.run(SQL.coalesce, [
           event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
         ]) > 0;
-      if (!merged) this.run(SQL.insertDelivery, rows.newDeliveryValues(event, delivery));
+      if (merged) continue;
+      const record = rows.newDelivery(event, delivery);
+      this.run(SQL.insertDelivery, rows.deliveryValues(record));
+      if (record.leaseOwner !== null) leased.push(record);
     }
-    return { eventId: event.id, duplicate: false };
+    return { eventId: event.id, duplicate: false, leased };
   }
 
   private cancelPending(filter: { communityId: string; appId: string; action?: string }, at: number): number {
