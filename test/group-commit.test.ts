@@ -25,7 +25,7 @@ describe('group commit', () => {
       batches.push(items);
       if (items.includes(3)) throw new Error('disk full');
       return items;
-    }, 2);
+    }, { maxBatch: 2 });
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => commit.submit(n)));
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);

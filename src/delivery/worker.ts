@@ -24,6 +24,8 @@ import { decide } from './rules.js';
 const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
 /** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
 const POLL_INTERVAL_MS = 1000;
+/** Under load, outcomes wait this long to share a transaction with others (see GroupCommit). */
+const OUTCOME_LINGER_MS = 5;
 /** What a lease covers beyond the attempt's own timeout: recording its outcome, clock skew. */
 const LEASE_MARGIN_MS = 15_000;
 
@@ -57,7 +59,8 @@ export class DeliveryWorker {
   constructor(private readonly options: DeliveryWorkerOptions) {
     // Every attempt in flight listens on the one abort signal of the shutdown.
     setMaxListeners(0, this.abort.signal);
-    this.outcomes = new GroupCommit((items) => options.store.finishAttempts(this.owner, items));
+    // Nobody waits on an outcome but the worker's own slot, so it lingers longer than a publish.
+    this.outcomes = new GroupCommit((items) => options.store.finishAttempts(this.owner, items), { lingerMs: OUTCOME_LINGER_MS });
     // Short, so a crashed process's deliveries come back soon; one that waited for a slot under the
     // per-subscriber limit has its lease extended before it is attempted.
     this.leaseMs = options.config.deliveryTimeoutMs + LEASE_MARGIN_MS;
