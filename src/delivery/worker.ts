@@ -24,6 +24,8 @@ import { decide } from './rules.js';
 const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
 /** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
 const POLL_INTERVAL_MS = 1000;
+/** Most deliveries claimed in one transaction. */
+const CLAIM_BATCH = 100;
 /** Under load, outcomes wait this long to share a transaction with others (see GroupCommit). */
 const OUTCOME_LINGER_MS = 5;
 /** What a lease covers beyond the attempt's own timeout: recording its outcome, clock skew. */
@@ -118,12 +120,17 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     const { store, log, config } = this.options;
+    // Claims wait until a worthwhile batch fits: one claim per finished attempt would cost a
+    // transaction per delivery, while attempts already in hand keep the subscribers busy.
+    const minClaim = Math.max(1, Math.min(CLAIM_BATCH, Math.floor(config.deliveryConcurrency / 4)));
     while (this.running) {
       let claimed = 0;
       const free = config.deliveryConcurrency - this.inFlight.size;
-      if (free > 0) {
+      const limit = Math.min(free, CLAIM_BATCH);
+      const worthClaiming = free >= minClaim || this.inFlight.size === 0;
+      if (worthClaiming) {
         try {
-          const batch = await store.claimDeliveries({ owner: this.owner, now: Date.now(), leaseMs: this.leaseMs, limit: Math.min(free, 100) });
+          const batch = await store.claimDeliveries({ owner: this.owner, now: Date.now(), leaseMs: this.leaseMs, limit });
           claimed = batch.length;
           for (const item of batch) this.track(this.attempt(item));
         } catch (err) {
@@ -132,9 +139,10 @@ export class DeliveryWorker {
       }
       await this.maybePrune();
       if (!this.running) break;
-      // A full batch means more may be due at once; otherwise sleep until the next due time.
-      if (claimed > 0 && claimed === Math.min(free, 100)) continue;
-      await this.sleep(free > 0 ? await this.untilNextDue() : POLL_INTERVAL_MS);
+      // A full batch means more may be due at once; otherwise sleep until the next due time, or,
+      // with no room for a batch, until attempts finish (each wakes the loop).
+      if (claimed > 0 && claimed === limit) continue;
+      await this.sleep(worthClaiming ? await this.untilNextDue() : POLL_INTERVAL_MS);
     }
   }
 
