@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import autocannon, { type Result } from 'autocannon';
 import { Pool, request } from 'undici';
-import { json, round, startServer, watchRss, type RunOptions, type Server } from './request-respond.js';
+import { json, round, startBuiltHub, startServer, watchRss, type RunOptions, type Server } from './request-respond.js';
 
 /** Defined through the admin API: `coalesce` false, so every publish is one delivery per subscriber. */
 export const ACTION = '@bench:Load:happened';
@@ -127,7 +127,7 @@ async function getJson<T>(url: string): Promise<T> {
 
 async function startHub(): Promise<{ hub: Server; adminToken: string }> {
   const adminToken = `bench_admin_${randomBytes(16).toString('hex')}`;
-  const hub = await startServer('./servers/hub.ts', { HUB_ADMIN_TOKEN: adminToken, HUB_RATE_LIMIT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  const hub = await startBuiltHub({ HUB_ADMIN_TOKEN: adminToken, HUB_RATE_LIMIT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
   return { hub, adminToken };
 }
 

@@ -6,8 +6,12 @@
  *   (c) through the hub (full path: auth, community, registry, signature, audit, metrics),
  * each server in its own process so autocannon, here, shares no event loop with them.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
@@ -68,11 +72,60 @@ export interface Server {
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** V8 CPU profile flags when BENCH_PROFILE names a folder: each server writes its profile there. */
+const profileFlags = () => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first), with no
+ * TypeScript loader in the process, on a SQLite file in a temporary folder removed when it stops.
+ */
+export async function startBuiltHub(env: Record<string, string>): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [...profileFlags(), here('../dist/src/main.js')], {
+    env: { ...process.env, ...env, DATABASE_URL: `file:${join(dir, 'hub.db')}`, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the hub exited with code ${child.exitCode} before it was ready`);
+    const ready = await request(`${url}/readyz`).then((res) => res.body.text().then(() => res.statusCode === 200), () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the hub was not ready within 30 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.kill('SIGTERM');
+        await exited;
+        clearTimeout(force);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Forks `node --import tsx <file>` and waits for it to say which port it listens on. */
 export async function startServer(file: string, env: Record<string, string>): Promise<Server> {
   const child = fork(here(file), [], {
-    // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it stops.
-    execArgv: [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx'],
+    execArgv: [...profileFlags(), '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -198,7 +251,7 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
     const bare = await startServer('./bare-proxy.ts', { PROVIDER_URL: `${provider.url}/grade-books` });
     servers.push(bare);
     const adminToken = `bench_admin_${randomBytes(16).toString('hex')}`;
-    const hub = await startServer('./servers/hub.ts', {
+    const hub = await startBuiltHub({
       HUB_ADMIN_TOKEN: adminToken,
       HUB_RATE_LIMIT: '0',
       LOG_LEVEL: 'warn',

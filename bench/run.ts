@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks, prints their tables and writes `bench/results/latest.json`.
  *
- *   npm run bench                      every benchmark
+ *   npm run bench                      builds the hub, then runs every benchmark
  *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe)
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
