@@ -106,23 +106,29 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
   let closing = false;
   app.decorateRequest('trail', null as never);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks in callback style: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     request.trail = {};
     void reply.header('x-request-id', request.id);
+    done();
   });
   // Keep-alive connections that were busy when the close began would otherwise hold it open until
   // their idle timeout: the answer in flight tells the client to go.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.observe({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
     const level = reply.statusCode >= 500 ? 'warn' : 'info';
-    request.log[level](
-      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...request.trail, outcome: request.outcome },
-      'request',
-    );
+    if (log.isLevelEnabled(level)) {
+      request.log[level](
+        { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...request.trail, outcome: request.outcome },
+        'request',
+      );
+    }
+    done();
   });
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);

@@ -212,6 +212,7 @@ export interface Store {
   listDisabledSubscriptions(): Promise<DisabledSubscription[]>;
 
   // Audit log
+  /** Need not be durable at once: a power cut may lose the last lines written. */
   insertCalls(calls: CallRecord[]): Promise<void>;
   /** Newest first. */
   queryCalls(query: CallQuery): Promise<CallRecord[]>;

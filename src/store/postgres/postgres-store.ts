@@ -33,6 +33,7 @@ import { connectionConfig, withTransaction } from './pool.js';
 const p = postgresPlaceholder;
 
 const SQL = {
+  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
   upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
   upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
   insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
@@ -41,7 +42,6 @@ const SQL = {
   upsertDisabledSubscription: upsertSql(
     'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
   ),
-  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
   insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
   insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
   // Serialises publishers of the same key across processes until the transaction ends.
@@ -203,6 +203,7 @@ export class PostgresStore implements Store {
 
   async insertCalls(calls: CallRecord[]): Promise<void> {
     await withTransaction(this.pool, async (client) => {
+      await client.query('SET LOCAL synchronous_commit = off');
       for (const call of calls) await this.run(SQL.insertCall, rows.callValues(call), client);
     });
   }

@@ -31,6 +31,7 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 const p = sqlitePlaceholder;
 
 const SQL = {
+  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
   upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
   upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
   insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
@@ -39,7 +40,6 @@ const SQL = {
   upsertDisabledSubscription: upsertSql(
     'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
   ),
-  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
   insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
   insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
   firstIdempotentEvent: `SELECT id FROM events
@@ -155,9 +155,13 @@ export class SqliteStore implements Store {
   }
 
   async insertCalls(calls: CallRecord[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const call of calls) this.run(SQL.insertCall, rows.callValues(call));
-    }).immediate();
+    // Like the worker's bookkeeping, audit lines need not hold the loop for an fsync: a power cut
+    // may lose the last few, and the next durable commit makes them safe.
+    this.withSynchronous('NORMAL', () =>
+      this.db.transaction(() => {
+        for (const call of calls) this.run(SQL.insertCall, rows.callValues(call));
+      }).immediate(),
+    );
   }
 
   async queryCalls(query: CallQuery): Promise<CallRecord[]> {
