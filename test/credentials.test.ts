@@ -10,8 +10,8 @@ describe('app tokens', () => {
     expect(parsed.id).toBe(a.id);
     expect(Buffer.from(parsed.secret, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
     expect(a.hash).not.toContain(parsed.secret);
-    expect(secretMatches(parsed.secret, a.hash)).toBe(true);
-    expect(secretMatches(parseToken(b.token)!.secret, a.hash)).toBe(false);
+    expect(secretMatches(parsed.secret, Buffer.from(a.hash, 'hex'))).toBe(true);
+    expect(secretMatches(parseToken(b.token)!.secret, Buffer.from(a.hash, 'hex'))).toBe(false);
   });
 
   it('rejects what is not a hub token', () => {

@@ -14,6 +14,8 @@ export interface CatalogEntry extends CompiledAction {
 export class Catalog {
   /** action id → version → entry */
   private readonly actions = new Map<string, Map<number, CatalogEntry>>();
+  /** action id → its versions, ascending (kept with `actions`: every call and publish asks). */
+  private readonly versionLists = new Map<string, readonly number[]>();
 
   /** Builds a catalogue from the built-in files and the stored (operator) definitions; a stored
    * definition of the same id and version replaces the built-in one. */
@@ -36,6 +38,7 @@ export class Catalog {
       this.actions.set(definition.id, versions);
     }
     versions.set(definition.version, { ...compileAction(definition), ...meta });
+    this.versionLists.set(definition.id, [...versions.keys()].sort((a, b) => a - b));
   }
 
   get(id: string, version: number): CatalogEntry | undefined {
@@ -47,9 +50,8 @@ export class Catalog {
   }
 
   /** Versions of an action, ascending; empty when unknown. */
-  versions(id: string): number[] {
-    const versions = this.actions.get(id);
-    return versions === undefined ? [] : [...versions.keys()].sort((a, b) => a - b);
+  versions(id: string): readonly number[] {
+    return this.versionLists.get(id) ?? [];
   }
 
   kindOf(id: string): ActionKind | undefined {

@@ -29,10 +29,10 @@ export function parseToken(token: string): { id: string; secret: string } | unde
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
 }
 
-export function secretMatches(secret: string, storedHash: string): boolean {
+/** Whether `secret` hashes to `storedHash` (the raw bytes of a stored hex hash). */
+export function secretMatches(secret: string, storedHash: Buffer): boolean {
   const presented = createHash('sha256').update(secret).digest();
-  const stored = Buffer.from(storedHash, 'hex');
-  return stored.length === presented.length && timingSafeEqual(presented, stored);
+  return storedHash.length === presented.length && timingSafeEqual(presented, storedHash);
 }
 
 /**

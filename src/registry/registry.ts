@@ -25,7 +25,8 @@ export class RegistrySnapshot {
   readonly communities = new Set<string>();
   /** (community, app) → installation */
   readonly installations = new Map<string, InstallationRecord>();
-  private readonly tokens = new Map<string, TokenRecord>();
+  /** Live tokens by id: the app and the stored hash, decoded once. */
+  private readonly tokens = new Map<string, { appId: string; hash: Buffer }>();
   /** (community, app, action) of subscriptions switched off */
   private readonly disabled = new Set<string>();
 
@@ -37,7 +38,9 @@ export class RegistrySnapshot {
     disabled: Array<{ communityId: string; appId: string; action: string }>;
   }) {
     for (const app of data.apps) this.apps.set(app.id, app);
-    for (const token of data.tokens) if (token.revokedAt === null) this.tokens.set(token.id, token);
+    for (const token of data.tokens) {
+      if (token.revokedAt === null) this.tokens.set(token.id, { appId: token.appId, hash: Buffer.from(token.hash, 'hex') });
+    }
     for (const id of data.communities) this.communities.add(id);
     for (const i of data.installations) this.installations.set(key(i.communityId, i.appId), i);
     for (const d of data.disabled) this.disabled.add(key(key(d.communityId, d.appId), d.action));
@@ -94,10 +97,6 @@ export class RegistrySnapshot {
 
   isDisabled(communityId: string, appId: string, action: string): boolean {
     return this.disabled.has(key(key(communityId, appId), action));
-  }
-
-  tokensOf(appId: string): TokenRecord[] {
-    return [...this.tokens.values()].filter((t) => t.appId === appId);
   }
 }
 

@@ -30,6 +30,11 @@ function single(value: string | string[] | undefined, name: string): string | un
 /** The community from `community-id`, `X-Community-Id` or `?_community=`; they must agree. */
 export function communityOf(request: FastifyRequest): string {
   const query = request.query as Record<string, string | string[] | undefined>;
+  // The common case, as Layers clients send it: one X-Community-Id and nothing else.
+  const header = request.headers['x-community-id'];
+  if (typeof header === 'string' && header !== '' && header.length <= MAX_COMMUNITY_ID_LENGTH && request.headers['community-id'] === undefined && query._community === undefined) {
+    return header;
+  }
   const given = [
     single(request.headers['community-id'], 'the community-id header'),
     single(request.headers['x-community-id'], 'the X-Community-Id header'),
@@ -77,7 +82,7 @@ export function integerParam(request: FastifyRequest, name: string, max = Number
 export interface CheckedAction extends Caller {
   action: string;
   /** Versions of the action the hub knows, ascending. */
-  versions: number[];
+  versions: readonly number[];
   /** The `version` query parameter, checked to exist. */
   requestedVersion: number | undefined;
 }

@@ -7,7 +7,7 @@ export interface DiscoveredProvider {
   id: string;
   displayName: string;
   icon?: string;
-  versions: number[];
+  versions: readonly number[];
 }
 
 export function discover(deps: HubDeps, request: FastifyRequest): DiscoveredProvider[] {
