@@ -4,7 +4,8 @@
  *   (a) straight to the provider,
  *   (b) through the bare validating proxy (`bench/bare-proxy.ts`),
  *   (c) through the hub (full path: auth, community, registry, signature, audit, metrics),
- * each server in its own process so autocannon, here, shares no event loop with them.
+ * each server in its own process so autocannon, here, shares no event loop with them. (b) and (c)
+ * are measured in alternating rounds, combined (mean throughput, median percentiles).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -157,6 +158,33 @@ export async function startServer(file: string, env: Record<string, string>): Pr
   };
 }
 
+/** Rounds of bare proxy and hub, alternating. */
+const ROUNDS = 2;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** One measure from several rounds of one target: mean throughput, median percentiles, sums. */
+function combine(target: string, url: string, rounds: Measure[]): Measure {
+  const statusCodes: Record<string, number> = {};
+  for (const m of rounds) for (const [code, n] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  return {
+    target,
+    url,
+    requestsPerSecond: Math.round(rounds.reduce((n, m) => n + m.requestsPerSecond, 0) / rounds.length),
+    latencyP50Ms: median(rounds.map((m) => m.latencyP50Ms)),
+    latencyP99Ms: median(rounds.map((m) => m.latencyP99Ms)),
+    latencyMaxMs: Math.max(...rounds.map((m) => m.latencyMaxMs)),
+    requests: rounds.reduce((n, m) => n + m.requests, 0),
+    errors: rounds.reduce((n, m) => n + m.errors, 0),
+    non2xx: rounds.reduce((n, m) => n + m.non2xx, 0),
+    statusCodes,
+  };
+}
+
 async function load(target: string, url: string, headers: Record<string, string>, options: RunOptions): Promise<Measure> {
   options.log(`  ${target}: ${options.warmupS} s warm-up + ${options.durationS} s at ${options.connections} connections…`);
   const result: Result = await autocannon({
@@ -270,10 +298,22 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
     options.log(`  provider answer: ${providerAnswerBytes} bytes`);
 
     const direct = await load('provider', providerUrl, {}, options);
-    const proxied = await load('bare proxy', bareUrl, {}, options);
+    // Bare proxy and hub alternate (A B B A …) so that a drift of the machine's speed during the run
+    // weighs on both alike; each is the combination of its rounds.
     const rss = watchRss(hub.url);
-    const hubMeasure = await load('hub', hubUrl, hubHeaders, options);
+    const bareRounds: Measure[] = [];
+    const hubRounds: Measure[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const pair = [
+        () => load(`bare proxy (round ${round + 1}/${ROUNDS})`, bareUrl, {}, options).then((m) => bareRounds.push(m)),
+        () => load(`hub (round ${round + 1}/${ROUNDS})`, hubUrl, hubHeaders, options).then((m) => hubRounds.push(m)),
+      ];
+      if (round % 2 === 1) pair.reverse();
+      for (const run of pair) await run();
+    }
     const peakRssBytes = await rss.stop();
+    const proxied = combine('bare proxy', bareUrl, bareRounds);
+    const hubMeasure = combine('hub', hubUrl, hubRounds);
 
     const ratio = hubMeasure.requestsPerSecond / Math.max(1, proxied.requestsPerSecond);
     const p99Overhead = hubMeasure.latencyP99Ms - proxied.latencyP99Ms;
@@ -315,7 +355,7 @@ export function formatRequestRespond(r: RequestRespondResult): string {
   const table = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   const checks = r.checks.map((c) => `${c.name.padEnd(26)} ${String(c.value).padStart(8)}   target ${c.target.padEnd(8)}  ${c.pass ? 'PASS' : 'FAIL'}`);
   return [
-    `Request & respond: ${r.action}, provider answer ${r.providerAnswerBytes} B, ${r.connections} connections, ${r.durationS} s each after ${r.warmupS} s warm-up`,
+    `Request & respond: ${r.action}, provider answer ${r.providerAnswerBytes} B, ${r.connections} connections, ${r.durationS} s each after ${r.warmupS} s warm-up (bare proxy and hub: ${ROUNDS} alternating rounds)`,
     '',
     ...table.map((l) => `  ${l}`),
     '',
