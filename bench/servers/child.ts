@@ -1,4 +1,6 @@
 /** The side of a benchmark server process that talks to the parent: say where it listens, stop on request. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Tells the parent (over the fork IPC channel) the port the server listens on. */
 export function ready(port: number): void {
@@ -19,4 +21,17 @@ export function onStop(close: () => Promise<void>): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.once('disconnect', stop);
+}
+
+/** Serves `server` on 127.0.0.1 (PORT or a free port), tells the parent, and closes it on stop. */
+export function serve(server: Server): void {
+  server.keepAliveTimeout = 60_000;
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => ready((server.address() as AddressInfo).port));
+  onStop(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
 }

@@ -4,9 +4,8 @@
  * It checks nothing, so the numbers measure what sits in front of it.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gradeBooksFor } from '../../examples/erp-provider.js';
-import { onStop, ready } from './child.js';
+import { serve } from './child.js';
 
 export const ANSWER = Buffer.from(
   JSON.stringify(gradeBooksFor({ id: 'bench-user', name: 'Ana Souza', alias: 'ana.souza' }, { students: 1, subjects: 2, today: new Date('2025-06-15') })),
@@ -19,12 +18,4 @@ const server = createServer((req, res) => {
     res.end(ANSWER);
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => ready((server.address() as AddressInfo).port));
-onStop(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-);
+serve(server);

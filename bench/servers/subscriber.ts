@@ -12,9 +12,8 @@
  *   POST /_bench/reset                          forgets everything received
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { onStop, ready } from './child.js';
+import { serve } from './child.js';
 
 const now = () => performance.timeOrigin + performance.now();
 const OK = Buffer.from('{}');
@@ -106,12 +105,4 @@ const server = createServer((req, res) => {
     record(match?.[1] ?? '', url.pathname, at);
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => ready((server.address() as AddressInfo).port));
-onStop(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-);
+serve(server);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { defaultConfig, type HubConfig } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/hub.js';
 import { openStore } from '../../src/store/open.js';
@@ -33,6 +33,32 @@ export interface TestHub {
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
+/** An HTTP request to `url + path`: JSON bodies are sent as JSON, strings as they are; the answer
+ * with its body parsed when it is JSON. */
+export async function sendTo(
+  url: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+  dispatcher?: Dispatcher,
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await request(`${url}${path}`, { method: method as 'GET', headers, body, ...(dispatcher !== undefined && { dispatcher }) });
+  const text = await res.body.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+}
+
 export async function startHub(
   overrides: Partial<HubConfig> = {},
   dir = mkdtempSync(join(tmpdir(), 'hub-test-')),
@@ -44,23 +70,7 @@ export async function startHub(
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
   const hub = await createHub({ config, store, logger: pino({ level: 'silent' }), ...hubOptions });
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
-  const send: TestHub['send'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await request(`${address}${path}`, { method: method as 'GET', headers, body });
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.statusCode, headers: res.headers, body: parsed, text };
-  };
+  const send: TestHub['send'] = (method, path, options) => sendTo(address, method, path, options);
   return {
     url: address,
     hub,

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
-import type { Answer } from './hub.js';
+import { Agent } from 'undici';
+import { sendTo, type Answer } from './hub.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -38,24 +38,6 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((done) => server.close(() => done()));
   return port;
-}
-
-async function sendTo(dispatcher: Agent, url: string, method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await request(`${url}${path}`, { method: method as 'GET', headers, body, dispatcher });
-  const text = await res.body.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed, text };
 }
 
 /** Starts the hub on `file:<dir>/hub.db` and waits until `/readyz` answers 200. */
@@ -89,8 +71,8 @@ export async function spawnHub(dir: string, adminToken: string, env: Record<stri
     port,
     exited,
     output: () => output,
-    send: (method, path, options) => sendTo(dispatcher, url, method, path, options),
-    admin: (method, path, body) => sendTo(dispatcher, url, method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${adminToken}` }, body }),
+    send: (method, path, options) => sendTo(url, method, path, options, dispatcher),
+    admin: (method, path, body) => sendTo(url, method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${adminToken}` }, body }, dispatcher),
   };
   live.add(proc);
   void exited.then(() => {
