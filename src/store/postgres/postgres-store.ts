@@ -75,6 +75,11 @@ const SQL = {
       lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
     WHERE id = $2 AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > $1)
     RETURNING *`,
+  nextDue: `SELECT
+      (SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
+        ORDER BY next_attempt_at, seq LIMIT 1) AS free,
+      (SELECT MIN(GREATEST(next_attempt_at, lease_expires_at)) FROM deliveries
+        WHERE lease_owner IS NOT NULL AND status = 'pending') AS leased`,
   pruneEvents: `DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
     SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
 } as const;
@@ -263,8 +268,9 @@ export class PostgresStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const [row] = await this.all("SELECT MIN(CASE WHEN lease_expires_at IS NOT NULL AND lease_expires_at > next_attempt_at THEN lease_expires_at ELSE next_attempt_at END) AS due FROM deliveries WHERE status = 'pending'");
-    return (row?.due ?? null) as number | null;
+    // As on SQLite: two index walks, not a scan of the backlog.
+    const [row] = await this.all(SQL.nextDue);
+    return rows.minDue(row?.free as number | null | undefined, row?.leased as number | null | undefined);
   }
 
   async cancelPendingDeliveries(

@@ -316,3 +316,9 @@ export function toStatusCounts(rows: Row[]): Record<DeliveryStatus, number> {
   for (const row of rows) counts[text(row, 'status') as DeliveryStatus] = Number(row.count);
   return counts;
 }
+
+/** The earlier of two due times, either of which may be missing (nothing pending of that kind). */
+export function minDue(a: number | string | null | undefined, b: number | string | null | undefined): number | null {
+  const times = [a, b].filter((t) => t !== null && t !== undefined).map(Number);
+  return times.length === 0 ? null : Math.min(...times);
+}

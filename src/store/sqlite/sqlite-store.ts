@@ -66,6 +66,10 @@ const SQL = {
       lease_expires_at = NULL, updated_at = ?, delivered_at = NULL
     WHERE id = ? AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > ?)
     RETURNING *`,
+  nextUnleased: `SELECT next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
+    ORDER BY next_attempt_at, seq LIMIT 1`,
+  nextLeased: `SELECT MIN(MAX(next_attempt_at, lease_expires_at)) AS due FROM deliveries
+    WHERE lease_owner IS NOT NULL AND status = 'pending'`,
   pruneEvents: `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (
     SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
 } as const;
@@ -237,8 +241,11 @@ export class SqliteStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = this.get("SELECT MIN(CASE WHEN lease_expires_at IS NOT NULL AND lease_expires_at > next_attempt_at THEN lease_expires_at ELSE next_attempt_at END) AS due FROM deliveries WHERE status = 'pending'");
-    return (row?.due ?? null) as number | null;
+    // Two index walks, not a scan of the backlog: the first unleased pending delivery in due order,
+    // and the few leased ones (a lease ends, or the next attempt comes, whichever is later).
+    const free = this.get(SQL.nextUnleased)?.due as number | undefined;
+    const leased = this.get(SQL.nextLeased)?.due as number | null | undefined;
+    return rows.minDue(free, leased);
   }
 
   async cancelPendingDeliveries(
