@@ -27,6 +27,8 @@ export interface HubDeps {
   worker: DeliveryWorker | undefined;
   /** New deliveries are due: wakes this process's worker and tells the other processes. */
   deliveriesChanged(): void;
+  /** Rebuilds catalogue and registry from the store (this process only). */
+  reloadFromStore(): Promise<void>;
   /** Rebuilds catalogue and registry from the store and tells the other hub processes to do so. */
   registryChanged(): Promise<void>;
 }

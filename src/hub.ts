@@ -75,6 +75,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
     publisher: new GroupCommit((events: NewEvent[]) => store.publishEvents(events), { lingerMs: PUBLISH_LINGER_MS }),
     worker,
+    reloadFromStore: reload,
     async registryChanged() {
       await reload();
       await store.notify('registry');

@@ -91,6 +91,14 @@ describe('admin API', () => {
       expect((await hub.admin('GET', '/apps')).body.map((a: { id: string }) => a.id)).toContain('erp-one');
     });
 
+    it('checks a write against what is committed, even when another hub process wrote it a moment ago', async () => {
+      // Written straight into the store, as another hub process sharing it would, with no notice here.
+      const now = Date.now();
+      await hub.store.putAction({ id: '@elsewhere:Thing:get', version: 1, kind: 'request', title: 'Thing', dataSchema: {}, responseSchema: {}, builtin: false, createdAt: now, updatedAt: now });
+      const answer = await hub.admin('PUT', '/apps/late-viewer', { displayName: 'Late viewer', services: { requests: [{ action: '@elsewhere:Thing:get', reason: 'x' }] } });
+      expect(answer.status, answer.text).toBe(201);
+    });
+
     it('validates manifests: known actions, right kinds, absolute http(s) URLs', async () => {
       const answer = await hub.admin('PUT', '/apps/bad', {
         displayName: 'Bad',
