@@ -6,8 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, TokenRecord } from '../../registry/types.js';
-import { insertSql, pageQuery, postgresPlaceholder, upsertSql, type SqlValue } from '../sql/compose.js';
+import { pageQuery, postgresPlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
+import { sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type {
   FinishedAttempt,
@@ -32,23 +33,12 @@ import { connectionConfig, withTransaction } from './pool.js';
 
 const p = postgresPlaceholder;
 
+const SHARED = sharedStatements(p);
+
 const SQL = {
-  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
-  upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
-  upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
-  insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
-  insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
-  upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
-  upsertDisabledSubscription: upsertSql(
-    'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
-  ),
-  insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
-  insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
+  ...SHARED,
   // Serialises publishers of the same key across processes until the transaction ends.
   lockIdempotencyKey: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-  firstIdempotentEvent: `SELECT id FROM events
-    WHERE publisher = $1 AND community_id = $2 AND idempotency_key = $3 AND created_at >= $4
-    ORDER BY created_at, seq LIMIT 1`,
   // SKIP LOCKED: a delivery being claimed right now is left alone; a new one is created instead.
   coalesce: `UPDATE deliveries SET event_id = $1, message_id = $2, coalesced = coalesced + 1, updated_at = $3
     WHERE status = 'pending' AND lease_owner IS NULL AND id = (SELECT id FROM deliveries
@@ -65,23 +55,13 @@ const SQL = {
   insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
     SELECT $1::text, $2::bigint, $3::integer, $4::integer, $5::text
     WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $1)`,
-  finish: `UPDATE deliveries SET status = $1, attempts = attempts + 1,
-      next_attempt_at = COALESCE($2, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
-      last_status_code = $3, last_error = $4, updated_at = $5, delivered_at = $6
-    WHERE id = $7 AND status = 'pending' AND lease_owner = $8`,
-  cancelPending: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-    WHERE status = 'pending' AND community_id = $2 AND app_id = $3`,
   replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL,
       lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
     WHERE id = $2 AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > $1)
     RETURNING *`,
-  nextDue: `SELECT
-      (SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
-        ORDER BY next_attempt_at, seq LIMIT 1) AS free,
+  nextDue: `SELECT (${SHARED.nextUnleased}) AS free,
       (SELECT MIN(GREATEST(next_attempt_at, lease_expires_at)) FROM deliveries
         WHERE lease_owner IS NOT NULL AND status = 'pending') AS leased`,
-  pruneEvents: `DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
-    SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
 } as const;
 
 /** PostgreSQL channel names are identifiers: 63 bytes at most. */
@@ -379,7 +359,7 @@ export class PostgresStore implements Store {
   ): Promise<number> {
     const params: SqlValue[] = [at, filter.communityId, filter.appId];
     if (filter.action === undefined) return this.run(SQL.cancelPending, params, db);
-    return this.run(`${SQL.cancelPending} AND action = $4`, [...params, filter.action], db);
+    return this.run(SQL.cancelPendingOfAction, [...params, filter.action], db);
   }
 
   private channelName(channel: NotifyChannel): string {

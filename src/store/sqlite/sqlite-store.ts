@@ -4,8 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationRecord, TokenRecord } from '../../registry/types.js';
-import { insertSql, pageQuery, sqlitePlaceholder, upsertSql, type SqlValue } from '../sql/compose.js';
+import { pageQuery, sqlitePlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
+import { sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type {
   FinishedAttempt,
@@ -31,20 +32,7 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
 const p = sqlitePlaceholder;
 
 const SQL = {
-  insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
-  upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
-  upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
-  insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
-  insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
-  upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
-  upsertDisabledSubscription: upsertSql(
-    'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
-  ),
-  insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
-  insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
-  firstIdempotentEvent: `SELECT id FROM events
-    WHERE publisher = ? AND community_id = ? AND idempotency_key = ? AND created_at >= ?
-    ORDER BY created_at, seq LIMIT 1`,
+  ...sharedStatements(p),
   coalesce: `UPDATE deliveries SET event_id = ?, message_id = ?, coalesced = coalesced + 1, updated_at = ?
     WHERE id = (SELECT id FROM deliveries
       WHERE community_id = ? AND app_id = ? AND action = ? AND status = 'pending' AND lease_owner IS NULL
@@ -56,22 +44,12 @@ const SQL = {
     RETURNING *`,
   insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
-  finish: `UPDATE deliveries SET status = ?, attempts = attempts + 1,
-      next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
-      last_status_code = ?, last_error = ?, updated_at = ?, delivered_at = ?
-    WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
-  cancelPending: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-    WHERE status = 'pending' AND community_id = ? AND app_id = ?`,
   replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
       lease_expires_at = NULL, updated_at = ?, delivered_at = NULL
     WHERE id = ? AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > ?)
     RETURNING *`,
-  nextUnleased: `SELECT next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
-    ORDER BY next_attempt_at, seq LIMIT 1`,
   nextLeased: `SELECT MIN(MAX(next_attempt_at, lease_expires_at)) AS due FROM deliveries
     WHERE lease_owner IS NOT NULL AND status = 'pending'`,
-  pruneEvents: `DELETE FROM events WHERE created_at < ? AND NOT EXISTS (
-    SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
 } as const;
 
 export class SqliteStore implements Store {
@@ -345,7 +323,7 @@ export class SqliteStore implements Store {
   private cancelPending(filter: { communityId: string; appId: string; action?: string }, at: number): number {
     const params: SqlValue[] = [at, filter.communityId, filter.appId];
     if (filter.action === undefined) return this.run(SQL.cancelPending, params);
-    return this.run(`${SQL.cancelPending} AND action = ?`, [...params, filter.action]);
+    return this.run(SQL.cancelPendingOfAction, [...params, filter.action]);
   }
 
   private eventById(id: string): EventRecord | null {

@@ -1,0 +1,39 @@
+/**
+ * The statements both adapters run unchanged but for the placeholder style, written once. Each
+ * adapter adds its own where the dialects part (locking, RETURNING with joins, MAX vs GREATEST).
+ */
+import { insertSql, upsertSql, type Placeholder } from './compose.js';
+import * as rows from './rows.js';
+
+export function sharedStatements(p: Placeholder) {
+  const cancelPending = `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ${p(1)}
+      WHERE status = 'pending' AND community_id = ${p(2)} AND app_id = ${p(3)}`;
+  return {
+    insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
+    upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
+    upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
+    insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
+    insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
+    upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
+    upsertDisabledSubscription: upsertSql(
+      'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
+    ),
+    insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
+    insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
+    firstIdempotentEvent: `SELECT id FROM events
+      WHERE publisher = ${p(1)} AND community_id = ${p(2)} AND idempotency_key = ${p(3)} AND created_at >= ${p(4)}
+      ORDER BY created_at, seq LIMIT 1`,
+    // Parameters: rows.finishValues(attempt, outcome), then the delivery id and the lease owner.
+    finish: `UPDATE deliveries SET status = ${p(1)}, attempts = attempts + 1,
+        next_attempt_at = COALESCE(${p(2)}, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
+        last_status_code = ${p(3)}, last_error = ${p(4)}, updated_at = ${p(5)}, delivered_at = ${p(6)}
+      WHERE id = ${p(7)} AND status = 'pending' AND lease_owner = ${p(8)}`,
+    cancelPending,
+    cancelPendingOfAction: `${cancelPending} AND action = ${p(4)}`,
+    /** The first pending delivery no one holds, in due order (an index walk, not a scan). */
+    nextUnleased: `SELECT next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
+      ORDER BY next_attempt_at, seq LIMIT 1`,
+    pruneEvents: `DELETE FROM events WHERE created_at < ${p(1)} AND NOT EXISTS (
+      SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
+  } as const;
+}
