@@ -6,9 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, TokenRecord } from '../../registry/types.js';
-import { pageQuery, postgresPlaceholder, type SqlValue } from '../sql/compose.js';
+import { postgresPlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
-import { sharedStatements } from '../sql/statements.js';
+import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type {
   FinishedAttempt,
@@ -194,14 +194,7 @@ export class PostgresStore implements Store {
   }
 
   async queryCalls(query: CallQuery): Promise<CallRecord[]> {
-    const { sql, params } = pageQuery('calls', [
-      { column: 'community_id', operator: '=', value: query.communityId },
-      { column: 'action', operator: '=', value: query.action },
-      { column: 'provider', operator: '=', value: query.provider },
-      { column: 'consumer', operator: '=', value: query.consumer },
-      { column: 'at', operator: '>=', value: query.since },
-      { column: 'seq', operator: '<', value: query.beforeSeq },
-    ], query.limit, p);
+    const { sql, params } = callsPage(query, p);
     return (await this.all(sql, params)).map(rows.toCall);
   }
 
@@ -288,24 +281,12 @@ export class PostgresStore implements Store {
   }
 
   async listEvents(query: EventQuery): Promise<EventRecord[]> {
-    const { sql, params } = pageQuery('events', [
-      { column: 'community_id', operator: '=', value: query.communityId },
-      { column: 'action', operator: '=', value: query.action },
-      { column: 'publisher', operator: '=', value: query.publisher },
-      { column: 'seq', operator: '<', value: query.beforeSeq },
-    ], query.limit, p);
+    const { sql, params } = eventsPage(query, p);
     return (await this.all(sql, params)).map(rows.toEvent);
   }
 
   async listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]> {
-    const { sql, params } = pageQuery('deliveries', [
-      { column: 'status', operator: '=', value: query.status },
-      { column: 'app_id', operator: '=', value: query.appId },
-      { column: 'action', operator: '=', value: query.action },
-      { column: 'community_id', operator: '=', value: query.communityId },
-      { column: 'event_id', operator: '=', value: query.eventId },
-      { column: 'seq', operator: '<', value: query.beforeSeq },
-    ], query.limit, p);
+    const { sql, params } = deliveriesPage(query, p);
     return (await this.all(sql, params)).map(rows.toDelivery);
   }
 

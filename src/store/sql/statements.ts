@@ -2,7 +2,8 @@
  * The statements both adapters run unchanged but for the placeholder style, written once. Each
  * adapter adds its own where the dialects part (locking, RETURNING with joins, MAX vs GREATEST).
  */
-import { insertSql, upsertSql, type Placeholder } from './compose.js';
+import { insertSql, pageQuery, upsertSql, type Placeholder, type SqlValue } from './compose.js';
+import type { CallQuery, DeliveryQuery, EventQuery } from '../store.js';
 import * as rows from './rows.js';
 
 export function sharedStatements(p: Placeholder) {
@@ -36,4 +37,40 @@ export function sharedStatements(p: Placeholder) {
     pruneEvents: `DELETE FROM events WHERE created_at < ${p(1)} AND NOT EXISTS (
       SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
   } as const;
+}
+
+type Page = { sql: string; params: SqlValue[] };
+
+/** A newest-first page of the audit log under the query's filters. */
+export function callsPage(query: CallQuery, p: Placeholder): Page {
+  return pageQuery('calls', [
+    { column: 'community_id', operator: '=', value: query.communityId },
+    { column: 'action', operator: '=', value: query.action },
+    { column: 'provider', operator: '=', value: query.provider },
+    { column: 'consumer', operator: '=', value: query.consumer },
+    { column: 'at', operator: '>=', value: query.since },
+    { column: 'seq', operator: '<', value: query.beforeSeq },
+  ], query.limit, p);
+}
+
+/** A newest-first page of events under the query's filters. */
+export function eventsPage(query: EventQuery, p: Placeholder): Page {
+  return pageQuery('events', [
+    { column: 'community_id', operator: '=', value: query.communityId },
+    { column: 'action', operator: '=', value: query.action },
+    { column: 'publisher', operator: '=', value: query.publisher },
+    { column: 'seq', operator: '<', value: query.beforeSeq },
+  ], query.limit, p);
+}
+
+/** A newest-first page of deliveries under the query's filters. */
+export function deliveriesPage(query: DeliveryQuery, p: Placeholder): Page {
+  return pageQuery('deliveries', [
+    { column: 'status', operator: '=', value: query.status },
+    { column: 'app_id', operator: '=', value: query.appId },
+    { column: 'action', operator: '=', value: query.action },
+    { column: 'community_id', operator: '=', value: query.communityId },
+    { column: 'event_id', operator: '=', value: query.eventId },
+    { column: 'seq', operator: '<', value: query.beforeSeq },
+  ], query.limit, p);
 }
