@@ -110,6 +110,13 @@ describe('built-in Layers catalogue', () => {
     expect(() => compileAction(file)).not.toThrow();
   });
 
+  it('compiles a definition once: an equal copy, as a reload from the store makes, reuses the validators', () => {
+    const file = catalog[0]!;
+    const again = compileAction(structuredClone(file));
+    expect(again.validateData).toBe(compileAction(file).validateData);
+    expect(compileAction({ ...structuredClone(file), title: 'changed' }).validateData).not.toBe(again.validateData);
+  });
+
   it.each(catalog.map((f) => [f.id, f] as const))('%s: response schema and examples match the kind', (_id, file) => {
     expect(file.examples.data.valid.length).toBeGreaterThan(0);
     expect(file.examples.data.invalid.length).toBeGreaterThan(0);

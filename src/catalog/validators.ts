@@ -76,11 +76,16 @@ export interface CompiledAction {
   validateResponse: Validator | undefined;
 }
 
-const cache = new WeakMap<ActionDefinition, CompiledAction>();
+/** Compiled actions by their definition's JSON: a catalogue rebuilt from the store (after every
+ * admin write, and on notice from another process) gets new objects for the same definitions, and
+ * must not compile them all again. Bounded; the oldest entries go first. */
+const cache = new Map<string, CompiledAction>();
+const CACHE_MAX = 2000;
 
-/** The compiled validators of a definition, compiled on first use and kept as long as it is. */
+/** The compiled validators of a definition, compiled the first time its content is seen. */
 export function compileAction(definition: ActionDefinition): CompiledAction {
-  let compiled = cache.get(definition);
+  const key = JSON.stringify(definition);
+  let compiled = cache.get(key);
   if (compiled === undefined) {
     compiled = {
       definition,
@@ -88,7 +93,8 @@ export function compileAction(definition: ActionDefinition): CompiledAction {
       validateResponse:
         definition.responseSchema === undefined ? undefined : compileSchema(definition.responseSchema),
     };
-    cache.set(definition, compiled);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(key, compiled);
   }
   return compiled;
 }
