@@ -8,7 +8,9 @@
  *       one's receipt at the subscriber minus the start of its publish request;
  *   (3) fan-out: 500 subscriber apps of one action (distinct URL paths on the subscriber), one
  *       event, time from the publish request's start until the 500th delivery arrived.
- * Phase (1) runs on a hub of its own, so its backlog never weighs on (2) and (3).
+ * Phase (1) runs on a hub of its own, so its backlog never weighs on (2) and (3). Before it, the same
+ * load runs against the baseline (bench/durable-append.ts: validate, append to SQLite, fsync, 201),
+ * and the hub's throughput is printed as a ratio of it, which the machine's drift affects less.
  *
  * Environment (beside run.ts's): BENCH_PUBLISH_CONNECTIONS (default 100), BENCH_PUBLISH_RATE
  * (events/s of (2), default 500), BENCH_FANOUT (subscriber apps of (3), default 500).
@@ -43,6 +45,10 @@ export const TARGETS = {
 
 export interface ThroughputMeasure {
   connections: number;
+  /** The same load against the bare durable append of the baseline. */
+  baseline: { publishesPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; errors: number };
+  /** Hub publishes/s ÷ baseline publishes/s. */
+  ratio: number;
   publishesPerSecond: number;
   acknowledged: number;
   latencyP50Ms: number;
@@ -186,7 +192,39 @@ async function waitReceived(subscriberUrl: string, count: number, limitMs: numbe
   }
 }
 
+/** autocannon's closed loop of publishes: `connections` clients, each sending the next on an answer. */
+async function flood(url: string, headers: Record<string, string>, connections: number, options: RunOptions): Promise<Result> {
+  return await autocannon({
+    url,
+    method: 'POST',
+    headers,
+    body: BODY,
+    connections,
+    duration: options.durationS,
+    timeout: 10,
+    ...(options.warmupS > 0 && { warmup: { connections, duration: options.warmupS } }),
+  });
+}
+
+async function measureBaseline(options: RunOptions, connections: number): Promise<ThroughputMeasure['baseline']> {
+  const server = await startServer('./durable-append.ts', { DATA_SCHEMA: JSON.stringify(DATA_SCHEMA) });
+  try {
+    options.log(`  baseline: ${options.warmupS} s warm-up + ${options.durationS} s of publishes at ${connections} connections to a bare durable append…`);
+    const result = await flood(`${server.url}/v1/services/publish/${ACTION}`, { 'content-type': 'application/json' }, connections, options);
+    const acknowledged = result.statusCodeStats['201']?.count ?? 0;
+    return {
+      publishesPerSecond: Math.round(acknowledged / options.durationS),
+      latencyP50Ms: result.latency.p50,
+      latencyP99Ms: result.latency.p99,
+      errors: result.errors + result.timeouts + (result.requests.total - acknowledged),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function measureThroughput(subscriberUrl: string, options: RunOptions, connections: number, pushRss: (bytes: number) => void): Promise<ThroughputMeasure> {
+  const baseline = await measureBaseline(options, connections);
   const { hub, adminToken } = await startHub();
   try {
     const token = await setUp(hub.url, adminToken, subscriberUrl, ACTION, 1, 'thr');
@@ -196,16 +234,7 @@ async function measureThroughput(subscriberUrl: string, options: RunOptions, con
     options.log(`  throughput: ${options.warmupS} s warm-up + ${options.durationS} s of publishes at ${connections} connections…`);
     const rss = watchRss(hub.url);
     const startedAt = Date.now();
-    const result: Result = await autocannon({
-      url,
-      method: 'POST',
-      headers: publishHeaders(token),
-      body: BODY,
-      connections,
-      duration: options.durationS,
-      timeout: 10,
-      ...(options.warmupS > 0 && { warmup: { connections, duration: options.warmupS } }),
-    });
+    const result = await flood(url, publishHeaders(token), connections, options);
     const loadEndedAt = Date.now();
     const { received: deliveredDuringLoad } = await getJson<{ received: number }>(`${subscriberUrl}/_bench/stats`);
     const total = await publishedTotal(hub.url);
@@ -215,9 +244,12 @@ async function measureThroughput(subscriberUrl: string, options: RunOptions, con
     const drainedAt = Date.now();
     pushRss(await rss.stop());
     const acknowledged = result.statusCodeStats['201']?.count ?? 0;
+    const publishesPerSecond = Math.round(acknowledged / options.durationS);
     return {
       connections,
-      publishesPerSecond: Math.round(acknowledged / options.durationS),
+      baseline,
+      ratio: round(publishesPerSecond / baseline.publishesPerSecond, 2),
+      publishesPerSecond,
       acknowledged,
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
@@ -411,7 +443,8 @@ export function formatPublishSubscribe(r: PublishSubscribeResult): string {
     '',
     ...table([
       ['throughput', 'publish/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-201', 'delivered/s', 'drain s'],
-      [`${t.connections} connections`, String(t.publishesPerSecond), String(t.latencyP50Ms), String(t.latencyP99Ms), String(t.latencyMaxMs), String(t.errors), String(t.non201), String(t.deliveriesPerSecond), t.drainS === null ? 'timeout' : String(t.drainS)],
+      [`bare durable append`, String(t.baseline.publishesPerSecond), String(t.baseline.latencyP50Ms), String(t.baseline.latencyP99Ms), '', String(t.baseline.errors), '', '', ''],
+      [`hub, ${t.connections} connections`, String(t.publishesPerSecond), String(t.latencyP50Ms), String(t.latencyP99Ms), String(t.latencyMaxMs), String(t.errors), String(t.non201), String(t.deliveriesPerSecond), t.drainS === null ? 'timeout' : String(t.drainS)],
     ]),
     '',
     ...table([
@@ -424,6 +457,7 @@ export function formatPublishSubscribe(r: PublishSubscribeResult): string {
       [`${f.subscribers} subscribers`, ...f.roundsMs.map(ms), f.acksMs.join(' / ')],
     ]),
     '',
+    `  hub ÷ bare durable append, publishes/s: ${t.ratio} (the hub delivering beside)`,
     ...checks,
   ].join('\n');
 }

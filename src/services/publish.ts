@@ -34,7 +34,7 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
 
   const now = Date.now();
   const event = {
-    id: newEventId(),
+    id: newEventId(now),
     communityId,
     action,
     version,
@@ -46,7 +46,7 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
   const { worker } = deps;
   const lease = worker?.leaseFromNow();
   const deliveries = deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({
-    id: newDeliveryId(),
+    id: newDeliveryId(now),
     appId: app.id,
     messageId: newMessageId(),
     // Attempted by this process at once when it has room; otherwise left for the claims.
