@@ -162,6 +162,9 @@ describe('publish and subscribe', () => {
     expect(dead!.history).toHaveLength(3);
     expect(dead!.history[0].error).toMatch(/^timeout/);
     expect((await hub.admin('GET', '/deliveries?status=dead&app=viewer')).body.items.map((d: { id: string }) => d.id)).toContain(dead!.id);
+    const deadMetrics = (await hub.send('GET', '/metrics')).text;
+    expect(deadMetrics).toMatch(/^hub_deliveries\{status="dead"\} 1$/m);
+    expect(deadMetrics).toMatch(/^hub_delivery_attempts_total\{outcome="dead"\} 1$/m);
 
     mode = ok;
     subscriber.received.length = 0;
@@ -172,6 +175,10 @@ describe('publish and subscribe', () => {
     expect(again!.headers['webhook-id']).toBe(dead!.messageId);
     await until(async () => (await deliveriesOf(answer.body.id))[0]?.status === 'delivered');
     expect((await hub.admin('POST', '/deliveries/dlv_nothing/replay')).status).toBe(404);
+    const metrics = (await hub.send('GET', '/metrics')).text;
+    expect(metrics).toMatch(/^hub_deliveries\{status="dead"\} 0$/m);
+    expect(metrics).toMatch(/^hub_deliveries\{status="pending"\} \d+$/m);
+    expect(metrics).toMatch(/^hub_publish_to_delivery_seconds_count \d*[1-9]\d*$/m);
   });
 
   it('disables a subscription answered 410, and re-enables it on request', async () => {

@@ -646,11 +646,18 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(both[0]).toEqual({ deliveryId: b.deliveries[0]!.id, at: T0 + 10, durationMs: 1, statusCode: null, error: `at ${T0 + 10}` });
       });
 
-      it('counts deliveries by status, every status present', async () => {
-        expect(await store.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0, cancelled: 0 });
-        await publish(store, {}, { subscribers: ['s1', 's2', 's3'] });
+      it('counts pending and dead deliveries, not delivered or cancelled ones', async () => {
+        expect(await store.countOpenDeliveries()).toEqual({ pending: 0, dead: 0 });
+        await publish(store, {}, { subscribers: ['s1', 's2', 's3', 's4'] });
         await store.cancelPendingDeliveries({ communityId: 'c1', appId: 's3' }, T0);
-        expect(await store.countDeliveriesByStatus()).toEqual({ pending: 2, delivered: 0, dead: 0, cancelled: 1 });
+        const claimed = await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
+        const byApp = new Map(claimed.map((c) => [c.delivery.appId, c.delivery.id]));
+        const attempt = (app: string) => ({ deliveryId: byApp.get(app)!, at: T0, durationMs: 1, statusCode: 500, error: null });
+        await store.finishAttempts('w1', [
+          { attempt: attempt('s1'), outcome: { status: 'delivered' } },
+          { attempt: attempt('s2'), outcome: { status: 'dead' } },
+        ]);
+        expect(await store.countOpenDeliveries()).toEqual({ pending: 1, dead: 1 });
       });
 
       it('prunes old events with their deliveries and attempts, keeping those still pending', async () => {

@@ -17,7 +17,7 @@ export function healthRoutes(deps: HubDeps) {
     app.get('/metrics', async (request, reply) => {
       deps.metrics.auditDropped.set(deps.audit.dropped);
       try {
-        const counts = await deps.store.countDeliveriesByStatus();
+        const counts = await deps.store.countOpenDeliveries();
         for (const [status, n] of Object.entries(counts)) deps.metrics.deliveries.set({ status }, n);
       } catch (err) {
         request.log.warn({ err }, 'counting deliveries for metrics failed');

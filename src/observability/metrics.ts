@@ -54,7 +54,7 @@ export class HubMetrics {
 
   readonly deliveries = new Gauge({
     name: 'hub_deliveries',
-    help: 'Deliveries in storage, by status (pending, delivered, dead, cancelled)',
+    help: 'Deliveries in storage that are pending (to be attempted) or dead (retries exhausted), by status',
     labelNames: ['status'] as const,
     registers: [this.registry],
   });

@@ -74,6 +74,11 @@ export interface EventRecord {
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'cancelled';
 
+export interface OpenDeliveryCounts {
+  pending: number;
+  dead: number;
+}
+
 export interface DeliveryRecord {
   seq?: number;
   id: string;
@@ -257,7 +262,9 @@ export interface Store {
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
   /** Attempts of these deliveries, oldest first. */
   listAttempts(deliveryIds: string[]): Promise<AttemptRecord[]>;
-  countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>>;
+  /** Deliveries still waiting and dead ones: what an operator watches (delivered and cancelled
+   * ones only pile up until pruned, and counting them would scan the history). */
+  countOpenDeliveries(): Promise<OpenDeliveryCounts>;
   /** Deletes events created before `before` that have no pending delivery, with their
    * deliveries and attempts; returns how many events. */
   pruneEvents(before: number): Promise<number>;

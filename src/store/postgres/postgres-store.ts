@@ -18,11 +18,11 @@ import type {
   ClaimedDelivery,
   DeliveryQuery,
   DeliveryRecord,
-  DeliveryStatus,
   EventQuery,
   EventRecord,
   NewEvent,
   NotifyChannel,
+  OpenDeliveryCounts,
   PublishOutcome,
   Store,
   StoredAction,
@@ -296,8 +296,8 @@ export class PostgresStore implements Store {
     return (await this.all(sql, [deliveryIds])).map(rows.toAttempt);
   }
 
-  async countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>> {
-    return rows.toStatusCounts(await this.all('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status'));
+  async countOpenDeliveries(): Promise<OpenDeliveryCounts> {
+    return rows.toOpenDeliveryCounts((await this.all(SQL.countOpenDeliveries))[0]);
   }
 
   async pruneEvents(before: number): Promise<number> {

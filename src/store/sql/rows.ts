@@ -21,6 +21,7 @@ import type {
   DeliveryStatus,
   EventRecord,
   NewDelivery,
+  OpenDeliveryCounts,
   StoredAction,
 } from '../store.js';
 import type { SqlValue } from './compose.js';
@@ -311,10 +312,8 @@ export function toAttempt(row: Row): AttemptRecord {
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'cancelled'];
 
 /** Every status present, zero when no row has it. */
-export function toStatusCounts(rows: Row[]): Record<DeliveryStatus, number> {
-  const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, dead: 0, cancelled: 0 };
-  for (const row of rows) counts[text(row, 'status') as DeliveryStatus] = Number(row.count);
-  return counts;
+export function toOpenDeliveryCounts(row: Row | undefined): OpenDeliveryCounts {
+  return { pending: Number(row?.pending ?? 0), dead: Number(row?.dead ?? 0) };
 }
 
 /** The earlier of two due times, either of which may be missing (nothing pending of that kind). */

@@ -34,6 +34,9 @@ export function sharedStatements(p: Placeholder) {
     /** The first pending delivery no one holds, in due order (an index walk, not a scan). */
     nextUnleased: `SELECT next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL
       ORDER BY next_attempt_at, seq LIMIT 1`,
+    /** Both counts walk a partial index, so their cost follows the backlog, not the history. */
+    countOpenDeliveries: `SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending,
+      (SELECT COUNT(*) FROM deliveries WHERE status = 'dead') AS dead`,
     pruneEvents: `DELETE FROM events WHERE created_at < ${p(1)} AND NOT EXISTS (
       SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
   } as const;

@@ -16,11 +16,11 @@ import type {
   ClaimedDelivery,
   DeliveryQuery,
   DeliveryRecord,
-  DeliveryStatus,
   EventQuery,
   EventRecord,
   NewEvent,
   NotifyChannel,
+  OpenDeliveryCounts,
   PublishOutcome,
   Store,
   StoredAction,
@@ -269,8 +269,8 @@ export class SqliteStore implements Store {
     return this.all(sql, [JSON.stringify(deliveryIds)]).map(rows.toAttempt);
   }
 
-  async countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>> {
-    return rows.toStatusCounts(this.all('SELECT status, COUNT(*) AS count FROM deliveries GROUP BY status'));
+  async countOpenDeliveries(): Promise<OpenDeliveryCounts> {
+    return rows.toOpenDeliveryCounts(this.get(SQL.countOpenDeliveries));
   }
 
   async pruneEvents(before: number): Promise<number> {
