@@ -9,7 +9,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,14 +84,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The Node.js flags `npm start` gives the hub (package.json's start script), so the bench runs the same. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(here('../package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /**
- * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first), with no
- * TypeScript loader in the process, on a SQLite file in a temporary folder removed when it stops.
+ * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first) with its
+ * Node.js flags, no TypeScript loader in the process, on a SQLite file in a temporary folder
+ * removed when it stops.
  */
 export async function startBuiltHub(env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [...profileFlags(), here('../dist/src/main.js')], {
+  const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
     env: { ...process.env, ...env, DATABASE_URL: `file:${join(dir, 'hub.db')}`, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
