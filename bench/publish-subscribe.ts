@@ -12,7 +12,8 @@
  * load runs against the baseline (bench/durable-append.ts: validate, append to SQLite, fsync, 201),
  * and the hub's throughput is printed as a ratio of it, which the machine's drift affects less.
  *
- * Environment (beside run.ts's): BENCH_PUBLISH_CONNECTIONS (default 100), BENCH_PUBLISH_RATE
+ * Environment (beside run.ts's): BENCH_PUBLISH_CONNECTIONS (default 100), BENCH_THROUGHPUT_SUBSCRIBERS
+ * (subscriber apps of (1), default 1; 0 measures publishing alone), BENCH_PUBLISH_RATE
  * (events/s of (2), default 500), BENCH_FANOUT (subscriber apps of (3), default 500).
  */
 import { randomBytes } from 'node:crypto';
@@ -45,6 +46,7 @@ export const TARGETS = {
 
 export interface ThroughputMeasure {
   connections: number;
+  subscribers: number;
   /** The same load against the bare durable append of the baseline. */
   baseline: { publishesPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; errors: number };
   /** Hub publishes/s ÷ baseline publishes/s. */
@@ -112,11 +114,11 @@ export interface PublishSubscribeResult {
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function integerEnv(name: string, fallback: number): number {
+function integerEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}`);
   return value;
 }
 
@@ -223,11 +225,11 @@ async function measureBaseline(options: RunOptions, connections: number): Promis
   }
 }
 
-async function measureThroughput(subscriberUrl: string, options: RunOptions, connections: number, pushRss: (bytes: number) => void): Promise<ThroughputMeasure> {
+async function measureThroughput(subscriberUrl: string, options: RunOptions, connections: number, subscribers: number, pushRss: (bytes: number) => void): Promise<ThroughputMeasure> {
   const baseline = await measureBaseline(options, connections);
   const { hub, adminToken } = await startHub();
   try {
-    const token = await setUp(hub.url, adminToken, subscriberUrl, ACTION, 1, 'thr');
+    const token = await setUp(hub.url, adminToken, subscriberUrl, ACTION, subscribers, 'thr');
     const url = `${hub.url}/v1/services/publish/${ACTION}`;
     await probe(url, token);
     await json('POST', `${subscriberUrl}/_bench/reset`, '');
@@ -240,13 +242,14 @@ async function measureThroughput(subscriberUrl: string, options: RunOptions, con
     const total = await publishedTotal(hub.url);
     const limitS = Math.max(30, options.durationS * 6);
     options.log(`  throughput: ${total} events published; waiting up to ${limitS} s for their delivery…`);
-    const drained = await waitReceived(subscriberUrl, total, limitS * 1000);
+    const drained = await waitReceived(subscriberUrl, total * subscribers, limitS * 1000);
     const drainedAt = Date.now();
     pushRss(await rss.stop());
     const acknowledged = result.statusCodeStats['201']?.count ?? 0;
     const publishesPerSecond = Math.round(acknowledged / options.durationS);
     return {
       connections,
+      subscribers,
       baseline,
       ratio: round(publishesPerSecond / baseline.publishesPerSecond, 2),
       publishesPerSecond,
@@ -260,7 +263,7 @@ async function measureThroughput(subscriberUrl: string, options: RunOptions, con
       publishedTotal: total,
       deliveredDuringLoad,
       drainS: drained ? round((drainedAt - loadEndedAt) / 1000, 2) : null,
-      deliveriesPerSecond: Math.round(total / ((drainedAt - startedAt) / 1000)),
+      deliveriesPerSecond: Math.round((total * subscribers) / ((drainedAt - startedAt) / 1000)),
     };
   } finally {
     await hub.stop();
@@ -373,6 +376,7 @@ async function measureFanout(hubUrl: string, adminToken: string, subscriberUrl: 
 
 export async function runPublishSubscribe(options: RunOptions): Promise<PublishSubscribeResult> {
   const connections = integerEnv('BENCH_PUBLISH_CONNECTIONS', 100);
+  const throughputSubscribers = integerEnv('BENCH_THROUGHPUT_SUBSCRIBERS', 1, 0);
   const rate = integerEnv('BENCH_PUBLISH_RATE', 500);
   const fanoutSubscribers = integerEnv('BENCH_FANOUT', 500);
   const servers: Server[] = [];
@@ -384,7 +388,7 @@ export async function runPublishSubscribe(options: RunOptions): Promise<PublishS
     const subscriber = await startServer('./servers/subscriber.ts', {});
     servers.push(subscriber);
 
-    const throughput = await measureThroughput(subscriber.url, options, connections, pushRss);
+    const throughput = await measureThroughput(subscriber.url, options, connections, throughputSubscribers, pushRss);
 
     const { hub, adminToken } = await startHub();
     servers.push(hub);
@@ -444,7 +448,7 @@ export function formatPublishSubscribe(r: PublishSubscribeResult): string {
     ...table([
       ['throughput', 'publish/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-201', 'delivered/s', 'drain s'],
       [`bare durable append`, String(t.baseline.publishesPerSecond), String(t.baseline.latencyP50Ms), String(t.baseline.latencyP99Ms), '', String(t.baseline.errors), '', '', ''],
-      [`hub, ${t.connections} connections`, String(t.publishesPerSecond), String(t.latencyP50Ms), String(t.latencyP99Ms), String(t.latencyMaxMs), String(t.errors), String(t.non201), String(t.deliveriesPerSecond), t.drainS === null ? 'timeout' : String(t.drainS)],
+      [`hub, ${t.connections} connections, ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}`, String(t.publishesPerSecond), String(t.latencyP50Ms), String(t.latencyP99Ms), String(t.latencyMaxMs), String(t.errors), String(t.non201), String(t.deliveriesPerSecond), t.drainS === null ? 'timeout' : String(t.drainS)],
     ]),
     '',
     ...table([
@@ -457,7 +461,7 @@ export function formatPublishSubscribe(r: PublishSubscribeResult): string {
       [`${f.subscribers} subscribers`, ...f.roundsMs.map(ms), f.acksMs.join(' / ')],
     ]),
     '',
-    `  hub ÷ bare durable append, publishes/s: ${t.ratio} (the hub delivering beside)`,
+    `  hub ÷ bare durable append, publishes/s: ${t.ratio}${t.subscribers > 0 ? ' (the hub delivering beside)' : ''}`,
     ...checks,
   ].join('\n');
 }
