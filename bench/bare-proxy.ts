@@ -13,7 +13,7 @@ import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import Fastify from 'fastify';
 import { Agent, request } from 'undici';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
-import { onStop, ready } from './servers/child.js';
+import { serveFastify } from './servers/child.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
 
@@ -52,10 +52,4 @@ app.post<{ Params: { action: string; provider: string } }>('/v1/services/call/:a
   return { data: answer };
 });
 
-await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-const address = app.server.address();
-ready(typeof address === 'object' && address !== null ? address.port : 0);
-onStop(async () => {
-  await app.close();
-  await agent.close();
-});
+await serveFastify(app, () => agent.close());

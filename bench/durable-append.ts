@@ -16,7 +16,7 @@ import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { WalSync } from '../src/store/sqlite/wal-sync.js';
-import { onStop, ready } from './servers/child.js';
+import { serveFastify } from './servers/child.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
 
@@ -67,11 +67,7 @@ app.post<{ Params: { action: string } }>('/v1/services/publish/:action', async (
   return reply.code(201).send({ id });
 });
 
-await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-const address = app.server.address();
-ready(typeof address === 'object' && address !== null ? address.port : 0);
-onStop(async () => {
-  await app.close();
+await serveFastify(app, async () => {
   await walSync.close();
   db.close();
   rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 /** Runs the hub: configuration, storage, HTTP server, graceful shutdown on SIGTERM/SIGINT. */
 import { pino } from 'pino';
 import { helpText, loadConfig } from './config.js';

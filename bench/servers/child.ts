@@ -1,6 +1,7 @@
 /** The side of a benchmark server process that talks to the parent: say where it listens, stop on request. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 
 /** Tells the parent (over the fork IPC channel) the port the server listens on. */
 export function ready(port: number): void {
@@ -21,6 +22,16 @@ export function onStop(close: () => Promise<void>): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.once('disconnect', stop);
+}
+
+/** Starts a Fastify app on 127.0.0.1 (PORT or a free port), tells the parent; on stop closes it, then the rest. */
+export async function serveFastify(app: FastifyInstance, closeRest: () => Promise<void> | void): Promise<void> {
+  await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+  ready((app.server.address() as AddressInfo).port);
+  onStop(async () => {
+    await app.close();
+    await closeRest();
+  });
 }
 
 /** Serves `server` on 127.0.0.1 (PORT or a free port), tells the parent, and closes it on stop. */
