@@ -450,7 +450,11 @@ function applyEdit(root: Obj, { kind, index, text }: Edit): void {
       break;
     }
     case 'changeType':
-      if (propSchema) propSchema.type = otherType(propSchema.type);
+      // The enum goes with the old type: kept, it could leave a field no value satisfies.
+      if (propSchema) {
+        propSchema.type = otherType(propSchema.type);
+        delete propSchema.enum;
+      }
       break;
     case 'changeMinLength': {
       // Aimed at a string field, where it matters to instances.
@@ -460,7 +464,11 @@ function applyEdit(root: Obj, { kind, index, text }: Edit): void {
       break;
     }
     case 'changeEnum':
-      if (propSchema) propSchema.enum = ['a'];
+      // The field now takes just 'a', whatever it took before (and stays satisfiable).
+      if (propSchema) {
+        for (const key of Object.keys(propSchema)) delete propSchema[key];
+        propSchema.enum = ['a'];
+      }
       break;
   }
 }
