@@ -9,13 +9,12 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
+import { benchStorage } from './storage.js';
 
 export const ACTION = '@layers:education:GradeBooks:getRelated';
 const BODY = JSON.stringify({ user: { id: '61b087e1a608106241d30a8a', name: 'Ana Souza', alias: 'ana.souza' } });
@@ -92,14 +91,13 @@ function startFlags(): string[] {
 
 /**
  * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first) with its
- * Node.js flags, no TypeScript loader in the process, on a SQLite file in a temporary folder
- * removed when it stops.
+ * Node.js flags, no TypeScript loader in the process, on storage of its own (see storage.ts).
  */
 export async function startBuiltHub(env: Record<string, string>): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
+  const storage = await benchStorage();
   const port = await freePort();
   const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
-    env: { ...process.env, ...env, DATABASE_URL: `file:${join(dir, 'hub.db')}`, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -125,7 +123,7 @@ export async function startBuiltHub(env: Record<string, string>): Promise<Server
         await exited;
         clearTimeout(force);
       }
-      rmSync(dir, { recursive: true, force: true });
+      await storage.remove();
     },
   };
 }

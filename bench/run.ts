@@ -6,7 +6,8 @@
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
  * BENCH_CONNECTIONS (request & respond, default 50), BENCH_PROFILE (a folder: every server process
- * writes a V8 CPU profile there); the publish & subscribe benchmark's own are listed in
+ * writes a V8 CPU profile there), BENCH_DATABASE_URL (a PostgreSQL URL: each hub gets a schema of
+ * its own there instead of a SQLite file); the publish & subscribe benchmark's own are listed in
  * `publish-subscribe.ts`. Exits 1 when a target is missed.
  *
  * The results of the benchmarks run replace theirs in `latest.json`; those of the others are kept
@@ -17,6 +18,7 @@ import { arch, cpus, platform, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatPublishSubscribe, runPublishSubscribe } from './publish-subscribe.js';
 import { formatRequestRespond, runRequestRespond, type RunOptions } from './request-respond.js';
+import { STORAGE_KIND } from './storage.js';
 
 interface Benchmark {
   name: string;
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   const file = `${dir}latest.json`;
   const results: Record<string, { pass?: unknown; at?: unknown }> = previousResults(file);
   let pass = true;
+  console.error(`hub storage: ${STORAGE_KIND}`);
   for (const benchmark of selected) {
     console.error(`${benchmark.name}:`);
     const result = await benchmark.run(options);
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
   const report = {
     at: new Date().toISOString(),
     machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() },
-    options: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections },
+    options: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, storage: STORAGE_KIND },
     pass: Object.values(results).every((r) => r.pass === true),
     results,
   };

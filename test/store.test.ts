@@ -485,11 +485,13 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.finishAttempts('w1', [
           { attempt: attempt(dx), outcome: { status: 'delivered' } },
           { attempt: attempt(dy), outcome: { status: 'delivered' } },
-        ])).toEqual([true, false]);
+          // A second outcome for one delivery finds it finished already.
+          { attempt: attempt(dx), outcome: { status: 'pending', nextAttemptAt: T0 + 5000 } },
+        ])).toEqual([true, false, false]);
         expect(await store.getDelivery(dx)).toMatchObject({ status: 'delivered', attempts: 1, deliveredAt: T0 + 15, leaseOwner: null });
         expect(await store.getDelivery(dy)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'w2' });
         // Both attempts are in the history, applied or not.
-        expect((await store.listAttempts([dx, dy])).map((a) => a.deliveryId).sort()).toEqual([dx, dy].sort());
+        expect((await store.listAttempts([dx, dy])).map((a) => a.deliveryId).sort()).toEqual([dx, dx, dy].sort());
       });
 
       it('extends a lease only for its holder while the delivery is pending', async () => {

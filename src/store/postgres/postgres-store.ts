@@ -29,6 +29,7 @@ import type {
 } from '../store.js';
 import { NotificationListener } from './listener.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { BULK, columnArrays, WIDTHS } from './bulk.js';
 import { connectionConfig, withTransaction } from './pool.js';
 
 const p = postgresPlaceholder;
@@ -52,9 +53,6 @@ const SQL = {
       RETURNING *)
     SELECT claimed.*, to_jsonb(events) AS event FROM claimed JOIN events ON events.id = claimed.event_id
     ORDER BY claimed.next_attempt_at, claimed.seq`,
-  insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
-    SELECT $1::text, $2::bigint, $3::integer, $4::integer, $5::text
-    WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $1)`,
   replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL,
       lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
     WHERE id = $2 AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > $1)
@@ -205,9 +203,30 @@ export class PostgresStore implements Store {
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
     return withTransaction(this.pool, async (client) => {
       const outcomes: PublishOutcome[] = [];
-      for (const item of batch) outcomes.push(await this.publishEvent(item, client));
+      // Most publishes need no read (no Idempotency-Key, no coalescing): each run of those is
+      // written in bulk; the others one by one, in the batch's order all the same.
+      let run: NewEvent[] = [];
+      for (const item of batch) {
+        if (item.event.idempotencyKey === null && !item.coalesce) {
+          run.push(item);
+          continue;
+        }
+        outcomes.push(...(await this.insertPlain(run, client)), await this.publishEvent(item, client));
+        run = [];
+      }
+      outcomes.push(...(await this.insertPlain(run, client)));
       return outcomes;
     });
+  }
+
+  /** Publishes with nothing to read first: two statements however many events and deliveries. */
+  private async insertPlain(batch: NewEvent[], client: pg.PoolClient): Promise<PublishOutcome[]> {
+    if (batch.length === 0) return [];
+    const deliveries = batch.map(({ event, deliveries }) => deliveries.map((d) => rows.newDelivery(event, d)));
+    await client.query(BULK.insertEvents, columnArrays(batch.map(({ event }) => rows.eventValues(event)), WIDTHS.event));
+    const all = deliveries.flat();
+    if (all.length > 0) await client.query(BULK.insertDeliveries, columnArrays(all.map(rows.deliveryValues), WIDTHS.delivery));
+    return batch.map(({ event }, i) => ({ eventId: event.id, duplicate: false, leased: deliveries[i]!.filter((d) => d.leaseOwner !== null) }));
   }
 
   async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
@@ -222,12 +241,17 @@ export class PostgresStore implements Store {
     return withTransaction(this.pool, async (client) => {
       // As on SQLite: a lost outcome only means another attempt, so the commit need not wait for the disk.
       await client.query('SET LOCAL synchronous_commit = off');
-      const applied: boolean[] = [];
-      for (const { attempt, outcome } of items) {
-        await this.run(SQL.insertAttempt, rows.attemptValues(attempt), client);
-        applied.push((await this.run(SQL.finish, [...rows.finishValues(attempt, outcome), attempt.deliveryId, owner], client)) > 0);
-      }
-      return applied;
+      await client.query(BULK.insertAttempts, columnArrays(items.map(({ attempt }) => rows.attemptValues(attempt)), WIDTHS.attempt));
+      const finishes = items.map(({ attempt, outcome }) => [...rows.finishValues(attempt, outcome), attempt.deliveryId]);
+      const done = await this.all(BULK.finish, [...columnArrays(finishes, 7), owner], client);
+      const appliedTo = new Set(done.map((row) => row.id as string));
+      // Item by item, a second outcome for one delivery would find it finished: only the first applies.
+      const seen = new Set<string>();
+      return items.map(({ attempt: { deliveryId } }) => {
+        const first = !seen.has(deliveryId);
+        seen.add(deliveryId);
+        return first && appliedTo.has(deliveryId);
+      });
     });
   }
 

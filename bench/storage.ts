@@ -1,0 +1,43 @@
+/**
+ * Where a benchmarked hub keeps its data: a SQLite file in a temporary folder, or, when
+ * BENCH_DATABASE_URL names a PostgreSQL database, a schema of its own there. Either is removed when
+ * the hub stops, so every hub starts empty.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface BenchStorage {
+  /** What the hub gets as DATABASE_URL. */
+  databaseUrl: string;
+  remove(): Promise<void>;
+}
+
+const postgresUrl = process.env.BENCH_DATABASE_URL || undefined;
+
+/** The storage every benchmarked hub of this run uses. */
+export const STORAGE_KIND: 'sqlite' | 'postgres' = postgresUrl === undefined ? 'sqlite' : 'postgres';
+
+export async function benchStorage(): Promise<BenchStorage> {
+  if (postgresUrl === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
+    return { databaseUrl: `file:${join(dir, 'hub.db')}`, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  // libpq's `options` parameter: every connection of the hub starts in the schema.
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { databaseUrl: url.toString(), remove: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
+}
