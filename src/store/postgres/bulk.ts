@@ -25,8 +25,8 @@ export const BULK = {
   insertAttempts: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
     SELECT a.* FROM unnest(${arrays(ATTEMPT_TYPES)}) AS a (${rows.ATTEMPT_COLUMNS.join(', ')})
     WHERE EXISTS (SELECT 1 FROM deliveries WHERE deliveries.id = a.delivery_id)`,
-  // The shared `finish` statement for many deliveries: arrays of its values (rows.finishValues
-  // order), then of the delivery ids, then the lease owner. Returns the ids it applied to.
+  // An attempt's outcome for many deliveries: arrays of rows.finishValues (in their order), then of
+  // the delivery ids, then the lease owner. Returns the ids it applied to.
   finish: `UPDATE deliveries SET status = u.status, attempts = deliveries.attempts + 1,
       next_attempt_at = COALESCE(u.next_attempt_at, deliveries.next_attempt_at), lease_owner = NULL,
       lease_expires_at = NULL, last_status_code = u.last_status_code, last_error = u.last_error,

@@ -24,11 +24,6 @@ export function sharedStatements(p: Placeholder) {
     firstIdempotentEvent: `SELECT id FROM events
       WHERE publisher = ${p(1)} AND community_id = ${p(2)} AND idempotency_key = ${p(3)} AND created_at >= ${p(4)}
       ORDER BY created_at, seq LIMIT 1`,
-    // Parameters: rows.finishValues(attempt, outcome), then the delivery id and the lease owner.
-    finish: `UPDATE deliveries SET status = ${p(1)}, attempts = attempts + 1,
-        next_attempt_at = COALESCE(${p(2)}, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
-        last_status_code = ${p(3)}, last_error = ${p(4)}, updated_at = ${p(5)}, delivered_at = ${p(6)}
-      WHERE id = ${p(7)} AND status = 'pending' AND lease_owner = ${p(8)}`,
     cancelPending,
     cancelPendingOfAction: `${cancelPending} AND action = ${p(4)}`,
     /** The first pending delivery no one holds, in due order (an index walk, not a scan). */

@@ -44,6 +44,12 @@ const SQL = {
     RETURNING *`,
   insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
+  // Parameters: rows.finishValues(attempt, outcome), then the delivery id and the lease owner.
+  // (PostgreSQL applies a whole batch in one statement: BULK.finish.)
+  finish: `UPDATE deliveries SET status = ?, attempts = attempts + 1,
+      next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL,
+      last_status_code = ?, last_error = ?, updated_at = ?, delivered_at = ?
+    WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
   replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
       lease_expires_at = NULL, updated_at = ?, delivered_at = NULL
     WHERE id = ? AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > ?)
@@ -137,13 +143,10 @@ export class SqliteStore implements Store {
   }
 
   async insertCalls(calls: CallRecord[]): Promise<void> {
-    // Like the worker's bookkeeping, audit lines need not hold the loop for an fsync: a power cut
-    // may lose the last few, and the next durable commit makes them safe.
-    this.withSynchronous('NORMAL', () =>
-      this.db.transaction(() => {
-        for (const call of calls) this.run(SQL.insertCall, rows.callValues(call));
-      }).immediate(),
-    );
+    // Audit lines need not hold the loop for an fsync: a power cut may lose the last few.
+    this.unsynced(() => {
+      for (const call of calls) this.run(SQL.insertCall, rows.callValues(call));
+    });
   }
 
   async queryCalls(query: CallQuery): Promise<CallRecord[]> {
@@ -156,7 +159,7 @@ export class SqliteStore implements Store {
   }
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
-    const outcomes = this.withSynchronous('NORMAL', () => this.db.transaction(() => batch.map((item) => this.publishEvent(item))).immediate());
+    const outcomes = this.unsynced(() => batch.map((item) => this.publishEvent(item)));
     // Durable before anyone is told: the fsync runs off the event loop (see WalSync).
     await this.walSync.sync();
     return outcomes;
@@ -166,7 +169,7 @@ export class SqliteStore implements Store {
     ClaimedDelivery[]
   > {
     const { owner, now, leaseMs, limit } = query;
-    return this.bookkeeping(() => {
+    return this.unsynced(() => {
       const claimed = this.all(SQL.claim, [owner, now + leaseMs, now, now, now, limit]).map(rows.toDelivery);
       // RETURNING gives no order guarantee.
       claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.seq ?? 0) - (b.seq ?? 0));
@@ -175,7 +178,7 @@ export class SqliteStore implements Store {
   }
 
   async finishAttempts(owner: string, items: FinishedAttempt[]): Promise<boolean[]> {
-    return this.bookkeeping(() =>
+    return this.unsynced(() =>
       items.map(({ attempt, outcome }) => {
         this.run(SQL.insertAttempt, [...rows.attemptValues(attempt), attempt.deliveryId]);
         return this.run(SQL.finish, [...rows.finishValues(attempt, outcome), attempt.deliveryId, owner]) > 0;
@@ -184,28 +187,24 @@ export class SqliteStore implements Store {
   }
 
   async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
-    return this.bookkeeping(() => this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0);
+    return this.unsynced(() => this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0);
   }
 
   async releaseLeases(owner: string): Promise<number> {
-    return this.bookkeeping(() => this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]));
+    return this.unsynced(() => this.run('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?', [owner]));
   }
 
   /**
-   * A transaction of the delivery worker's bookkeeping (claims, leases, attempt outcomes), committed
-   * without waiting for the disk: after a power cut it may be lost, never half-applied, and losing
-   * it only means a delivery is attempted again, which at-least-once allows. Admin writes keep
-   * `synchronous = FULL` and publishes await a WAL fsync; either makes every earlier commit durable.
+   * A transaction committed without waiting for the disk (`synchronous = NORMAL`; FULL, the
+   * connection's own, comes back after): after a power cut it may be lost, never half-applied. Used
+   * for the worker's bookkeeping (claims, leases, outcomes: losing them only means another attempt),
+   * for audit lines, and for publishes, which then await their own WAL fsync. Admin writes keep FULL;
+   * any durable commit or fsync makes every earlier commit durable too.
    */
-  private bookkeeping<T>(work: () => T): T {
-    return this.withSynchronous('NORMAL', () => this.db.transaction(work).immediate());
-  }
-
-  /** Runs `work` with another `synchronous` setting; FULL, the connection's own, comes back after. */
-  private withSynchronous<T>(level: 'NORMAL', work: () => T): T {
-    this.statement(`PRAGMA synchronous = ${level}`).run();
+  private unsynced<T>(work: () => T): T {
+    this.statement('PRAGMA synchronous = NORMAL').run();
     try {
-      return work();
+      return this.db.transaction(work).immediate();
     } finally {
       this.statement('PRAGMA synchronous = FULL').run();
     }
