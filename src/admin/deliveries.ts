@@ -3,10 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdParam } from '../http/params.js';
-import type { AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord } from '../store/store.js';
+import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../store/store.js';
 import { idParam, pageOf, pageParams, stringFilter } from './params.js';
-
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'cancelled'];
 
 const eventView = ({ data, ...event }: EventRecord) => ({ ...event, data: data === null ? null : (JSON.parse(data) as unknown) });
 
@@ -47,8 +45,8 @@ export function deliveryRoutes(deps: HubDeps) {
     app.get('/deliveries', async (request) => {
       const page = pageParams(request);
       const status = stringFilter(request, 'status');
-      if (status !== undefined && !STATUSES.includes(status as DeliveryStatus)) {
-        throw invalidRequest(`status must be one of ${STATUSES.join(', ')}`, [{ pointer: '/query/status', message: `must be one of ${STATUSES.join(', ')}` }]);
+      if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status)) {
+        throw invalidRequest(`status must be one of ${DELIVERY_STATUSES.join(', ')}`, [{ pointer: '/query/status', message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }]);
       }
       const rows = await deps.store.listDeliveries({
         status: status as DeliveryStatus | undefined,

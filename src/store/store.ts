@@ -72,7 +72,8 @@ export interface EventRecord {
   idempotencyKey: string | null;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'cancelled';
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface OpenDeliveryCounts {
   pending: number;

@@ -309,9 +309,7 @@ export function toAttempt(row: Row): AttemptRecord {
   };
 }
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead', 'cancelled'];
-
-/** Every status present, zero when no row has it. */
+/** Zero for a count the row lacks. */
 export function toOpenDeliveryCounts(row: Row | undefined): OpenDeliveryCounts {
   return { pending: Number(row?.pending ?? 0), dead: Number(row?.dead ?? 0) };
 }
