@@ -10,10 +10,10 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
+import { freePort } from '../test/support/port.js';
 import { benchStorage } from './storage.js';
 
 export const ACTION = '@layers:education:GradeBooks:getRelated';
@@ -74,14 +74,6 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** V8 CPU profile flags when BENCH_PROFILE names a folder: each server writes its profile there. */
 const profileFlags = () => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The Node.js flags `npm start` gives the hub (package.json's start script), so the bench runs the same. */
 function startFlags(): string[] {

@@ -3,12 +3,11 @@
  * real port, driven over HTTP; killed for sure by `stopAll()` whatever the test did.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { sendTo, type Answer } from './hub.js';
+import { freePort } from './port.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,15 +29,6 @@ export interface HubProcess {
 }
 
 const live = new Set<HubProcess>();
-
-/** A port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 /** Starts the hub on `file:<dir>/hub.db` and waits until `/readyz` answers 200. */
 export async function spawnHub(dir: string, adminToken: string, env: Record<string, string> = {}): Promise<HubProcess> {
