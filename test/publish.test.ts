@@ -152,6 +152,22 @@ describe('publish and subscribe', () => {
     expect(delivery!.history[1].at - delivery!.history[0].at).toBeGreaterThanOrEqual(950);
   });
 
+  it('waits at least a second when a subscriber answers Retry-After: 0', async () => {
+    let calls = 0;
+    mode = (_req, res) => (++calls < 3 ? res.writeHead(503, { 'retry-after': '0' }).end() : res.writeHead(200).end());
+    const answer = await publish(HINT);
+    const [delivery] = await until(async () => {
+      const list = await deliveriesOf(answer.body.id);
+      return list[0]?.status === 'delivered' && list;
+    }, 6000);
+    // The schedule (150 ms, 300 ms) replaced by the subscriber's 0, floored at 1 s: the attempts
+    // the hub recorded start at least a second apart.
+    const at = delivery!.history.map((a: { at: number }) => a.at);
+    expect(delivery!.history.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 503, 200]);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(1000);
+  });
+
   it('records timeouts, dead-letters once the schedule is exhausted, and replays with the same webhook-id', async () => {
     mode = () => undefined; // never answers: every attempt times out
     const answer = await publish(HINT);
