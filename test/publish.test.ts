@@ -125,6 +125,43 @@ describe('publish and subscribe', () => {
     expect(receivedFor(first.body.id)).toHaveLength(1);
   });
 
+  it('answers 409 to an Idempotency-Key reused for another body, action or version, and stores nothing', async () => {
+    const key = { 'idempotency-key': 'gate-run-43' };
+    const raw = '{"ids":["ent-1"],"updatedAfter":"2026-11-20T08:00:00Z"}';
+    const first = await publish(raw, { headers: key });
+    expect(first.status).toBe(201);
+    const before = (await hub.admin('GET', '/events?limit=1000')).body.items.length;
+    const conflictBody = (answer: { body: unknown; headers: Record<string, unknown> }) =>
+      expect(answer.body).toEqual({
+        status: 409,
+        type: 'Conflict',
+        name: 'Conflict',
+        error: `the Idempotency-Key "gate-run-43" was already used by app "gate" in community "school-a" for another request (event ${first.body.id}); send new data with a new key`,
+        details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
+        requestId: answer.headers['x-request-id'],
+      });
+
+    // Other data, the same data written differently, null data, another action: each is another request.
+    for (const [body, action] of [
+      [{ ids: ['ent-2'], updatedAfter: '2026-11-20T08:00:00Z' }, CREATED],
+      ['{"ids": ["ent-1"], "updatedAfter": "2026-11-20T08:00:00Z"}', CREATED],
+      [undefined, CREATED],
+      [{ term: '2026-1' }, STRICT],
+    ] as const) {
+      const reused = await publish(body, { action, headers: key });
+      expect(reused.status).toBe(409);
+      expect(reused.headers['idempotent-replayed']).toBeUndefined();
+      conflictBody(reused);
+    }
+    // The same bytes still replay the first answer.
+    const replayed = await publish(raw, { headers: key });
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual({ id: first.body.id });
+    expect((await hub.admin('GET', '/events?limit=1000')).body.items.length).toBe(before);
+    expect((await hub.admin('GET', `/events/${first.body.id}`)).body.data).toEqual(HINT);
+  });
+
   it('retries on the schedule with the same webhook-id until acknowledged', async () => {
     let calls = 0;
     mode = (_req, res) => (++calls < 3 ? json(res, 500, { error: 'busy' }) : res.writeHead(200).end());

@@ -270,8 +270,11 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const key = 'key-1';
         const first = await publish(store, { idempotencyKey: key, createdAt: T0 });
 
-        const again = await publish(store, { idempotencyKey: key, createdAt: T0 + 10 }, { idempotentSince: T0 });
-        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true, leased: [] });
+        // Another body under the same key: nothing is written, and the earlier event comes back as
+        // stored, so the caller can tell the two requests apart.
+        const again = await publish(store, { idempotencyKey: key, createdAt: T0 + 10, data: '{"a":2}' }, { idempotentSince: T0 });
+        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true, leased: [], earlier: { ...first.event, seq: expect.any(Number) } });
+        expect(again.outcome.earlier!.data).toBe('{"a":1}');
         expect(await store.getEvent(again.event.id)).toBeNull();
         expect(await store.getDelivery(again.deliveries[0]!.id)).toBeNull();
 
@@ -296,7 +299,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const outcomes = await store.publishEvents([a, b, c]);
         expect(outcomes).toEqual([
           { eventId: a.event.id, duplicate: false, leased: [] },
-          { eventId: a.event.id, duplicate: true, leased: [] },
+          { eventId: a.event.id, duplicate: true, leased: [], earlier: { ...a.event, seq: expect.any(Number) } },
           { eventId: c.event.id, duplicate: false, leased: [] },
         ]);
         expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual([c.event.id, a.event.id]);

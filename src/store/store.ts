@@ -119,7 +119,8 @@ export interface AttemptRecord {
 export interface NewEvent {
   event: EventRecord;
   /** With an idempotency key: an earlier event of the same publisher, community and key created
-   * at or after this time is the answer (nothing is written); an older one no longer counts. */
+   * at or after this time is the answer (nothing is written, the earlier event is given back for
+   * the caller to check it was the same request); an older one no longer counts. */
   idempotentSince: number;
   /** One per subscription the registry found; each becomes a pending delivery due at
    * `event.createdAt`, unless coalesced. One with a `lease` is written already leased (the
@@ -141,6 +142,8 @@ export interface PublishOutcome {
   eventId: string;
   /** True when the idempotency key matched an earlier event and nothing was written. */
   duplicate: boolean;
+  /** With `duplicate`: the earlier event the key matched, as stored. */
+  earlier?: EventRecord;
   /** The deliveries written under the lease they were given (not merged by coalescing). */
   leased: DeliveryRecord[];
 }

@@ -339,7 +339,7 @@ export class PostgresStore implements Store {
       const [first] = await this.all(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ], client);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
     }
     await this.run(SQL.insertEvent, rows.eventValues(event), client);
     const leased: DeliveryRecord[] = [];

@@ -21,7 +21,7 @@ export function sharedStatements(p: Placeholder) {
     ),
     insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
     insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
-    firstIdempotentEvent: `SELECT id FROM events
+    firstIdempotentEvent: `SELECT * FROM events
       WHERE publisher = ${p(1)} AND community_id = ${p(2)} AND idempotency_key = ${p(3)} AND created_at >= ${p(4)}
       ORDER BY created_at, seq LIMIT 1`,
     cancelPending,

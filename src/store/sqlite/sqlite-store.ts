@@ -282,7 +282,7 @@ export class SqliteStore implements Store {
       const first = this.get(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ]);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
     }
     this.run(SQL.insertEvent, rows.eventValues(event));
     const leased: DeliveryRecord[] = [];
