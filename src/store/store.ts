@@ -225,8 +225,9 @@ export interface Store {
   insertCalls(calls: CallRecord[]): Promise<void>;
   /** Newest first. */
   queryCalls(query: CallQuery): Promise<CallRecord[]>;
-  /** Deletes calls older than `before`; returns how many. */
-  pruneCalls(before: number): Promise<number>;
+  /** Deletes calls older than `before`, at most `batchSize` rows per statement (default
+   * PRUNE_CALLS_BATCH) with the event loop free between statements; returns how many. */
+  pruneCalls(before: number, batchSize?: number): Promise<number>;
 
   // Publish & subscribe
   /** One transaction for the whole batch, applied in order (group commit). */
@@ -270,6 +271,7 @@ export interface Store {
    * ones only pile up until pruned, and counting them would scan the history). */
   countOpenDeliveries(): Promise<OpenDeliveryCounts>;
   /** Deletes events created before `before` that have no pending delivery, with their
-   * deliveries and attempts; returns how many events. */
-  pruneEvents(before: number): Promise<number>;
+   * deliveries and attempts, at most `batchSize` events per statement (default PRUNE_EVENTS_BATCH)
+   * with the event loop free between statements; returns how many events. */
+  pruneEvents(before: number, batchSize?: number): Promise<number>;
 }
