@@ -1,9 +1,13 @@
 /**
  * What a caller chooses must not grow the hub: made-up action, provider and community ids and
  * paths add no metric series, and requests failing before the caller is authenticated add no
- * audit rows (they are counted by reason instead). Over HTTP against a real hub and provider.
+ * audit rows (they are counted by reason instead); an event payload has its own size limit,
+ * apart from a call's. Over HTTP against a real hub and provider.
  */
+import { Readable } from 'node:stream';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, loadConfig } from '../src/config.js';
 import { install, registerApp, startHub, type Answer, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
 
@@ -116,5 +120,60 @@ describe('growth a caller controls', () => {
     expect(lines.filter((c) => c.consumer === null)).toEqual([]);
     for (const answer of [anonymous, forged]) expect(lines.find((c) => c.id === answer.headers['x-request-id'])).toBeUndefined();
     expect((await counted()).Unauthorized).toBe((before.Unauthorized ?? 0) + 3);
+  });
+});
+
+describe('size limits of calls and events', () => {
+  const BULK = '@acme:school:Bulk:uploaded';
+  let hub: TestHub;
+  let viewer: string;
+  let gate: string;
+  const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'x-community-id': 'school-a' });
+  /** A JSON body of exactly `bytes` bytes. */
+  const bodyOf = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+  const publish = (body: string) => hub.send('POST', `/v1/services/publish/${BULK}`, { headers: headers(gate), body });
+  const call = (body: string) => hub.send('POST', `/v1/services/call/${GRADES}/erp?version=1`, { headers: headers(viewer), body });
+  const tooLarge = (answer: Answer, limit: number, setting: string) =>
+    expect({ status: answer.status, body: answer.body }).toEqual({
+      status: 413,
+      body: { status: 413, type: 'PayloadTooLarge', name: 'Payload Too Large', error: `the body is larger than the limit of ${limit} bytes (${setting})`, requestId: answer.headers['x-request-id'] },
+    });
+
+  beforeAll(async () => {
+    // An event limit above the call limit, to show each route keeps its own.
+    hub = await startHub({ bodyLimit: 2048, eventMaxBytes: 8192 });
+    await hub.admin('PUT', `/actions/${BULK}/versions/1`, { kind: 'event', title: 'Bulk uploaded', dataSchema: { type: 'object' } });
+    viewer = await registerApp(hub, 'viewer', { services: { requests: [{ action: GRADES, reason: 'grades' }] } });
+    gate = await registerApp(hub, 'gate', { services: { publishes: [{ action: BULK, reason: 'x' }] } });
+    for (const app of ['viewer', 'gate']) await install(hub, 'school-a', app);
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('defaults to 256 KiB for events and 1 MiB for calls', () => {
+    expect(defaultConfig()).toMatchObject({ eventMaxBytes: 256 * 1024, bodyLimit: 1024 * 1024 });
+  });
+
+  it('refuses a publish over HUB_EVENT_MAX_BYTES and a call over HUB_BODY_LIMIT, naming each limit', async () => {
+    expect((await publish(bodyOf(8192))).status).toBe(201);
+    tooLarge(await publish(bodyOf(8193)), 8192, 'HUB_EVENT_MAX_BYTES');
+    // A body the event route takes is too large for a call.
+    tooLarge(await call(bodyOf(4096)), 2048, 'HUB_BODY_LIMIT');
+  });
+
+  it('counts a chunked body without content-length against the same limit', async () => {
+    const chunks = Array.from({ length: 10 }, () => Buffer.from(' '.repeat(1024)));
+    const res = await request(`${hub.url}/v1/services/publish/${BULK}`, {
+      method: 'POST',
+      headers: { ...headers(gate), 'content-type': 'application/json' },
+      body: Readable.from([Buffer.from('{"pad":"'), ...chunks, Buffer.from('"}')]),
+    });
+    const body = (await res.body.json()) as Record<string, unknown>;
+    tooLarge({ status: res.statusCode, headers: res.headers, body, text: '' }, 8192, 'HUB_EVENT_MAX_BYTES');
+  });
+
+  it('refuses an event limit of 0 at start', () => {
+    expect(() => loadConfig([], { HUB_EVENT_MAX_BYTES: '0' })).toThrow(/HUB_EVENT_MAX_BYTES: "0" must be at least 1 byte/);
   });
 });

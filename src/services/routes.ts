@@ -54,7 +54,12 @@ export function servicesRoutes(deps: HubDeps) {
       done();
     });
     app.get('/services/discover/:action', (request) => discover(deps, request));
-    app.post('/services/publish/:action', (request, reply) => publish(deps, request, reply));
+    // Events get their own limit: each payload is stored and sent to every subscriber, retries included.
+    app.post('/services/publish/:action', {
+      bodyLimit: deps.config.eventMaxBytes,
+      config: { bodyLimitSetting: 'HUB_EVENT_MAX_BYTES' },
+      handler: (request, reply) => publish(deps, request, reply),
+    });
     app.post('/services/call/:action/:provider', {
       handler: (request, reply) => call(deps, request, reply),
       onResponse: (request, reply, done) => {
