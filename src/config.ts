@@ -34,6 +34,8 @@ export interface HubConfig {
   deliveryConcurrencyPerApp: number;
   /** How long SIGTERM waits for in-flight work, in ms. */
   shutdownGraceMs: number;
+  /** Largest event payload a publish accepts, in bytes (calls keep `bodyLimit`). */
+  eventMaxBytes: number;
 }
 
 interface Option {
@@ -97,6 +99,14 @@ const OPTIONS: Option[] = [
   { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
   { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
   { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
+  {
+    flag: 'event-max-bytes', env: 'HUB_EVENT_MAX_BYTES', key: 'eventMaxBytes', default: '256kb', help: 'largest event payload accepted by a publish (larger → 413)',
+    parse: (value, name) => {
+      const bytes = parseBytes(value, name);
+      if (bytes < 1) throw new Error(`${name}: "${value}" must be at least 1 byte`);
+      return bytes;
+    },
+  },
 ];
 
 export function helpText(): string {

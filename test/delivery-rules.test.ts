@@ -32,13 +32,17 @@ describe('delivery rules', () => {
     expect(new Set(delays).size).toBeGreaterThan(50);
   });
 
-  it('honours Retry-After in seconds or as an HTTP date, bounded to a day', () => {
+  it('honours Retry-After in seconds or as an HTTP date, bounded to between a second and a day', () => {
     expect(decide({ status: 503, retryAfter: '120' }, 0, SCHEDULE, NOW)).toEqual({ status: 'pending', nextAttemptAt: NOW + 120_000 });
     expect(parseRetryAfter(new Date(NOW + 60_000).toUTCString(), NOW)).toBe(60_000);
-    expect(parseRetryAfter(new Date(NOW - 60_000).toUTCString(), NOW)).toBe(0);
+    expect(parseRetryAfter(new Date(NOW - 60_000).toUTCString(), NOW)).toBe(1000);
     expect(parseRetryAfter('999999999', NOW)).toBe(24 * 3_600_000);
     expect(parseRetryAfter('soon', NOW)).toBeUndefined();
     expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+    // Never sooner than a second, whatever the subscriber asks: 0 would spend the schedule at once.
+    expect(parseRetryAfter('0', NOW)).toBe(1000);
+    expect(parseRetryAfter(new Date(NOW).toUTCString(), NOW)).toBe(1000);
+    expect(decide({ status: 503, retryAfter: '0' }, 0, SCHEDULE, NOW)).toEqual({ status: 'pending', nextAttemptAt: NOW + 1000 });
     // A Retry-After never turns the last failure into another attempt.
     expect(decide({ status: 503, retryAfter: '1' }, 3, SCHEDULE, NOW)).toEqual({ status: 'dead' });
   });

@@ -125,6 +125,43 @@ describe('publish and subscribe', () => {
     expect(receivedFor(first.body.id)).toHaveLength(1);
   });
 
+  it('answers 409 to an Idempotency-Key reused for another body, action or version, and stores nothing', async () => {
+    const key = { 'idempotency-key': 'gate-run-43' };
+    const raw = '{"ids":["ent-1"],"updatedAfter":"2026-11-20T08:00:00Z"}';
+    const first = await publish(raw, { headers: key });
+    expect(first.status).toBe(201);
+    const before = (await hub.admin('GET', '/events?limit=1000')).body.items.length;
+    const conflictBody = (answer: { body: unknown; headers: Record<string, unknown> }) =>
+      expect(answer.body).toEqual({
+        status: 409,
+        type: 'Conflict',
+        name: 'Conflict',
+        error: `the Idempotency-Key "gate-run-43" was already used by app "gate" in community "school-a" for another request (event ${first.body.id}); send new data with a new key`,
+        details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
+        requestId: answer.headers['x-request-id'],
+      });
+
+    // Other data, the same data written differently, null data, another action: each is another request.
+    for (const [body, action] of [
+      [{ ids: ['ent-2'], updatedAfter: '2026-11-20T08:00:00Z' }, CREATED],
+      ['{"ids": ["ent-1"], "updatedAfter": "2026-11-20T08:00:00Z"}', CREATED],
+      [undefined, CREATED],
+      [{ term: '2026-1' }, STRICT],
+    ] as const) {
+      const reused = await publish(body, { action, headers: key });
+      expect(reused.status).toBe(409);
+      expect(reused.headers['idempotent-replayed']).toBeUndefined();
+      conflictBody(reused);
+    }
+    // The same bytes still replay the first answer.
+    const replayed = await publish(raw, { headers: key });
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual({ id: first.body.id });
+    expect((await hub.admin('GET', '/events?limit=1000')).body.items.length).toBe(before);
+    expect((await hub.admin('GET', `/events/${first.body.id}`)).body.data).toEqual(HINT);
+  });
+
   it('retries on the schedule with the same webhook-id until acknowledged', async () => {
     let calls = 0;
     mode = (_req, res) => (++calls < 3 ? json(res, 500, { error: 'busy' }) : res.writeHead(200).end());
@@ -150,6 +187,22 @@ describe('publish and subscribe', () => {
     expect(received).toHaveLength(2);
     const [delivery] = await deliveriesOf(answer.body.id);
     expect(delivery!.history[1].at - delivery!.history[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('waits at least a second when a subscriber answers Retry-After: 0', async () => {
+    let calls = 0;
+    mode = (_req, res) => (++calls < 3 ? res.writeHead(503, { 'retry-after': '0' }).end() : res.writeHead(200).end());
+    const answer = await publish(HINT);
+    const [delivery] = await until(async () => {
+      const list = await deliveriesOf(answer.body.id);
+      return list[0]?.status === 'delivered' && list;
+    }, 6000);
+    // The schedule (150 ms, 300 ms) replaced by the subscriber's 0, floored at 1 s: the attempts
+    // the hub recorded start at least a second apart.
+    const at = delivery!.history.map((a: { at: number }) => a.at);
+    expect(delivery!.history.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 503, 200]);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(1000);
   });
 
   it('records timeouts, dead-letters once the schedule is exhausted, and replays with the same webhook-id', async () => {

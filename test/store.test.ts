@@ -15,6 +15,23 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { AttemptOutcome, AttemptRecord, CallRecord, EventRecord, NewEvent, NotifyChannel, Store, StoredAction } from '../src/store/store.js';
 
 const T0 = 1_700_000_000_000;
+
+/** Counts the event loop's turns while `work` runs: a store that holds the loop lets none happen. */
+async function loopTurnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    return { result: await work(), turns };
+  } finally {
+    running = false;
+  }
+}
 const ACTION = '@test:Thing:changed';
 const OTHER_ACTION = '@test:Other:changed';
 const DAY = 86_400_000;
@@ -234,6 +251,21 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await ats({ limit: 10 })).toEqual([T0 + 4, T0 + 3, T0 + 2]);
       });
 
+      it('prunes many lines in batches, freeing the event loop between them, and counts them all', async () => {
+        const due = Array.from({ length: 1050 }, (_, i) => makeCall({ at: T0 + (i % 500) }));
+        const kept = Array.from({ length: 7 }, (_, i) => makeCall({ at: T0 + 500 + i }));
+        await store.insertCalls([...kept.slice(0, 3), ...due, ...kept.slice(3)]);
+        const { result, turns } = await loopTurnsDuring(() => store.pruneCalls(T0 + 500, 100));
+        expect(result).toBe(1050);
+        // 11 batches of at most 100 (the last one short), the loop free between each.
+        expect(turns).toBeGreaterThanOrEqual(10);
+        expect((await store.queryCalls({ limit: 2000 })).map((c) => c.id).sort()).toEqual(kept.map((c) => c.id).sort());
+        expect(await store.pruneCalls(T0 + 500, 100)).toBe(0);
+        // Exactly a multiple of the batch: the last, empty, batch ends it.
+        expect(await store.pruneCalls(T0 + 504, 2)).toBe(4);
+        expect(await store.queryCalls({ limit: 10 })).toHaveLength(3);
+      });
+
       it('writes nothing when one call of a batch fails', async () => {
         const call = makeCall();
         await expect(
@@ -270,8 +302,11 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const key = 'key-1';
         const first = await publish(store, { idempotencyKey: key, createdAt: T0 });
 
-        const again = await publish(store, { idempotencyKey: key, createdAt: T0 + 10 }, { idempotentSince: T0 });
-        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true, leased: [] });
+        // Another body under the same key: nothing is written, and the earlier event comes back as
+        // stored, so the caller can tell the two requests apart.
+        const again = await publish(store, { idempotencyKey: key, createdAt: T0 + 10, data: '{"a":2}' }, { idempotentSince: T0 });
+        expect(again.outcome).toEqual({ eventId: first.event.id, duplicate: true, leased: [], earlier: { ...first.event, seq: expect.any(Number) } });
+        expect(again.outcome.earlier!.data).toBe('{"a":1}');
         expect(await store.getEvent(again.event.id)).toBeNull();
         expect(await store.getDelivery(again.deliveries[0]!.id)).toBeNull();
 
@@ -296,7 +331,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         const outcomes = await store.publishEvents([a, b, c]);
         expect(outcomes).toEqual([
           { eventId: a.event.id, duplicate: false, leased: [] },
-          { eventId: a.event.id, duplicate: true, leased: [] },
+          { eventId: a.event.id, duplicate: true, leased: [], earlier: { ...a.event, seq: expect.any(Number) } },
           { eventId: c.event.id, duplicate: false, leased: [] },
         ]);
         expect((await store.listEvents({ limit: 10 })).map((e) => e.id)).toEqual([c.event.id, a.event.id]);
@@ -677,6 +712,18 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(await store.getEvent(stillPending.event.id)).not.toBeNull();
         expect(await store.getEvent(recent.event.id)).not.toBeNull();
         expect(await store.pruneEvents(T0 + 1000)).toBe(0);
+      });
+
+      it('prunes many events in batches, freeing the event loop between them, and counts them all', async () => {
+        const old = Array.from({ length: 230 }, (_, i) => newEvent(makeEvent({ createdAt: T0 + i }), { subscribers: [] }));
+        await store.publishEvents(old);
+        const pending = await publish(store, { createdAt: T0 + 5 });
+        const recent = await publish(store, { createdAt: T0 + 1000 }, { subscribers: [] });
+        const { result, turns } = await loopTurnsDuring(() => store.pruneEvents(T0 + 1000, 20));
+        expect(result).toBe(230);
+        expect(turns).toBeGreaterThanOrEqual(11);
+        expect((await store.listEvents({ limit: 1000 })).map((e) => e.id).sort()).toEqual([pending.event.id, recent.event.id].sort());
+        expect(await store.getDelivery(pending.deliveries[0]!.id)).not.toBeNull();
       });
     });
   });

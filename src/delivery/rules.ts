@@ -5,13 +5,16 @@ import type { AttemptOutcome } from '../store/store.js';
 
 /** Longest wait a Retry-After header may impose. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+/** Shortest wait a Retry-After header may ask for: `Retry-After: 0` (or a date in the past) would
+ * otherwise spend the whole schedule in milliseconds, against a subscriber that is failing. */
+export const MIN_RETRY_AFTER_MS = 1000;
 
-/** Seconds (`120`) or an HTTP date; undefined when absent or unreadable. */
+/** Seconds (`120`) or an HTTP date, as a wait of 1 s to 24 h; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || text.trim() === '') return undefined;
   const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) * 1000 : Date.parse(text) - now;
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS) : undefined;
 }
 
 /** A delay spread by ±`spread` (0.2 = ±20 %) so that retries of many deliveries do not align. */

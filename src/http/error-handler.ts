@@ -11,6 +11,10 @@ declare module 'fastify' {
     /** `ok` or the error type answered; read by the audit log and metrics. */
     outcome?: string;
   }
+  interface FastifyContextConfig {
+    /** The setting a route's own `bodyLimit` comes from, named when a body is over it. */
+    bodyLimitSetting?: string;
+  }
 }
 
 const BY_STATUS: Record<number, ErrorType> = {
@@ -25,10 +29,13 @@ const BY_STATUS: Record<number, ErrorType> = {
   503: 'ServiceUnavailable',
 };
 
-function fromFastify(error: FastifyError, bodyLimit: number): HubError | undefined {
+function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HubError | undefined {
   switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HubError('PayloadTooLarge', `the body is larger than the limit of ${bodyLimit} bytes`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit ?? bodyLimit;
+      const setting = request.routeOptions.config?.bodyLimitSetting ?? 'HUB_BODY_LIMIT';
+      return new HubError('PayloadTooLarge', `the body is larger than the limit of ${limit} bytes (${setting})`);
+    }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HubError('UnsupportedMediaType', 'the body must be JSON, sent with content-type: application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -46,7 +53,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: H
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const hubError = error instanceof HubError ? error : fromFastify(error, bodyLimit);
+    const hubError = error instanceof HubError ? error : fromFastify(error, request, bodyLimit);
     if (hubError !== undefined) return sendError(request, reply, hubError);
     request.log.error({ err: error }, 'unexpected error');
     return sendError(request, reply, new HubError('InternalError', 'the hub failed to handle this request; the operator can find it in the logs by its requestId'));

@@ -1,8 +1,17 @@
 /**
  * Prometheus metrics of one hub instance (its own registry, so several hubs in one process, as in
  * the tests, do not mix their numbers).
+ *
+ * Every label value comes from a bounded set, never from what a caller typed: route templates,
+ * methods the HTTP parser knows, statuses and outcomes the hub answers, and action and provider ids
+ * only once the catalogue and registry know them (`UNKNOWN_LABEL` otherwise). Each label value is
+ * a series kept for the life of the process, so a made-up id per request would grow memory and
+ * `/metrics` without bound.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The label value standing for any id the hub does not know. */
+export const UNKNOWN_LABEL = 'unknown';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -22,6 +31,13 @@ export class HubMetrics {
     help: 'Calls through the hub (request & respond), by action, provider and outcome',
     labelNames: ['action', 'provider', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly rejectedRequests = new Counter({
+    name: 'hub_rejected_requests_total',
+    help: 'Public requests answered with an error before the caller was authenticated (not in the audit log), by error type',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

@@ -1,12 +1,14 @@
 /**
  * POST /services/publish/:action — checks like a call, then stores the event and its deliveries
  * (one per active subscription in the community) in one transaction, and answers 201 only once
- * that is committed. An Idempotency-Key replays the first answer for 24 hours.
+ * that is committed. An Idempotency-Key replays the first answer for 24 hours when it comes with
+ * the same request (same action, version and body text); with another request it is a 409.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest } from '../errors.js';
+import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import { newMessageId } from '../relay/signing.js';
+import type { EventRecord } from '../store/store.js';
 import { newEventId, newDeliveryId } from '../delivery/ids.js';
 import { checkCallerAndAction } from './caller.js';
 
@@ -20,6 +22,16 @@ function idempotencyKeyOf(request: FastifyRequest): string | null {
     throw invalidRequest('Idempotency-Key must be given once, 1 to 200 visible ASCII characters', [{ pointer: '/headers/idempotency-key', message: 'is not a valid key' }]);
   }
   return value;
+}
+
+/**
+ * Whether a publish repeating an Idempotency-Key is the request that first used it: the same
+ * action, the same version (as resolved) and the same body, byte for byte as received. Exact text,
+ * not a parse compared canonically: a retry resends the bytes it sent, and a parse would call
+ * `{"n":9007199254740993}` and `{"n":9007199254740992}` the same and drop the second.
+ */
+function isSameRequest(earlier: EventRecord, event: EventRecord): boolean {
+  return earlier.action === event.action && earlier.version === event.version && earlier.data === event.data;
 }
 
 export async function publish(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -53,6 +65,12 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
     ...(lease !== undefined && worker!.hasRoomFor(app.id) && { lease }),
   }));
   const outcome = await deps.publisher.submit({ event, idempotentSince: now - IDEMPOTENCY_WINDOW_MS, deliveries, coalesce: entry.definition.coalesce === true });
+  if (outcome.duplicate && !isSameRequest(outcome.earlier!, event)) {
+    throw conflict(
+      `the Idempotency-Key "${idempotencyKey}" was already used by app "${publisher.id}" in community "${communityId}" for another request (event ${outcome.eventId}); send new data with a new key`,
+      [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
+    );
+  }
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
   if (outcome.duplicate) {

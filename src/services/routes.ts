@@ -1,17 +1,36 @@
 /**
- * The public routes (Layers-compatible). Each call is written to the audit log and measured once
- * its answer is sent.
+ * The public routes (Layers-compatible). Each call of an authenticated app is written to the audit
+ * log and measured once its answer is sent; requests failing before the caller is known are only
+ * counted, so made-up ids cost neither audit rows nor metric series.
  */
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
+import type { CallTrail } from '../http/call-trail.js';
 import type { HubDeps } from '../hub-deps.js';
+import { UNKNOWN_LABEL } from '../observability/metrics.js';
 import { call } from './call.js';
 import { discover } from './discover.js';
 import { publish } from './publish.js';
 
+/** `ok`, `duplicate` or an error type: a closed set. */
+function outcomeOf(request: FastifyRequest, reply: FastifyReply): string {
+  return request.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error');
+}
+
+/** Metric labels of a call: the action only once the catalogue knows it, the provider only once
+ * the registry knows it as a provider of that action installed in the community. */
+function callLabels(deps: HubDeps, trail: CallTrail): { action: string; provider: string } {
+  const { action, provider, community } = trail;
+  if (action === undefined || deps.catalog.current.versions(action).length === 0) return { action: UNKNOWN_LABEL, provider: UNKNOWN_LABEL };
+  const known = community !== undefined && provider !== undefined && deps.registry.snapshot.provider(community, provider, action) !== undefined;
+  return { action, provider: known ? provider : UNKNOWN_LABEL };
+}
+
+/** Audits and measures a call whose caller was authenticated; the caller chose nothing else here. */
 function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): void {
   const trail = request.trail;
+  if (trail.consumer === undefined) return;
   const latencyMs = reply.elapsedTime;
-  const outcome = request.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error');
+  const outcome = outcomeOf(request, reply);
   deps.audit.record({
     id: request.id,
     at: Date.now(),
@@ -25,13 +44,22 @@ function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply)
     latencyMs: Math.round(latencyMs),
     providerStatus: trail.providerStatus ?? null,
   });
-  deps.metrics.calls.observe({ action: trail.action ?? '', provider: trail.provider ?? '', outcome }, latencyMs / 1000);
+  deps.metrics.calls.observe({ ...callLabels(deps, trail), outcome }, latencyMs / 1000);
 }
 
 export function servicesRoutes(deps: HubDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (request.trail.consumer === undefined) deps.metrics.rejectedRequests.inc({ reason: outcomeOf(request, reply) });
+      done();
+    });
     app.get('/services/discover/:action', (request) => discover(deps, request));
-    app.post('/services/publish/:action', (request, reply) => publish(deps, request, reply));
+    // Events get their own limit: each payload is stored and sent to every subscriber, retries included.
+    app.post('/services/publish/:action', {
+      bodyLimit: deps.config.eventMaxBytes,
+      config: { bodyLimitSetting: 'HUB_EVENT_MAX_BYTES' },
+      handler: (request, reply) => publish(deps, request, reply),
+    });
     app.post('/services/call/:action/:provider', {
       handler: (request, reply) => call(deps, request, reply),
       onResponse: (request, reply, done) => {

@@ -119,7 +119,8 @@ export interface AttemptRecord {
 export interface NewEvent {
   event: EventRecord;
   /** With an idempotency key: an earlier event of the same publisher, community and key created
-   * at or after this time is the answer (nothing is written); an older one no longer counts. */
+   * at or after this time is the answer (nothing is written, the earlier event is given back for
+   * the caller to check it was the same request); an older one no longer counts. */
   idempotentSince: number;
   /** One per subscription the registry found; each becomes a pending delivery due at
    * `event.createdAt`, unless coalesced. One with a `lease` is written already leased (the
@@ -141,6 +142,8 @@ export interface PublishOutcome {
   eventId: string;
   /** True when the idempotency key matched an earlier event and nothing was written. */
   duplicate: boolean;
+  /** With `duplicate`: the earlier event the key matched, as stored. */
+  earlier?: EventRecord;
   /** The deliveries written under the lease they were given (not merged by coalescing). */
   leased: DeliveryRecord[];
 }
@@ -222,8 +225,9 @@ export interface Store {
   insertCalls(calls: CallRecord[]): Promise<void>;
   /** Newest first. */
   queryCalls(query: CallQuery): Promise<CallRecord[]>;
-  /** Deletes calls older than `before`; returns how many. */
-  pruneCalls(before: number): Promise<number>;
+  /** Deletes calls older than `before`, at most `batchSize` rows per statement (default
+   * PRUNE_CALLS_BATCH) with the event loop free between statements; returns how many. */
+  pruneCalls(before: number, batchSize?: number): Promise<number>;
 
   // Publish & subscribe
   /** One transaction for the whole batch, applied in order (group commit). */
@@ -267,6 +271,7 @@ export interface Store {
    * ones only pile up until pruned, and counting them would scan the history). */
   countOpenDeliveries(): Promise<OpenDeliveryCounts>;
   /** Deletes events created before `before` that have no pending delivery, with their
-   * deliveries and attempts; returns how many events. */
-  pruneEvents(before: number): Promise<number>;
+   * deliveries and attempts, at most `batchSize` events per statement (default PRUNE_EVENTS_BATCH)
+   * with the event loop free between statements; returns how many events. */
+  pruneEvents(before: number, batchSize?: number): Promise<number>;
 }

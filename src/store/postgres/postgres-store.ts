@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, TokenRecord } from '../../registry/types.js';
 import { postgresPlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
+import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type {
@@ -196,8 +197,9 @@ export class PostgresStore implements Store {
     return (await this.all(sql, params)).map(rows.toCall);
   }
 
-  async pruneCalls(before: number): Promise<number> {
-    return this.run('DELETE FROM calls WHERE at < $1', [before]);
+  async pruneCalls(before: number, batchSize = PRUNE_CALLS_BATCH): Promise<number> {
+    // Short statements: no long lock on the table, no long transaction holding back vacuum.
+    return deleteInBatches((limit) => this.run(SQL.pruneCallsBatch, [before, limit]), batchSize);
   }
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
@@ -324,9 +326,9 @@ export class PostgresStore implements Store {
     return rows.toOpenDeliveryCounts((await this.all(SQL.countOpenDeliveries))[0]);
   }
 
-  async pruneEvents(before: number): Promise<number> {
+  async pruneEvents(before: number, batchSize = PRUNE_EVENTS_BATCH): Promise<number> {
     // Deliveries and their attempts go with their event (ON DELETE CASCADE).
-    return this.run(SQL.pruneEvents, [before]);
+    return deleteInBatches((limit) => this.run(SQL.pruneEventsBatch, [before, limit]), batchSize);
   }
 
   private async publishEvent(
@@ -339,7 +341,7 @@ export class PostgresStore implements Store {
       const [first] = await this.all(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ], client);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
     }
     await this.run(SQL.insertEvent, rows.eventValues(event), client);
     const leased: DeliveryRecord[] = [];

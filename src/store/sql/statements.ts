@@ -21,7 +21,7 @@ export function sharedStatements(p: Placeholder) {
     ),
     insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
     insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
-    firstIdempotentEvent: `SELECT id FROM events
+    firstIdempotentEvent: `SELECT * FROM events
       WHERE publisher = ${p(1)} AND community_id = ${p(2)} AND idempotency_key = ${p(3)} AND created_at >= ${p(4)}
       ORDER BY created_at, seq LIMIT 1`,
     cancelPending,
@@ -32,8 +32,14 @@ export function sharedStatements(p: Placeholder) {
     /** Both counts walk a partial index, so their cost follows the backlog, not the history. */
     countOpenDeliveries: `SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending,
       (SELECT COUNT(*) FROM deliveries WHERE status = 'dead') AS dead`,
-    pruneEvents: `DELETE FROM events WHERE created_at < ${p(1)} AND NOT EXISTS (
-      SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')`,
+    /** One batch of audit pruning: up to p(2) of the oldest lines before p(1), found by the `at` index. */
+    pruneCallsBatch: `DELETE FROM calls WHERE seq IN (
+      SELECT seq FROM calls WHERE at < ${p(1)} ORDER BY at LIMIT ${p(2)})`,
+    /** One batch of event pruning: up to p(2) of the oldest events before p(1) with no pending delivery. */
+    pruneEventsBatch: `DELETE FROM events WHERE seq IN (
+      SELECT seq FROM events WHERE created_at < ${p(1)} AND NOT EXISTS (
+        SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id AND deliveries.status = 'pending')
+      ORDER BY created_at LIMIT ${p(2)})`,
   } as const;
 }
 

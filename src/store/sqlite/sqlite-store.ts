@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationRecord, TokenRecord } from '../../registry/types.js';
 import { sqlitePlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
+import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type {
@@ -154,8 +155,9 @@ export class SqliteStore implements Store {
     return this.all(sql, params).map(rows.toCall);
   }
 
-  async pruneCalls(before: number): Promise<number> {
-    return this.run('DELETE FROM calls WHERE at < ?', [before]);
+  async pruneCalls(before: number, batchSize = PRUNE_CALLS_BATCH): Promise<number> {
+    // Without waiting for the disk: a prune lost in a power cut is done again at the next one.
+    return deleteInBatches((limit) => this.unsynced(() => this.run(SQL.pruneCallsBatch, [before, limit])), batchSize);
   }
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
@@ -272,9 +274,9 @@ export class SqliteStore implements Store {
     return rows.toOpenDeliveryCounts(this.get(SQL.countOpenDeliveries));
   }
 
-  async pruneEvents(before: number): Promise<number> {
+  async pruneEvents(before: number, batchSize = PRUNE_EVENTS_BATCH): Promise<number> {
     // Deliveries and their attempts go with their event (ON DELETE CASCADE).
-    return this.run(SQL.pruneEvents, [before]);
+    return deleteInBatches((limit) => this.unsynced(() => this.run(SQL.pruneEventsBatch, [before, limit])), batchSize);
   }
 
   private publishEvent({ event, idempotentSince, deliveries, coalesce }: NewEvent): PublishOutcome {
@@ -282,7 +284,7 @@ export class SqliteStore implements Store {
       const first = this.get(SQL.firstIdempotentEvent, [
         event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
       ]);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [] };
+      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
     }
     this.run(SQL.insertEvent, rows.eventValues(event));
     const leased: DeliveryRecord[] = [];
