@@ -24,6 +24,7 @@ function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply)
     outcome,
     latencyMs: Math.round(latencyMs),
     providerStatus: trail.providerStatus ?? null,
+    error: trail.error ?? null,
   });
   deps.metrics.calls.observe({ action: trail.action ?? '', provider: trail.provider ?? '', outcome }, latencyMs / 1000);
 }
