@@ -3,6 +3,7 @@
  * (`--port 9000` or `--port=9000`). `--help` lists them.
  */
 import { parseArgs } from 'node:util';
+import { parseCidrList, type Cidr } from './relay/outbound-policy.js';
 
 export interface HubConfig {
   port: number;
@@ -34,6 +35,12 @@ export interface HubConfig {
   deliveryConcurrencyPerApp: number;
   /** How long SIGTERM waits for in-flight work, in ms. */
   shutdownGraceMs: number;
+  /** Ranges the hub may not connect to, besides the defaults (see docs/outbound.md). */
+  outboundDeny: Cidr[];
+  /** Ranges the hub may connect to even when denied. */
+  outboundAllow: Cidr[];
+  /** Also deny loopback and private ranges. */
+  outboundDenyPrivate: boolean;
 }
 
 interface Option {
@@ -97,6 +104,15 @@ const OPTIONS: Option[] = [
   { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
   { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
   { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
+  { flag: 'outbound-deny', env: 'HUB_OUTBOUND_DENY', key: 'outboundDeny', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges providers and subscribers may not be at, besides link-local, unspecified, multicast and cloud metadata' },
+  { flag: 'outbound-allow', env: 'HUB_OUTBOUND_ALLOW', key: 'outboundAllow', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges allowed even when denied (wins over every deny)' },
+  {
+    flag: 'outbound-deny-private', env: 'HUB_OUTBOUND_DENY_PRIVATE', key: 'outboundDenyPrivate', default: 'false', help: 'also deny loopback and private ranges (true when app developers register their own manifests)',
+    parse: (value, name) => {
+      if (value !== 'true' && value !== 'false') throw new Error(`${name}: "${value}" must be true or false`);
+      return value === 'true';
+    },
+  },
 ];
 
 export function helpText(): string {

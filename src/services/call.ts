@@ -2,6 +2,10 @@
  * POST /services/call/:action/:provider — checks in the SPEC's order, then forwards the body as
  * received inside the signed envelope, validates the provider's answer and wraps it in `data`.
  * Nothing that fails a check is forwarded, and a call that reached the provider is never retried.
+ *
+ * What the consumer sees of a failure names the provider and the kind of failure, never an address
+ * nor which of "no such app", "not installed" or "not responding" it was; the full reason goes to
+ * the log line and the audit log (`request.trail.error`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
@@ -14,13 +18,19 @@ import { checkCallerAndAction, integerParam } from './caller.js';
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
 const MAX_ECHOED_ERROR_BYTES = 4096;
+/** Longest reason kept in the audit log. */
+const MAX_TRAIL_ERROR_LENGTH = 1000;
 
-function findProvider(registry: RegistrySnapshot, communityId: string, providerId: string, action: string): Provider {
+/** The provider, or one 404 whatever is missing, so that an app cannot learn which apps exist. */
+function findProvider(registry: RegistrySnapshot, communityId: string, providerId: string, action: string, request: FastifyRequest): Provider {
   const provider = registry.provider(communityId, providerId, action);
   if (provider !== undefined) return provider;
-  if (!registry.apps.has(providerId)) throw notFound(`no app "${providerId}"`);
-  if (!registry.isActive(communityId, providerId)) throw notFound(`app "${providerId}" is not installed in community "${communityId}"`);
-  throw notFound(`app "${providerId}" does not respond to "${action}"`);
+  request.trail.error = !registry.apps.has(providerId)
+    ? `no app "${providerId}"`
+    : !registry.isActive(communityId, providerId)
+      ? `app "${providerId}" is not installed (or not enabled) in community "${communityId}"`
+      : `app "${providerId}" does not respond to "${action}"`;
+  throw notFound(`no provider "${providerId}" of "${action}" in this community`);
 }
 
 /** The version to call: the one asked for, or the highest both the action and provider support. */
@@ -52,6 +62,7 @@ function providerErrorBody(body: Buffer): unknown {
   }
 }
 
+/** The error answered for a failed exchange; what the consumer reads names no host or address. */
 function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubError {
   if (!(err instanceof RelayError)) return new HubError('ProviderUnavailable', `could not reach app "${providerId}"`, { cause: err });
   switch (err.kind) {
@@ -60,16 +71,28 @@ function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubE
     case 'too_large':
       return new HubError('InvalidProviderResponse', `app "${providerId}" answered more than the hub accepts: ${err.message}`);
     case 'unavailable':
-      return new HubError('ProviderUnavailable', `could not reach app "${providerId}": ${err.message}`);
+    case 'denied':
+      return new HubError('ProviderUnavailable', `could not reach app "${providerId}": ${err.publicReason}`);
   }
 }
 
 export async function call(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  try {
+    return await forward(deps, request, reply);
+  } catch (err) {
+    // The operator's reason: the one set where it is more precise than the answer, else the answer's.
+    const reason = request.trail.error ?? (err instanceof Error ? err.message : String(err));
+    request.trail.error = reason.length > MAX_TRAIL_ERROR_LENGTH ? `${reason.slice(0, MAX_TRAIL_ERROR_LENGTH)}…` : reason;
+    throw err;
+  }
+}
+
+async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: consumer, communityId, action, versions: actionVersions, requestedVersion } = checkCallerAndAction(deps, request, 'request');
   const requestedTimeout = integerParam(request, 'timeout');
   const providerId = (request.params as { provider: string }).provider;
   request.trail.provider = providerId;
-  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action);
+  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action, request);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
   const entry = deps.catalog.current.get(action, version)!;
@@ -99,6 +122,7 @@ export async function call(deps: HubDeps, request: FastifyRequest, reply: Fastif
       maxResponseBytes: deps.config.maxProviderResponseBytes,
     });
   } catch (err) {
+    if (err instanceof RelayError) request.trail.error = `${err.kind}: ${err.message}`;
     throw relayFailure(err, providerId, timeoutMs);
   }
   request.trail.providerStatus = answer.status;
