@@ -5,7 +5,8 @@
  *
  * What the consumer sees of a failure names the provider and the kind of failure, never an address
  * nor which of "no such app", "not installed" or "not responding" it was; the full reason goes to
- * the log line and the audit log (`request.trail.error`).
+ * the log line and the audit log (`request.trail.error`). The provider's legacy secret is redacted
+ * from everything passed on from its answer.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
@@ -14,6 +15,7 @@ import type { HubDeps } from '../hub-deps.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
+import { legacySecretsToHide, redactJson, redactValue } from '../relay/redaction.js';
 import { checkCallerAndAction, integerParam } from './caller.js';
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
@@ -53,10 +55,12 @@ function parseProviderJson(text: string): unknown {
   }
 }
 
-function providerErrorBody(body: Buffer): unknown {
+/** A small JSON error body, with the provider's secrets redacted; undefined when there is none to
+ * echo. */
+function providerErrorBody(body: Buffer, secrets: readonly string[]): unknown {
   if (body.length === 0 || body.length > MAX_ECHOED_ERROR_BYTES) return undefined;
   try {
-    return JSON.parse(body.toString('utf8'));
+    return redactValue(JSON.parse(body.toString('utf8')), secrets);
   } catch {
     return undefined;
   }
@@ -126,19 +130,24 @@ async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyRep
     throw relayFailure(err, providerId, timeoutMs);
   }
   request.trail.providerStatus = answer.status;
+  const secrets = legacySecretsToHide(provider.app);
   if (answer.status < 200 || answer.status > 299) {
-    const echoed = providerErrorBody(answer.body);
+    const echoed = providerErrorBody(answer.body, secrets);
     throw new HubError('ProviderError', `app "${providerId}" answered ${answer.status}`, {
       provider: echoed === undefined ? { status: answer.status } : { status: answer.status, body: echoed },
     });
   }
   const text = answer.body.length === 0 ? 'null' : answer.body.toString('utf8');
-  const responseProblems = entry.validateResponse!(parseProviderJson(text));
+  const parsed = parseProviderJson(text);
+  const responseProblems = entry.validateResponse!(parsed);
   if (responseProblems) {
+    // Pointers name the answer's keys, which may hold a secret too.
     throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" does not match the response schema of "${action}" version ${version}`, {
-      details: responseProblems,
+      details: redactValue(responseProblems, secrets) ?? [],
     });
   }
+  const passed = redactJson(text, parsed, secrets);
+  if (passed === undefined) throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" is nested too deeply`);
   request.outcome = 'ok';
-  return reply.code(200).type('application/json; charset=utf-8').send(`{"data":${text}}`);
+  return reply.code(200).type('application/json; charset=utf-8').send(`{"data":${passed}}`);
 }
