@@ -137,6 +137,9 @@ describe('the outbound client under the policy', () => {
     const refused = await rejection(outbound.post(`http://rebound.test:${portOf()}/hook`, '{}', {}, OPTS));
     expect(refused).toBeInstanceOf(RelayError);
     expect(refused).toMatchObject({ kind: 'denied', message: 'not connected: rebound.test resolves to 169.254.169.254, which the outbound policy denies', publicReason: 'its address is refused by the hub’s outbound policy' });
+    // TLS connections resolve through the same lookup.
+    const overTls = await rejection(outbound.post('https://rebound.test/hook', '{}', {}, OPTS));
+    expect(overTls).toMatchObject({ kind: 'denied', message: 'not connected: rebound.test resolves to 169.254.169.254, which the outbound policy denies' });
   });
 
   it('with loopback denied, refuses localhost and every spelling of a loopback literal without connecting', async () => {
