@@ -149,6 +149,8 @@ describe('the outbound client under the policy', () => {
       const refused = await rejection(outbound.post(`http://${host}:${portOf()}/hook`, '{}', {}, OPTS));
       expect(refused, host).toMatchObject({ kind: 'denied', message: expect.stringMatching(/^not connected: .*(127\.0\.0\.1|::1).*denie/) });
     }
+    const mapped = await rejection(outbound.post(`http://[::ffff:127.0.0.1]:${portOf()}/hook`, '{}', {}, OPTS));
+    expect(mapped).toMatchObject({ message: 'not connected: address ::ffff:7f00:1 (127.0.0.1) is denied by the outbound policy' });
     expect(connections).toBe(before);
     expect(server.received.filter((r) => r.url === '/hook')).toHaveLength(1);
   });
@@ -194,7 +196,7 @@ describe('the hub under the outbound policy', () => {
 
   it.each([
     ['the metadata address', 'http://169.254.169.254/latest/meta-data/', '169.254.169.254 is an address the outbound policy denies'],
-    ['the metadata address as IPv4-mapped IPv6', 'http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe is an address the outbound policy denies'],
+    ['the metadata address as IPv4-mapped IPv6', 'http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe (169.254.169.254) is an address the outbound policy denies'],
     ['the metadata address in hexadecimal', 'http://0xa9fea9fe/', '169.254.169.254 is an address the outbound policy denies'],
     ['AWS metadata over IPv6', 'http://[fd00:ec2::254]/', 'fd00:ec2::254 is an address the outbound policy denies'],
     ['Alibaba metadata', 'http://100.100.100.200/', '100.100.100.200 is an address the outbound policy denies'],

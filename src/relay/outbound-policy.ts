@@ -99,6 +99,12 @@ export function unmapIPv4(address: string): string {
   return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
+/** An address as written, with the IPv4 address it carries when it is IPv4-mapped. */
+function describeAddress(address: string): string {
+  const ipv4 = unmapIPv4(address);
+  return ipv4 === address ? address : `${address} (${ipv4})`;
+}
+
 /** Thrown (as a lookup or connect error) when the policy refuses an address. */
 export class OutboundDeniedError extends Error {
   override readonly name = 'OutboundDeniedError';
@@ -107,7 +113,7 @@ export class OutboundDeniedError extends Error {
     readonly host: string,
     readonly address: string,
   ) {
-    super(host === address ? `address ${address} is denied by the outbound policy` : `${host} resolves to ${address}, which the outbound policy denies`);
+    super(isIP(host) === 0 ? `${host} resolves to ${address}, which the outbound policy denies` : `address ${describeAddress(host)} is denied by the outbound policy`);
   }
 }
 
@@ -143,7 +149,7 @@ export class OutboundPolicy {
   refusalOf(url: URL): string | undefined {
     if (url.username !== '' || url.password !== '') return 'must not carry credentials (user:password@): the hub does not send them';
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    if (isIP(host) !== 0 && !this.allows(host)) return `${host} is an address the outbound policy denies`;
+    if (isIP(host) !== 0 && !this.allows(host)) return `${describeAddress(host)} is an address the outbound policy denies`;
     return undefined;
   }
 
