@@ -72,10 +72,11 @@ export class OutboundClient {
   readonly policy: OutboundPolicy;
 
   constructor(options: OutboundClientOptions = {}) {
-    const policy = (this.policy = options.policy ?? new OutboundPolicy());
+    const policy = options.policy ?? new OutboundPolicy();
+    this.policy = policy;
     const connectWithLookup = buildConnector({
       timeout: options.maxExchangeMs ?? 60_000,
-      lookup: policy.lookup(options.lookup) as never,
+      lookup: policy.lookup(options.lookup),
     });
     this.agent = new Agent({
       connections: options.connections ?? 128,
