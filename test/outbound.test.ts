@@ -4,13 +4,20 @@
  * errors that name no address; the connect wait bounded by the exchange's own deadline.
  */
 import type { LookupAddress } from 'node:dns';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { defaultConfig, loadConfig } from '../src/config.js';
+import { createHub } from '../src/hub.js';
 import { RelayError } from '../src/relay/errors.js';
 import { OutboundClient } from '../src/relay/http-client.js';
 import { OutboundDeniedError, OutboundPolicy, parseCidrList, type LookupFunction } from '../src/relay/outbound-policy.js';
-import { install, registerApp, startHub, type Answer, type TestHub } from './support/hub.js';
+import { openStore } from '../src/store/open.js';
+import { ADMIN_TOKEN, install, registerApp, sendTo, startHub, type Answer, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
@@ -303,6 +310,36 @@ describe('the hub under the outbound policy', () => {
       const answer = await callOn(open, viewerOpen, providerId);
       expectError(answer, 404, 'NotFound', `no provider "${providerId}" of "${GRADES}" in this community`);
       expect((await auditLineOf(open, answer)).error).toMatch(reason);
+    }
+  });
+
+  it('writes the address the consumer does not see to the log line of the call', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'hub-log-'));
+    const store = await openStore(`file:${join(dir, 'hub.db')}`);
+    const hub = await createHub({ config: defaultConfig({ adminToken: ADMIN_TOKEN, outboundDenyPrivate: true }), store, logger: pino({ level: 'info' }, sink) });
+    try {
+      const url = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+      const admin = (method: string, path: string, body?: unknown) => sendTo(url, method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
+      await admin('PUT', '/apps/viewer', { displayName: 'viewer', services: { requests: [{ action: GRADES, reason: 'x' }] } });
+      await admin('PUT', '/apps/erp', { displayName: 'erp', services: { responds: [{ action: GRADES, reason: 'x', url: `http://localhost:${new URL(provider.url).port}/grades` }] } });
+      await admin('PUT', '/communities/school-a');
+      for (const app of ['viewer', 'erp']) await admin('PUT', `/communities/school-a/installations/${app}`);
+      const token = (await admin('POST', '/apps/viewer/tokens')).body.token as string;
+      const answer = await sendTo(url, 'POST', `/v1/services/call/${GRADES}/erp?version=1`, { headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' }, body: USER });
+      expect(answer.status).toBe(502);
+      const line = await until(async () => lines.find((l) => l.requestId === answer.headers['x-request-id'] && l.msg === 'request'));
+      expect(line).toMatchObject({ level: 40, status: 502, provider: 'erp', outcome: 'ProviderUnavailable', error: expect.stringMatching(/^denied: not connected: localhost resolves to (127\.0\.0\.1|::1), which the outbound policy denies$/) });
+    } finally {
+      await hub.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
