@@ -3,6 +3,7 @@
  * (`--port 9000` or `--port=9000`). `--help` lists them.
  */
 import { parseArgs } from 'node:util';
+import { parseCidrList, type Cidr } from './relay/outbound-policy.js';
 
 export interface HubConfig {
   port: number;
@@ -36,6 +37,12 @@ export interface HubConfig {
   shutdownGraceMs: number;
   /** Largest event payload a publish accepts, in bytes (calls keep `bodyLimit`). */
   eventMaxBytes: number;
+  /** Ranges the hub may not connect to, besides the defaults (see docs/outbound.md). */
+  outboundDeny: Cidr[];
+  /** Ranges the hub may connect to even when denied. */
+  outboundAllow: Cidr[];
+  /** Also deny loopback and private ranges. */
+  outboundDenyPrivate: boolean;
 }
 
 interface Option {
@@ -105,6 +112,15 @@ const OPTIONS: Option[] = [
       const bytes = parseBytes(value, name);
       if (bytes < 1) throw new Error(`${name}: "${value}" must be at least 1 byte`);
       return bytes;
+    },
+  },
+  { flag: 'outbound-deny', env: 'HUB_OUTBOUND_DENY', key: 'outboundDeny', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges providers and subscribers may not be at, besides link-local, unspecified, multicast and cloud metadata' },
+  { flag: 'outbound-allow', env: 'HUB_OUTBOUND_ALLOW', key: 'outboundAllow', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges allowed even when denied (wins over every deny)' },
+  {
+    flag: 'outbound-deny-private', env: 'HUB_OUTBOUND_DENY_PRIVATE', key: 'outboundDenyPrivate', default: 'false', help: 'also deny loopback and private ranges (true when app developers register their own manifests)',
+    parse: (value, name) => {
+      if (value !== 'true' && value !== 'false') throw new Error(`${name}: "${value}" must be true or false`);
+      return value === 'true';
     },
   },
 ];

@@ -20,6 +20,7 @@ import { HubMetrics } from './observability/metrics.js';
 import { healthRoutes } from './observability/health.js';
 import { Registry } from './registry/registry.js';
 import { OutboundClient } from './relay/http-client.js';
+import { OutboundPolicy } from './relay/outbound-policy.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { NewEvent, Store } from './store/store.js';
@@ -57,7 +58,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const catalog = new CatalogService(store, options.builtins);
   const metrics = new HubMetrics();
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
-  const outbound = new OutboundClient();
+  const outbound = new OutboundClient({
+    policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
+    maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
+  });
   const worker =
     options.deliver === false
       ? undefined

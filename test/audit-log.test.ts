@@ -8,7 +8,7 @@ import { openStore } from '../src/store/open.js';
 import type { CallRecord, Store } from '../src/store/store.js';
 
 const line = (id: string, at: number): CallRecord => ({
-  id, at, communityId: 'c', consumer: 'viewer', provider: 'erp', action: '@a:B:c', version: 1, status: 200, outcome: 'ok', latencyMs: 3, providerStatus: 200,
+  id, at, communityId: 'c', consumer: 'viewer', provider: 'erp', action: '@a:B:c', version: 1, status: 200, outcome: 'ok', latencyMs: 3, providerStatus: 200, error: null,
 });
 
 describe('audit log', () => {

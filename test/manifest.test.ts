@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { validateManifest, type ActionLookup } from '../src/registry/manifest.js';
+import { OutboundPolicy } from '../src/relay/outbound-policy.js';
 
 const actions: ActionLookup = {
   kindOf: (id) => ({ '@x:Grades:get': 'request', '@x:Grades:changed': 'event' } as const)[id],
   hasVersion: (id, v) => id === '@x:Grades:get' && (v === 1 || v === 2),
 };
 
+const policy = new OutboundPolicy();
+
 const problemsOf = (input: unknown) => {
-  const result = validateManifest('erp', input, actions);
+  const result = validateManifest('erp', input, actions, policy);
   return 'problems' in result ? result.problems.map((p) => p.pointer) : [];
 };
 
 describe('manifest validation', () => {
   it('fills the defaults', () => {
-    const result = validateManifest('erp', { displayName: 'ERP', services: { responds: [{ action: '@x:Grades:get', url: 'http://erp.test/grades' }] } }, actions);
+    const result = validateManifest('erp', { displayName: 'ERP', services: { responds: [{ action: '@x:Grades:get', url: 'http://erp.test/grades' }] } }, actions, policy);
     expect('manifest' in result).toBe(true);
     if (!('manifest' in result)) return;
     expect(result.manifest).toMatchObject({ id: 'erp', approval: 'automatic', visibility: 'private' });

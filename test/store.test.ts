@@ -123,6 +123,7 @@ function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
     outcome: 'ok',
     latencyMs: 12,
     providerStatus: 200,
+    error: null,
     ...overrides,
   };
 }
@@ -227,7 +228,7 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         await store.insertCalls([
           makeCall({ at: T0 }),
           makeCall({ at: T0 + 1, communityId: 'c2' }),
-          makeCall({ at: T0 + 2, action: '@test:Other:get', status: 404, outcome: 'NotFound', providerStatus: null }),
+          makeCall({ at: T0 + 2, action: '@test:Other:get', status: 502, outcome: 'ProviderUnavailable', providerStatus: null, error: 'unavailable: connection refused by 10.0.0.7:8080' }),
           makeCall({ at: T0 + 3, provider: 'erp2', consumer: 'viewer2' }),
           makeCall({ at: T0 + 4, communityId: null, consumer: null, provider: null, action: null, version: null }),
         ]);
@@ -235,7 +236,8 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(all.map((c) => c.at)).toEqual([T0 + 4, T0 + 3, T0 + 2, T0 + 1, T0]);
         expect(all[4]).toMatchObject(makeCall({ id: all[4]!.id, at: T0 }));
         expect(all[0]).toMatchObject({ communityId: null, consumer: null, action: null, version: null });
-        expect(all[2]).toMatchObject({ status: 404, outcome: 'NotFound', providerStatus: null });
+        expect(all[2]).toMatchObject({ status: 502, outcome: 'ProviderUnavailable', providerStatus: null, error: 'unavailable: connection refused by 10.0.0.7:8080' });
+        expect(all[0]!.error).toBeNull();
 
         const ats = async (query: Parameters<Store['queryCalls']>[0]) => (await store.queryCalls(query)).map((c) => c.at);
         expect(await ats({ communityId: 'c2', limit: 10 })).toEqual([T0 + 1]);

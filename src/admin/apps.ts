@@ -48,7 +48,7 @@ export function appRoutes(deps: HubDeps) {
 
     app.put('/apps/:appId', async (request, reply) => {
       const appId = idParam(request, 'appId', 'app');
-      const result = validateManifest(appId, request.body, deps.catalog.current);
+      const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
       if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
       const existing = deps.registry.snapshot.apps.get(appId);
       const now = Date.now();

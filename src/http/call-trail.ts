@@ -9,6 +9,8 @@ export interface CallTrail {
   provider?: string;
   version?: number;
   providerStatus?: number;
+  /** Why the call failed, for the operator (log line and audit log); may name addresses. */
+  error?: string;
 }
 
 declare module 'fastify' {

@@ -1,6 +1,7 @@
 /**
  * Manifest validation: the shape (a JSON Schema), then what the shape cannot say: every action is
- * known and of the right kind, versions exist, URLs are absolute http(s).
+ * known and of the right kind, versions exist, URLs are absolute http(s), and the URLs the hub
+ * will call pass its outbound policy as far as can be told without resolving names.
  */
 import type { ErrorDetail } from '../errors.js';
 import { compileSchema } from '../catalog/validators.js';
@@ -54,6 +55,12 @@ export interface ActionLookup {
   hasVersion(action: string, version: number): boolean;
 }
 
+/** What manifest validation needs to know of the outbound policy: why a URL the hub would call
+ * may not be registered (credentials, a denied IP literal), or undefined. */
+export interface OutboundUrlCheck {
+  refusalOf(url: globalThis.URL): string | undefined;
+}
+
 export type ManifestResult = { manifest: Manifest } | { problems: ErrorDetail[] };
 
 function isHttpUrl(value: string): boolean {
@@ -66,7 +73,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Validates a manifest for app `appId` and fills its defaults. */
-export function validateManifest(appId: string, input: unknown, actions: ActionLookup): ManifestResult {
+export function validateManifest(appId: string, input: unknown, actions: ActionLookup, outbound: OutboundUrlCheck): ManifestResult {
   const shapeProblems = validateShape(input);
   if (shapeProblems) return { problems: shapeProblems };
   const raw = input as Partial<Manifest> & { services?: Partial<Manifest['services']> };
@@ -106,7 +113,10 @@ export function validateManifest(appId: string, input: unknown, actions: ActionL
       else if (actual !== kind) problems.push({ pointer: `${at}/action`, message: `"${entry.action}" is ${actual === 'event' ? 'an event' : 'a request'} action; ${list} takes ${kind === 'event' ? 'event' : 'request'} actions` });
       if (seen.has(entry.action)) problems.push({ pointer: `${at}/action`, message: `"${entry.action}" is listed twice` });
       seen.add(entry.action);
-      if (entry.url !== undefined && !isHttpUrl(entry.url)) problems.push({ pointer: `${at}/url`, message: 'must be an absolute http(s) URL' });
+      if (entry.url !== undefined) {
+        const refusal = isHttpUrl(entry.url) ? outbound.refusalOf(new globalThis.URL(entry.url)) : 'must be an absolute http(s) URL';
+        if (refusal !== undefined) problems.push({ pointer: `${at}/url`, message: refusal });
+      }
       if (actual !== undefined) {
         entry.versions?.forEach((v, j) => {
           if (!actions.hasVersion(entry.action, v)) problems.push({ pointer: `${at}/versions/${j}`, message: `"${entry.action}" has no version ${v}` });

@@ -4,19 +4,29 @@
  * sending, headers and body); answers are size-capped while they stream; redirects are never
  * followed (undici's dispatcher does not follow them); every failure is a RelayError.
  *
+ * Every connection goes through the outbound policy: IP literals are checked before connecting,
+ * host names on every address they resolve to, in the lookup the socket itself uses.
+ *
  * It uses undici's dispatcher handler API directly rather than `request()`: the answer body is
  * collected straight from the parser's chunks, without a stream, an AbortController or closures
  * per request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
+import { isIP } from 'node:net';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { RelayError } from './errors.js';
+import { OutboundDeniedError, OutboundPolicy, unmapIPv4, type LookupFunction } from './outbound-policy.js';
 
 export interface OutboundClientOptions {
   /** Sockets per origin (default 128). */
   connections?: number;
-  /** Connection attempt timeout, ms (default 5000). Each request's own deadline applies too. */
-  connectTimeoutMs?: number;
+  /** The longest deadline any exchange is given, ms (default 60000). A connection attempt may take
+   * that long, so that no exchange is cut before its own deadline, which is what bounds it. */
+  maxExchangeMs?: number;
+  /** Which addresses may be connected to (default: the default policy). */
+  policy?: OutboundPolicy;
+  /** Resolves host names before the policy checks them (default `dns.lookup`). */
+  lookup?: LookupFunction;
   /** How long an idle socket is kept when the server does not say (default 4000 ms). */
   keepAliveTimeoutMs?: number;
   /** Upper bound on a server's `Keep-Alive: timeout` hint (default 60000 ms). */
@@ -59,10 +69,15 @@ const DONE = 3; // settled
 export class OutboundClient {
   private readonly agent: Agent;
   private readonly targets = new Map<string, Target>();
-  private readonly connectTimeoutMs: number;
+  readonly policy: OutboundPolicy;
 
   constructor(options: OutboundClientOptions = {}) {
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    const policy = options.policy ?? new OutboundPolicy();
+    this.policy = policy;
+    const connectWithLookup = buildConnector({
+      timeout: options.maxExchangeMs ?? 60_000,
+      lookup: policy.lookup(options.lookup),
+    });
     this.agent = new Agent({
       connections: options.connections ?? 128,
       pipelining: 1,
@@ -71,7 +86,15 @@ export class OutboundClient {
       // Drop a socket this long before the server's announced keep-alive end, to avoid reusing one
       // the server is closing (a POST is never retried).
       keepAliveTimeoutThreshold: 1000,
-      connect: { timeout: this.connectTimeoutMs },
+      connect(connectOptions, callback) {
+        // Node connects to an IP literal without a lookup: the policy checks it here.
+        const host = connectOptions.hostname;
+        if (isIP(host) !== 0 && !policy.allows(host)) {
+          callback(new OutboundDeniedError(host, unmapIPv4(host)), null);
+          return;
+        }
+        connectWithLookup(connectOptions, callback);
+      },
     });
   }
 
@@ -96,7 +119,7 @@ export class OutboundClient {
       return Promise.reject(err);
     }
     return new Promise<OutboundResponse>((resolve, reject) => {
-      const exchange = new Exchange(resolve, reject, target, options, start, this.connectTimeoutMs);
+      const exchange = new Exchange(resolve, reject, target, options, start);
       try {
         this.agent.dispatch(
           {
@@ -134,10 +157,10 @@ export class OutboundClient {
       try {
         parsed = new URL(url);
       } catch {
-        throw new RelayError('unavailable', `invalid URL ${JSON.stringify(url)}`);
+        throw new RelayError('unavailable', `invalid URL ${JSON.stringify(url)}`, { publicReason: 'its URL is not valid' });
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        throw new RelayError('unavailable', `unsupported URL scheme ${parsed.protocol} in ${url}`);
+        throw new RelayError('unavailable', `unsupported URL scheme ${parsed.protocol} in ${url}`, { publicReason: 'its URL is not valid' });
       }
       target = { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.host };
       if (this.targets.size >= TARGET_CACHE_MAX) {
@@ -175,7 +198,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly target: Target,
     options: PostOptions,
     private readonly start: number,
-    private readonly connectTimeoutMs: number,
   ) {
     this.maxBytes = options.maxResponseBytes;
     this.timeoutMs = options.timeoutMs;
@@ -295,41 +317,42 @@ class Exchange implements Dispatcher.DispatchHandler {
     switch (code) {
       case 'UND_ERR_HEADERS_TIMEOUT':
       case 'UND_ERR_BODY_TIMEOUT':
-        return this.timeoutError();
       case 'UND_ERR_CONNECT_TIMEOUT':
-        return new RelayError('timeout', `could not connect to ${host} within ${this.connectTimeoutMs} ms`, { cause: err });
+        return this.timeoutError();
+      case 'ERR_HUB_OUTBOUND_DENIED':
+        return new RelayError('denied', `not connected: ${err.message}`, { cause: err });
       case 'ECONNREFUSED':
-        return new RelayError('unavailable', `connection refused by ${host}`, { cause: err });
+        return new RelayError('unavailable', `connection refused by ${host}`, { cause: err, publicReason: 'connection refused' });
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
       case 'EAI_FAIL':
       case 'EAI_NONAME':
       case 'EAI_NODATA':
-        return new RelayError('unavailable', `host name of ${host} could not be resolved (${code})`, { cause: err });
+        return new RelayError('unavailable', `host name of ${host} could not be resolved (${code})`, { cause: err, publicReason: 'its host name could not be resolved' });
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
       case 'EHOSTDOWN':
       case 'ENETDOWN':
-        return new RelayError('unavailable', `${host} is unreachable (${code})`, { cause: err });
+        return new RelayError('unavailable', `${host} is unreachable (${code})`, { cause: err, publicReason: 'its host is unreachable' });
       case 'ECONNRESET':
       case 'EPIPE':
       case 'ECONNABORTED':
       case 'UND_ERR_SOCKET':
       case 'UND_ERR_INFO':
-        return new RelayError('unavailable', `connection to ${host} reset before a complete answer`, { cause: err });
+        return new RelayError('unavailable', `connection to ${host} reset before a complete answer`, { cause: err, publicReason: 'connection reset before a complete answer' });
       case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-        return new RelayError('unavailable', `answer from ${host} does not match its content-length`, { cause: err });
+        return new RelayError('unavailable', `answer from ${host} does not match its content-length`, { cause: err, publicReason: 'the answer does not match its content-length' });
       case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
         return new RelayError('too_large', `answer larger than ${this.maxBytes} bytes`, { cause: err });
       case 'UND_ERR_CLOSED':
       case 'UND_ERR_DESTROYED':
-        return new RelayError('unavailable', 'the outbound client is closed', { cause: err });
+        return new RelayError('unavailable', 'the outbound client is closed', { cause: err, publicReason: 'the hub is shutting down' });
       case 'UND_ERR_INVALID_ARG':
       case 'UND_ERR_NOT_SUPPORTED':
         return err;
       default:
         if (code !== undefined && code.startsWith('HPE_')) {
-          return new RelayError('unavailable', `invalid HTTP answer from ${host} (${code})`, { cause: err });
+          return new RelayError('unavailable', `invalid HTTP answer from ${host} (${code})`, { cause: err, publicReason: 'the answer is not valid HTTP' });
         }
         return new RelayError('unavailable', `exchange with ${host} failed: ${err.message}`, { cause: err });
     }

@@ -2,6 +2,11 @@
  * POST /services/call/:action/:provider — checks in the SPEC's order, then forwards the body as
  * received inside the signed envelope, validates the provider's answer and wraps it in `data`.
  * Nothing that fails a check is forwarded, and a call that reached the provider is never retried.
+ *
+ * What the consumer sees of a failure names the provider and the kind of failure, never an address
+ * nor which of "no such app", "not installed" or "not responding" it was; the full reason goes to
+ * the log line and the audit log (`request.trail.error`). The provider's legacy secret is redacted
+ * from everything passed on from its answer.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
@@ -10,17 +15,24 @@ import type { HubDeps } from '../hub-deps.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
+import { legacySecretsToHide, redactJson, redactValue } from '../relay/redaction.js';
 import { checkCallerAndAction, integerParam } from './caller.js';
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
 const MAX_ECHOED_ERROR_BYTES = 4096;
+/** Longest reason kept in the audit log. */
+const MAX_TRAIL_ERROR_LENGTH = 1000;
 
-function findProvider(registry: RegistrySnapshot, communityId: string, providerId: string, action: string): Provider {
+/** The provider, or one 404 whatever is missing, so that an app cannot learn which apps exist. */
+function findProvider(registry: RegistrySnapshot, communityId: string, providerId: string, action: string, request: FastifyRequest): Provider {
   const provider = registry.provider(communityId, providerId, action);
   if (provider !== undefined) return provider;
-  if (!registry.apps.has(providerId)) throw notFound(`no app "${providerId}"`);
-  if (!registry.isActive(communityId, providerId)) throw notFound(`app "${providerId}" is not installed in community "${communityId}"`);
-  throw notFound(`app "${providerId}" does not respond to "${action}"`);
+  request.trail.error = !registry.apps.has(providerId)
+    ? `no app "${providerId}"`
+    : !registry.isActive(communityId, providerId)
+      ? `app "${providerId}" is not installed (or not enabled) in community "${communityId}"`
+      : `app "${providerId}" does not respond to "${action}"`;
+  throw notFound(`no provider "${providerId}" of "${action}" in this community`);
 }
 
 /** The version to call: the one asked for, or the highest both the action and provider support. */
@@ -43,15 +55,18 @@ function parseProviderJson(text: string): unknown {
   }
 }
 
-function providerErrorBody(body: Buffer): unknown {
+/** A small JSON error body, with the provider's secrets redacted; undefined when there is none to
+ * echo. */
+function providerErrorBody(body: Buffer, secrets: readonly string[]): unknown {
   if (body.length === 0 || body.length > MAX_ECHOED_ERROR_BYTES) return undefined;
   try {
-    return JSON.parse(body.toString('utf8'));
+    return redactValue(JSON.parse(body.toString('utf8')), secrets);
   } catch {
     return undefined;
   }
 }
 
+/** The error answered for a failed exchange; what the consumer reads names no host or address. */
 function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubError {
   if (!(err instanceof RelayError)) return new HubError('ProviderUnavailable', `could not reach app "${providerId}"`, { cause: err });
   switch (err.kind) {
@@ -60,16 +75,28 @@ function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubE
     case 'too_large':
       return new HubError('InvalidProviderResponse', `app "${providerId}" answered more than the hub accepts: ${err.message}`);
     case 'unavailable':
-      return new HubError('ProviderUnavailable', `could not reach app "${providerId}": ${err.message}`);
+    case 'denied':
+      return new HubError('ProviderUnavailable', `could not reach app "${providerId}": ${err.publicReason}`);
   }
 }
 
 export async function call(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  try {
+    return await forward(deps, request, reply);
+  } catch (err) {
+    // The operator's reason: the one set where it is more precise than the answer, else the answer's.
+    const reason = request.trail.error ?? (err instanceof Error ? err.message : String(err));
+    request.trail.error = reason.length > MAX_TRAIL_ERROR_LENGTH ? `${reason.slice(0, MAX_TRAIL_ERROR_LENGTH)}…` : reason;
+    throw err;
+  }
+}
+
+async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: consumer, communityId, action, versions: actionVersions, requestedVersion } = checkCallerAndAction(deps, request, 'request');
   const requestedTimeout = integerParam(request, 'timeout');
   const providerId = (request.params as { provider: string }).provider;
   request.trail.provider = providerId;
-  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action);
+  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action, request);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
   const entry = deps.catalog.current.get(action, version)!;
@@ -99,22 +126,28 @@ export async function call(deps: HubDeps, request: FastifyRequest, reply: Fastif
       maxResponseBytes: deps.config.maxProviderResponseBytes,
     });
   } catch (err) {
+    if (err instanceof RelayError) request.trail.error = `${err.kind}: ${err.message}`;
     throw relayFailure(err, providerId, timeoutMs);
   }
   request.trail.providerStatus = answer.status;
+  const secrets = legacySecretsToHide(provider.app);
   if (answer.status < 200 || answer.status > 299) {
-    const echoed = providerErrorBody(answer.body);
+    const echoed = providerErrorBody(answer.body, secrets);
     throw new HubError('ProviderError', `app "${providerId}" answered ${answer.status}`, {
       provider: echoed === undefined ? { status: answer.status } : { status: answer.status, body: echoed },
     });
   }
   const text = answer.body.length === 0 ? 'null' : answer.body.toString('utf8');
-  const responseProblems = entry.validateResponse!(parseProviderJson(text));
+  const parsed = parseProviderJson(text);
+  const responseProblems = entry.validateResponse!(parsed);
   if (responseProblems) {
+    // Pointers name the answer's keys, which may hold a secret too.
     throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" does not match the response schema of "${action}" version ${version}`, {
-      details: responseProblems,
+      details: redactValue(responseProblems, secrets) ?? [],
     });
   }
+  const passed = redactJson(text, parsed, secrets);
+  if (passed === undefined) throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" is nested too deeply`);
   request.outcome = 'ok';
-  return reply.code(200).type('application/json; charset=utf-8').send(`{"data":${text}}`);
+  return reply.code(200).type('application/json; charset=utf-8').send(`{"data":${passed}}`);
 }

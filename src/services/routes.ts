@@ -43,6 +43,7 @@ function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply)
     outcome,
     latencyMs: Math.round(latencyMs),
     providerStatus: trail.providerStatus ?? null,
+    error: trail.error ?? null,
   });
   deps.metrics.calls.observe({ ...callLabels(deps, trail), outcome }, latencyMs / 1000);
 }

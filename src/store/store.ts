@@ -44,6 +44,8 @@ export interface CallRecord {
   latencyMs: number;
   /** Status the provider answered, when the call reached it. */
   providerStatus: number | null;
+  /** Why the call failed, for the operator (may name hosts and addresses); null when it did not. */
+  error: string | null;
 }
 
 export interface CallQuery {

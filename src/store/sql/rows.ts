@@ -165,13 +165,13 @@ export function toDisabledSubscription(row: Row): DisabledSubscription {
 
 export const CALL_COLUMNS = [
   'id', 'at', 'community_id', 'consumer', 'provider', 'action', 'version', 'status', 'outcome',
-  'latency_ms', 'provider_status',
+  'latency_ms', 'provider_status', 'error',
 ] as const;
 
 export function callValues(call: CallRecord): SqlValue[] {
   return [
     call.id, call.at, call.communityId, call.consumer, call.provider, call.action, call.version,
-    call.status, call.outcome, call.latencyMs, call.providerStatus,
+    call.status, call.outcome, call.latencyMs, call.providerStatus, call.error,
   ];
 }
 
@@ -189,6 +189,7 @@ export function toCall(row: Row): CallRecord {
     outcome: text(row, 'outcome'),
     latencyMs: num(row, 'latency_ms'),
     providerStatus: optionalNum(row, 'provider_status'),
+    error: optionalText(row, 'error'),
   };
 }
 

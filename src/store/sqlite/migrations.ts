@@ -139,4 +139,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // Counted for the metrics and listed by operators; few, so the partial index stays small.
     sql: `CREATE INDEX deliveries_dead ON deliveries (seq) WHERE status = 'dead';`,
   },
+  {
+    version: 4,
+    name: 'reason of a failed call',
+    // The operator's reason (hosts and addresses included), which the consumer's answer leaves out.
+    sql: `ALTER TABLE calls ADD COLUMN error TEXT;`,
+  },
 ];
