@@ -139,4 +139,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // Counted for the metrics and listed by operators; few, so the partial index stays small.
     sql: `CREATE INDEX deliveries_dead ON deliveries (seq) WHERE status = 'dead';`,
   },
+  {
+    version: 3,
+    name: 'legacy secret kept through the rotation overlap',
+    // Secrets are sealed (encrypted) by the hub at start, not here: that needs the key.
+    sql: `ALTER TABLE apps ADD COLUMN previous_secret TEXT;`,
+  },
 ];
