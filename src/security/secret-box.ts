@@ -18,7 +18,17 @@ export const isSealed = (stored: string): boolean => stored.startsWith('enc:');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** Opened values kept (see `opened`); far more than the secrets of any registry. */
+const OPENED_MAX = 20_000;
+
 export class SecretBox {
+  /**
+   * Plaintexts by sealed value and place. The registry is read again after every admin write, and
+   * a decipher costs some 15 µs: with a thousand apps that held the event loop for tens of ms each
+   * time. A sealed value never changes meaning (a fresh IV per seal), so what opened once is kept.
+   */
+  private readonly opened = new Map<string, string>();
+
   constructor(
     private readonly current: SecretKey,
     private readonly previous?: SecretKey,
@@ -42,6 +52,9 @@ export class SecretBox {
     if (!isSealed(stored)) return stored;
     const match = /^enc:v1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/.exec(stored);
     if (match === null) throw new Error(`${where} in storage is not a value this hub can read (unknown format)`);
+    const cacheKey = `${where}\n${stored}`;
+    const cached = this.opened.get(cacheKey);
+    if (cached !== undefined) return cached;
     const key = this.keyWithId(match[1]!);
     if (key === undefined) {
       const known = [this.current, this.previous].filter((k) => k !== undefined).map((k) => `${k.source} is key ${k.id}`);
@@ -55,11 +68,15 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', key.cipherKey, sealed.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(where, 'utf8'));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    let plaintext: string;
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      plaintext = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
       throw new Error(`${where} in storage does not open with ${key.source} (key ${key.id}): the stored value was altered or moved`);
     }
+    if (this.opened.size >= OPENED_MAX) this.opened.clear();
+    this.opened.set(cacheKey, plaintext);
+    return plaintext;
   }
 
   /** Whether a stored value should be sealed again: plaintext, or sealed with another key. */
