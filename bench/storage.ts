@@ -12,6 +12,8 @@ import pg from 'pg';
 export interface BenchStorage {
   /** What the hub gets as DATABASE_URL. */
   databaseUrl: string;
+  /** Further environment of the hub: PostgreSQL needs HUB_SECRET_KEY (SQLite uses its key file). */
+  env: Record<string, string>;
   remove(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export const STORAGE_KIND: 'sqlite' | 'postgres' = postgresUrl === undefined ? '
 export async function benchStorage(): Promise<BenchStorage> {
   if (postgresUrl === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
-    return { databaseUrl: `file:${join(dir, 'hub.db')}`, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { databaseUrl: `file:${join(dir, 'hub.db')}`, env: {}, remove: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string) => {
@@ -39,5 +41,9 @@ export async function benchStorage(): Promise<BenchStorage> {
   // libpq's `options` parameter: every connection of the hub starts in the schema.
   const url = new URL(postgresUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { databaseUrl: url.toString(), remove: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
+  return {
+    databaseUrl: url.toString(),
+    env: { HUB_SECRET_KEY: randomBytes(32).toString('base64') },
+    remove: () => admin(`DROP SCHEMA ${schema} CASCADE`),
+  };
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseCidrList, type Cidr } from './relay/outbound-policy.js';
+import { parseSecretKey, type SecretKey } from './security/secret-key.js';
 
 export interface HubConfig {
   port: number;
@@ -22,7 +23,7 @@ export interface HubConfig {
   maxProviderResponseBytes: number;
   /** Calls per second allowed per app and community (0 = unlimited), with a burst of twice that. */
   rateLimitPerSecond: number;
-  /** How long the previous signing secret keeps being used after a rotation, in ms. */
+  /** How long the previous legacy and signing secrets keep being used after a rotation, in ms. */
   secretOverlapMs: number;
   /** How long call audit lines are kept, in ms. */
   auditRetentionMs: number;
@@ -43,6 +44,10 @@ export interface HubConfig {
   outboundAllow: Cidr[];
   /** Also deny loopback and private ranges. */
   outboundDenyPrivate: boolean;
+  /** Seals app secrets at rest; unset with SQLite: a key file beside the database. */
+  secretKey: SecretKey | undefined;
+  /** The key before a rotation of `secretKey`, still opening what it sealed. */
+  secretKeyPrevious: SecretKey | undefined;
 }
 
 interface Option {
@@ -99,7 +104,7 @@ const OPTIONS: Option[] = [
   { flag: 'body-limit', env: 'HUB_BODY_LIMIT', key: 'bodyLimit', default: '1mb', parse: parseBytes, help: 'largest request body accepted' },
   { flag: 'max-provider-response', env: 'HUB_MAX_PROVIDER_RESPONSE', key: 'maxProviderResponseBytes', default: '4mb', parse: parseBytes, help: 'largest provider answer accepted (larger → 502)' },
   { flag: 'rate-limit', env: 'HUB_RATE_LIMIT', key: 'rateLimitPerSecond', default: '1000', parse: parseInteger(0), help: 'calls per second per app and community, burst 2× (0 = unlimited)' },
-  { flag: 'secret-overlap', env: 'HUB_SECRET_OVERLAP', key: 'secretOverlapMs', default: '24h', parse: parseDuration, help: 'how long the old signing secret is still used after a rotation' },
+  { flag: 'secret-overlap', env: 'HUB_SECRET_OVERLAP', key: 'secretOverlapMs', default: '24h', parse: parseDuration, help: 'how long the old legacy and signing secrets are still used after a rotation' },
   { flag: 'audit-retention', env: 'HUB_AUDIT_RETENTION', key: 'auditRetentionMs', default: '30d', parse: parseDuration, help: 'how long call audit lines are kept' },
   { flag: 'event-retention', env: 'HUB_EVENT_RETENTION', key: 'eventRetentionMs', default: '7d', parse: parseDuration, help: 'how long events are kept once no delivery is pending' },
   { flag: 'delivery-timeout', env: 'HUB_DELIVERY_TIMEOUT', key: 'deliveryTimeoutMs', default: '15s', parse: parseDuration, help: 'timeout of one delivery attempt' },
@@ -123,6 +128,8 @@ const OPTIONS: Option[] = [
       return value === 'true';
     },
   },
+  { flag: 'secret-key', env: 'HUB_SECRET_KEY', key: 'secretKey', default: undefined, parse: parseSecretKey, help: 'key encrypting app secrets at rest: 32 random bytes, base64 or hex (openssl rand -base64 32); required with PostgreSQL; unset with SQLite → generated in <database>.key' },
+  { flag: 'secret-key-previous', env: 'HUB_SECRET_KEY_PREVIOUS', key: 'secretKeyPrevious', default: undefined, parse: parseSecretKey, help: 'the key before a rotation of HUB_SECRET_KEY: secrets it encrypted are encrypted again with the new key at start' },
 ];
 
 export function helpText(): string {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino({ level: config.logLevel });
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
   const hub = await createHub({ config, store, logger: log });
   await hub.app.listen({ port: config.port, host: config.host });
   log.info({ port: config.port, host: config.host, storage: store.kind }, 'API Hub listening');

@@ -130,12 +130,20 @@ describe('admin API', () => {
       expect((await hub.admin('POST', '/apps/nobody/tokens')).status).toBe(404);
     });
 
-    it('rotates secrets with an overlap window for the old signing secret', async () => {
+    it('rotates secrets with an overlap window for the old legacy and signing secrets', async () => {
       const before = (await hub.admin('GET', '/apps/erp-one/secrets')).body;
+      expect(Object.keys(before).sort()).toEqual(['secret', 'signingSecret']);
       const rotated = await hub.admin('POST', '/apps/erp-one/secrets/rotate');
-      expect(rotated.body.secret).not.toBe(before.secret);
-      expect(rotated.body.previousSigningSecret).toBe(before.signingSecret);
-      const expires = Date.parse(rotated.body.previousSigningSecretExpiresAt) - Date.now();
+      expect(rotated.status).toBe(200);
+      const { secret, nextSecret, nextSecretTakesEffectAt, signingSecret, previousSigningSecret, previousSigningSecretExpiresAt } = rotated.body;
+      // The old legacy secret is still the one sent; the new one is announced with its date.
+      expect(secret).toBe(before.secret);
+      expect(nextSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(nextSecret).not.toBe(before.secret);
+      expect(signingSecret).not.toBe(before.signingSecret);
+      expect(previousSigningSecret).toBe(before.signingSecret);
+      expect(previousSigningSecretExpiresAt).toBe(nextSecretTakesEffectAt);
+      const expires = Date.parse(nextSecretTakesEffectAt) - Date.now();
       expect(expires).toBeGreaterThan(23 * 3_600_000);
       expect(expires).toBeLessThanOrEqual(24 * 3_600_000);
       expect((await hub.admin('GET', '/apps/erp-one/secrets')).body).toEqual(rotated.body);

@@ -318,14 +318,15 @@ describe('call and discover', () => {
   });
 
   describe('secret rotation', () => {
-    it('signs with the new and the old signing secret during the overlap, and sends the new legacy secret', async () => {
+    it('signs with the new and the old signing secret during the overlap, and still sends the old legacy secret', async () => {
       const before = (await hub.admin('GET', '/apps/erp/secrets')).body;
       const after = (await hub.admin('POST', '/apps/erp/secrets/rotate')).body;
       expect(after.signingSecret).not.toBe(before.signingSecret);
       expect(after.previousSigningSecret).toBe(before.signingSecret);
       expect((await call()).status).toBe(200);
       const sent = provider.received[0]!;
-      expect(JSON.parse(sent.body).secret).toBe(after.secret);
+      expect(JSON.parse(sent.body).secret).toBe(before.secret);
+      expect(after.nextSecret).not.toBe(before.secret);
       expect((sent.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
       for (const secret of [after.signingSecret, before.signingSecret]) {
         expect(() => new Webhook(secret).verify(sent.body, sent.headers as Record<string, string>)).not.toThrow();

@@ -2,16 +2,19 @@
  * One suite, run against every Store adapter: SQLite on a temporary file, and PostgreSQL when
  * TEST_DATABASE_URL is set (each test in its own random schema, all dropped at the end).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../src/registry/types.js';
+import { parseSecretKey, type SecretKey } from '../src/security/secret-key.js';
 import { openStore } from '../src/store/open.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { TEST_SECRET_KEY } from './support/hub.js';
 import type { AttemptOutcome, AttemptRecord, CallRecord, EventRecord, NewEvent, NotifyChannel, Store, StoredAction } from '../src/store/store.js';
 
 const T0 = 1_700_000_000_000;
@@ -101,10 +104,11 @@ function makeApp(id: string, displayName = 'App'): AppRecord {
         subscribes: [{ action: ACTION, reason: 'hint', url: 'https://example.test/hook' }],
       },
     },
-    secret: 'secret',
+    secret: `legacy-secret-of-${id}`,
+    previousSecret: null,
     signingSecret: 'whsec_c2VjcmV0',
     previousSigningSecret: null,
-    previousSigningSecretExpiresAt: null,
+    previousSecretsExpireAt: null,
     createdAt: T0,
     updatedAt: T0,
   };
@@ -128,12 +132,33 @@ function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
   };
 }
 
-function storeSuite(name: string, openFresh: () => Promise<Store>): void {
+/** The keys a store is opened with; none: SQLite's key file (PostgreSQL has a default test key). */
+interface StoreKeys {
+  secretKey?: SecretKey;
+  previousSecretKey?: SecretKey;
+}
+
+/** How the suite reaches one adapter, and its database behind the Store interface. */
+interface Adapter {
+  openFresh(keys?: StoreKeys): Promise<Store>;
+  /** A new store, migrated, on the database of `store` (closed first), with these keys. */
+  reopen(store: Store, keys: StoreKeys): Promise<Store>;
+  /** The apps row as stored. */
+  rawApp(store: Store, id: string): Promise<Record<string, unknown>>;
+  /** Runs SQL on the database of `store` directly. */
+  rawExec(store: Store, sql: string): Promise<void>;
+}
+
+const keyA = parseSecretKey(randomBytes(32).toString('base64'), 'key A');
+const keyB = parseSecretKey(randomBytes(32).toString('hex'), 'key B');
+const SEALED = /^enc:v1:[0-9a-f]{16}:[A-Za-z0-9_-]+$/;
+
+function storeSuite(name: string, adapter: Adapter): void {
   describe(`${name} store`, () => {
     let store: Store;
 
     beforeEach(async () => {
-      store = await openFresh();
+      store = await adapter.openFresh();
     });
     afterEach(async () => {
       await store.close();
@@ -178,8 +203,9 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         await store.putApp(makeApp('viewer'));
         const replaced = {
           ...makeApp('erp', 'ERP renamed'),
+          previousSecret: 'old-legacy-secret',
           previousSigningSecret: 'whsec_b2xk',
-          previousSigningSecretExpiresAt: T0 + 1000,
+          previousSecretsExpireAt: T0 + 1000,
         };
         await store.putApp(replaced);
         const apps = await store.listApps();
@@ -220,6 +246,71 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
         expect(installations).toHaveLength(3);
         expect(installations).toContainEqual({ ...installation, status: 'installed', updatedAt: T0 + 1 });
         expect(installations).toContainEqual({ ...installation, communityId: 'c2' });
+      });
+    });
+
+    describe('app secrets at rest', () => {
+      const rotated = (id: string): AppRecord => ({
+        ...makeApp(id),
+        previousSecret: `old-legacy-secret-of-${id}`,
+        previousSigningSecret: 'whsec_b2xkIHNpZ25pbmc=',
+        previousSecretsExpireAt: T0 + 1000,
+      });
+      const secretsOf = (app: AppRecord) => [app.secret, app.previousSecret!, app.signingSecret, app.previousSigningSecret!];
+
+      it('keeps every secret sealed in the row and gives it back in plaintext', async () => {
+        const app = rotated('erp');
+        await store.putApp(app);
+        const row = await adapter.rawApp(store, 'erp');
+        for (const column of ['secret', 'previous_secret', 'signing_secret', 'previous_signing_secret']) {
+          expect(row[column]).toMatch(SEALED);
+        }
+        const text = JSON.stringify(row);
+        for (const secret of secretsOf(app)) expect(text).not.toContain(secret);
+        // Two seals of one value differ (a fresh IV each time).
+        await store.putApp(app);
+        expect((await adapter.rawApp(store, 'erp')).secret).not.toBe(row.secret);
+        expect(await store.listApps()).toEqual([app]);
+      });
+
+      it('reads plaintext written before encryption, and seals it at the next start', async () => {
+        await store.putApp(makeApp('erp'));
+        await adapter.rawExec(store, "UPDATE apps SET secret = 'plain-legacy', signing_secret = 'whsec_cGxhaW4=' WHERE id = 'erp'");
+        const plain = { ...makeApp('erp'), secret: 'plain-legacy', signingSecret: 'whsec_cGxhaW4=' };
+        expect(await store.listApps()).toEqual([plain]);
+        store = await adapter.reopen(store, {});
+        const row = await adapter.rawApp(store, 'erp');
+        expect(row.secret).toMatch(SEALED);
+        expect(row.signing_secret).toMatch(SEALED);
+        expect(JSON.stringify(row)).not.toContain('plain-legacy');
+        expect(await store.listApps()).toEqual([plain]);
+      });
+
+      it('seals again with the new key when given the previous one, and refuses a key it was not given', async () => {
+        store = await adapter.reopen(store, { secretKey: keyA });
+        const app = rotated('erp');
+        await store.putApp(app);
+        expect((await adapter.rawApp(store, 'erp')).secret).toMatch(`enc:v1:${keyA.id}:`);
+
+        store = await adapter.reopen(store, { secretKey: keyB, previousSecretKey: keyA });
+        const row = await adapter.rawApp(store, 'erp');
+        for (const column of ['secret', 'previous_secret', 'signing_secret', 'previous_signing_secret']) {
+          expect(row[column]).toMatch(`enc:v1:${keyB.id}:`);
+        }
+        expect(await store.listApps()).toEqual([app]);
+
+        store = await adapter.reopen(store, { secretKey: keyB });
+        expect(await store.listApps()).toEqual([app]);
+        await expect(adapter.reopen(store, { secretKey: keyA })).rejects.toThrow(
+          `apps/erp/secret in storage was encrypted with key ${keyB.id}, which this hub was not given (key A is key ${keyA.id})`,
+        );
+      });
+
+      it('refuses a sealed value moved to another row', async () => {
+        await store.putApp(makeApp('erp'));
+        await store.putApp(makeApp('viewer'));
+        await adapter.rawExec(store, "UPDATE apps SET secret = (SELECT secret FROM apps WHERE id = 'erp') WHERE id = 'viewer'");
+        await expect(store.listApps()).rejects.toThrow(/^apps\/viewer\/secret in storage does not open with .* the stored value was altered or moved$/);
       });
     });
 
@@ -735,10 +826,34 @@ function storeSuite(name: string, openFresh: () => Promise<Store>): void {
 const sqliteDir = mkdtempSync(join(tmpdir(), 'api-hub-store-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
 
-storeSuite('sqlite', async () => {
-  const store = new SqliteStore(join(sqliteDir, `${randomUUID()}`, 'hub.db'));
-  await store.migrate();
-  return store;
+async function sqliteRaw<T>(store: Store, work: (db: Database.Database) => T): Promise<T> {
+  const db = new Database((store as SqliteStore).path);
+  try {
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
+
+storeSuite('sqlite', {
+  async openFresh(keys = {}) {
+    const store = new SqliteStore(join(sqliteDir, `${randomUUID()}`, 'hub.db'), keys);
+    await store.migrate();
+    return store;
+  },
+  async reopen(store, keys) {
+    await store.close();
+    const reopened = new SqliteStore((store as SqliteStore).path, keys);
+    try {
+      await reopened.migrate();
+    } catch (err) {
+      await reopened.close();
+      throw err;
+    }
+    return reopened;
+  },
+  rawApp: (store, id) => sqliteRaw(store, (db) => db.prepare('SELECT * FROM apps WHERE id = ?').get(id) as Record<string, unknown>),
+  rawExec: (store, sql) => sqliteRaw(store, (db) => void db.exec(sql)),
 });
 
 describe('sqlite store on disk', () => {
@@ -778,6 +893,15 @@ describe('openStore', () => {
   it('refuses other URLs, naming the accepted forms', async () => {
     await expect(openStore('mysql://localhost/hub')).rejects.toThrow(/file:.*postgres:\/\//);
   });
+
+  it('refuses PostgreSQL without HUB_SECRET_KEY, and a previous key without a current one, before connecting', async () => {
+    await expect(openStore('postgres://127.0.0.1:1/none')).rejects.toThrow(
+      /^HUB_SECRET_KEY is required with PostgreSQL: .* Set it to 32 random bytes written as base64/,
+    );
+    await expect(openStore(`file:${join(sqliteDir, 'previous-only', 'hub.db')}`, { previousSecretKey: keyA })).rejects.toThrow(
+      'HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY',
+    );
+  });
 });
 
 // PostgreSQL: a fresh random schema per test, all dropped at the end.
@@ -797,10 +921,36 @@ if (databaseUrl !== undefined && databaseUrl !== '') {
     await admin.end();
   });
 
-  storeSuite('postgres', async () => {
-    const store = new PostgresStore({ connectionString: databaseUrl, schema: randomSchema() });
-    await store.migrate();
+  const schemaOf = new Map<Store, string>();
+  const openPostgres = async (schema: string, keys: StoreKeys): Promise<Store> => {
+    const store = new PostgresStore({ connectionString: databaseUrl, schema, secretKey: keys.secretKey ?? TEST_SECRET_KEY, previousSecretKey: keys.previousSecretKey });
+    schemaOf.set(store, schema);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     return store;
+  };
+  const pgRaw = async <T>(store: Store, work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schemaOf.get(store)!}` });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  storeSuite('postgres', {
+    openFresh: (keys = {}) => openPostgres(randomSchema(), keys),
+    async reopen(store, keys) {
+      await store.close();
+      return openPostgres(schemaOf.get(store)!, keys);
+    },
+    rawApp: (store, id) => pgRaw(store, async (client) => (await client.query('SELECT * FROM apps WHERE id = $1', [id])).rows[0] as Record<string, unknown>),
+    rawExec: (store, sql) => pgRaw(store, async (client) => void (await client.query(sql))),
   });
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -821,7 +971,7 @@ if (databaseUrl !== undefined && databaseUrl !== '') {
       stores = [];
     });
     const open = (schema: string): PostgresStore => {
-      const store = new PostgresStore({ connectionString: databaseUrl, schema });
+      const store = new PostgresStore({ connectionString: databaseUrl, schema, secretKey: TEST_SECRET_KEY });
       stores.push(store);
       return store;
     };
@@ -880,7 +1030,7 @@ if (databaseUrl !== undefined && databaseUrl !== '') {
 
   describe('openStore with PostgreSQL', () => {
     it('opens postgres:// URLs in the given schema, migrated', async () => {
-      const store = await openStore(databaseUrl, { pgSchema: randomSchema() });
+      const store = await openStore(databaseUrl, { pgSchema: randomSchema(), secretKey: TEST_SECRET_KEY });
       expect(store.kind).toBe('postgres');
       expect(await store.listActions()).toEqual([]);
       await store.close();

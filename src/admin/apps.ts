@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import { rotateSecrets, secretsInEffect } from '../registry/app-secrets.js';
 import { issueToken } from '../registry/credentials.js';
 import { validateManifest } from '../registry/manifest.js';
 import type { AppRecord, TokenRecord } from '../registry/types.js';
@@ -16,12 +17,17 @@ const appView = (app: AppRecord, tokens: TokenRecord[]) => ({
   updatedAt: app.updatedAt,
 });
 
+/** The secrets an operator hands to the app: the legacy secret sent now and, during the overlap
+ * after a rotation, the one that follows with the time it takes effect; the signing secrets signed
+ * with (the previous one until the same time). */
 function secretsView(app: AppRecord, now: number) {
-  const overlapping = app.previousSigningSecret !== null && (app.previousSigningSecretExpiresAt ?? 0) > now;
+  const { legacySecret, nextLegacySecret, overlapEndsAt } = secretsInEffect(app, now);
+  const endsAt = overlapEndsAt === null ? undefined : new Date(overlapEndsAt).toISOString();
   return {
-    secret: app.secret,
+    secret: legacySecret,
+    ...(nextLegacySecret !== null && { nextSecret: nextLegacySecret, nextSecretTakesEffectAt: endsAt }),
     signingSecret: app.signingSecret,
-    ...(overlapping && { previousSigningSecret: app.previousSigningSecret, previousSigningSecretExpiresAt: new Date(app.previousSigningSecretExpiresAt!).toISOString() }),
+    ...(endsAt !== undefined && app.previousSigningSecret !== null && { previousSigningSecret: app.previousSigningSecret, previousSigningSecretExpiresAt: endsAt }),
   };
 }
 
@@ -58,9 +64,10 @@ export function appRoutes(deps: HubDeps) {
             id: appId,
             manifest: result.manifest,
             secret: generateLegacySecret(),
+            previousSecret: null,
             signingSecret: generateSigningSecret(),
             previousSigningSecret: null,
-            previousSigningSecretExpiresAt: null,
+            previousSecretsExpireAt: null,
             createdAt: now,
             updatedAt: now,
           };
@@ -94,14 +101,8 @@ export function appRoutes(deps: HubDeps) {
     app.post('/apps/:appId/secrets/rotate', async (request) => {
       const current = getApp(idParam(request, 'appId', 'app'));
       const now = Date.now();
-      const rotated: AppRecord = {
-        ...current,
-        secret: generateLegacySecret(),
-        signingSecret: generateSigningSecret(),
-        previousSigningSecret: current.signingSecret,
-        previousSigningSecretExpiresAt: now + deps.config.secretOverlapMs,
-        updatedAt: now,
-      };
+      const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
+      const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);
       await deps.store.putApp(rotated);
       await deps.registryChanged();
       return secretsView(rotated, now);

@@ -1,7 +1,9 @@
-/** The body the hub POSTs to a subscriber: context, the subscriber's legacy secret, the payload. */
+/** The body the hub POSTs to a subscriber: context, the subscriber's legacy secret in effect, the payload. */
+import { secretsInEffect } from '../registry/app-secrets.js';
+import type { AppRecord } from '../registry/types.js';
 import type { EventRecord } from '../store/store.js';
 
-export function eventEnvelope(event: EventRecord, secret: string, now: number): string {
+export function eventEnvelope(event: EventRecord, subscriber: AppRecord, now: number): string {
   const context = JSON.stringify({
     issuedAt: new Date(now).toISOString(),
     action: event.action,
@@ -10,5 +12,5 @@ export function eventEnvelope(event: EventRecord, secret: string, now: number): 
     publisher: event.publisher,
     eventId: event.id,
   });
-  return `{"context":${context},"secret":${JSON.stringify(secret)},"data":${event.data ?? 'null'}}`;
+  return `{"context":${context},"secret":${JSON.stringify(secretsInEffect(subscriber, now).legacySecret)},"data":${event.data ?? 'null'}}`;
 }

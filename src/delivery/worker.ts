@@ -236,7 +236,7 @@ export class DeliveryWorker {
     let error: string | null = null;
     let durationMs = 0;
     try {
-      const body = eventEnvelope(event, app.secret, at);
+      const body = eventEnvelope(event, app, at);
       const answer = await outbound.post(subscription.url, body, signedHeaders(app, body, at, undefined, delivery.messageId), {
         timeoutMs: config.deliveryTimeoutMs,
         maxResponseBytes: MAX_SUBSCRIBER_ANSWER_BYTES,

@@ -45,13 +45,17 @@ export interface Manifest {
 export interface AppRecord {
   id: string;
   manifest: Manifest;
-  /** The legacy shared secret the hub puts in the body of what it sends to the app. */
+  /** The newest legacy shared secret the hub puts in the body of what it sends to the app; sent
+   * once the overlap after its rotation ends (see registry/app-secrets.ts). */
   secret: string;
+  /** The legacy secret sent before the last rotation, still sent until the overlap ends. */
+  previousSecret: string | null;
   /** `whsec_` + base64: the key the hub signs with (Standard Webhooks). */
   signingSecret: string;
-  /** The signing secret before the last rotation, still signed with until it expires. */
+  /** The signing secret before the last rotation, still signed with until the overlap ends. */
   previousSigningSecret: string | null;
-  previousSigningSecretExpiresAt: number | null;
+  /** End of the overlap after the last rotation: the previous secrets are used until then. */
+  previousSecretsExpireAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

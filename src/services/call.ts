@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
 import { HubError, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import { secretsInEffect } from '../registry/app-secrets.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
@@ -115,7 +116,7 @@ async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyRep
     consumer: consumer.id,
     requestId: request.id,
   });
-  const body = `{"context":${context},"secret":${JSON.stringify(provider.app.secret)},"data":${request.rawBody ?? 'null'}}`;
+  const body = `{"context":${context},"secret":${JSON.stringify(secretsInEffect(provider.app, now).legacySecret)},"data":${request.rawBody ?? 'null'}}`;
   const headers = signedHeaders(provider.app, body, now, request.headers.traceparent);
   headers['x-request-id'] = request.id;
 

@@ -1,4 +1,6 @@
 /** Chooses and opens the storage named by `DATABASE_URL`, migrated and ready. */
+import type { Logger } from 'pino';
+import { KEY_FORMAT, type SecretKey } from '../security/secret-key.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -10,19 +12,36 @@ export interface OpenStoreOptions {
   pgSchema?: string;
   /** The SQLite file used when no URL is given. */
   defaultSqlitePath?: string;
+  /** HUB_SECRET_KEY: seals app secrets. Required with PostgreSQL; with SQLite, a key file beside
+   * the database is used (and created) without it. */
+  secretKey?: SecretKey;
+  /** HUB_SECRET_KEY_PREVIOUS: the key before a rotation; what it sealed is sealed again at start. */
+  previousSecretKey?: SecretKey;
+  /** Told when app secrets are protected only by the generated key file. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 function createStore(databaseUrl: string | undefined, options: OpenStoreOptions): Store {
+  const { secretKey, previousSecretKey } = options;
+  if (previousSecretKey !== undefined && secretKey === undefined) {
+    throw new Error('HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY: set HUB_SECRET_KEY to the new key (see docs/secrets.md)');
+  }
   if (databaseUrl === undefined || databaseUrl === '') {
-    return new SqliteStore(options.defaultSqlitePath ?? DEFAULT_SQLITE_PATH);
+    return new SqliteStore(options.defaultSqlitePath ?? DEFAULT_SQLITE_PATH, { secretKey, previousSecretKey });
   }
   if (databaseUrl.startsWith('file:')) {
     // `file:/abs/path` or `file:relative/path`: everything after the scheme is the path.
     const path = databaseUrl.slice('file:'.length);
-    if (path !== '') return new SqliteStore(path);
+    if (path !== '') return new SqliteStore(path, { secretKey, previousSecretKey });
   }
   if (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://')) {
-    return new PostgresStore({ connectionString: databaseUrl, schema: options.pgSchema });
+    if (secretKey === undefined) {
+      throw new Error(
+        'HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place beside ' +
+          `the database for a generated key. Set it to ${KEY_FORMAT}, the same in every hub process`,
+      );
+    }
+    return new PostgresStore({ connectionString: databaseUrl, schema: options.pgSchema, secretKey, previousSecretKey });
   }
   throw new Error(
     'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' +
@@ -37,6 +56,13 @@ export async function openStore(databaseUrl: string | undefined, options: OpenSt
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
+  }
+  if (store instanceof SqliteStore && store.keyFile !== undefined) {
+    options.log?.warn(
+      { keyFile: store.keyFile.path, created: store.keyFile.created },
+      'HUB_SECRET_KEY is not set: app secrets are encrypted with the key in the key file beside the database. Back it up ' +
+        'with the database (a backup without it cannot be read), or set HUB_SECRET_KEY (docs/secrets.md)',
+    );
   }
   return store;
 }

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { defaultConfig, type HubConfig } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/hub.js';
+import { parseSecretKey } from '../../src/security/secret-key.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -32,6 +33,10 @@ export interface TestHub {
 }
 
 export const ADMIN_TOKEN = 'test-admin-token';
+
+/** The HUB_SECRET_KEY of the tests' PostgreSQL hubs, as configured (base64 of 32 bytes). */
+export const TEST_SECRET_KEY_TEXT = '2gRtHFtcSIupE8T3m8tLCgjckiNJeR8GweaMYYBwTGc=';
+export const TEST_SECRET_KEY = parseSecretKey(TEST_SECRET_KEY_TEXT, 'the tests\' key');
 
 /** An HTTP request to `url + path`: JSON bodies are sent as JSON, strings as they are; the answer
  * with its body parsed when it is JSON. */
@@ -65,9 +70,11 @@ export async function startHub(
   options: { deliver?: boolean; databaseUrl?: string; pgSchema?: string } = {},
 ): Promise<TestHub> {
   const { databaseUrl, pgSchema, ...hubOptions } = options;
-  // Another store on the same URL and schema is another hub process sharing the database.
-  const store = await openStore(databaseUrl ?? `file:${join(dir, 'hub.db')}`, { pgSchema });
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
+  // PostgreSQL needs a key; a SQLite hub without one uses its key file, as `npm start` does.
+  const secretKey = config.secretKey ?? (databaseUrl?.startsWith('postgres') === true ? TEST_SECRET_KEY : undefined);
+  // Another store on the same URL and schema is another hub process sharing the database.
+  const store = await openStore(databaseUrl ?? `file:${join(dir, 'hub.db')}`, { pgSchema, secretKey, previousSecretKey: config.secretKeyPrevious });
   const hub = await createHub({ config, store, logger: pino({ level: 'silent' }), ...hubOptions });
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
   const send: TestHub['send'] = (method, path, options) => sendTo(address, method, path, options);

@@ -28,6 +28,8 @@ import type {
   Store,
   StoredAction,
 } from '../store.js';
+import { SecretBox } from '../../security/secret-box.js';
+import type { SecretKey } from '../../security/secret-key.js';
 import { NotificationListener } from './listener.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { BULK, columnArrays, WIDTHS } from './bulk.js';
@@ -58,6 +60,7 @@ const SQL = {
       lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
     WHERE id = $2 AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND lease_expires_at > $1)
     RETURNING *`,
+  resealApp: rows.resealAppSql(p),
   nextDue: `SELECT (${SHARED.nextUnleased}) AS free,
       (SELECT MIN(GREATEST(next_attempt_at, lease_expires_at)) FROM deliveries
         WHERE lease_owner IS NOT NULL AND status = 'pending') AS leased`,
@@ -76,6 +79,10 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /** Created when missing; every connection works in it (tests isolate themselves this way). */
   schema?: string;
+  /** The key sealing app secrets (required: there is no file beside the database for one). */
+  secretKey: SecretKey;
+  /** The key before a rotation of `secretKey`: opens what it sealed, until `migrate` reseals it. */
+  previousSecretKey?: SecretKey;
 }
 
 export class PostgresStore implements Store {
@@ -85,9 +92,11 @@ export class PostgresStore implements Store {
   private readonly schema: string | undefined;
   private readonly pool: pg.Pool;
   private readonly listener: NotificationListener;
+  private readonly box: SecretBox;
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema;
+    this.box = new SecretBox(options.secretKey, options.previousSecretKey);
     const config = connectionConfig(options.connectionString, options.schema);
     this.pool = new pg.Pool(config);
     // An idle connection that fails is dropped by the pool; the next query opens a new one.
@@ -113,6 +122,12 @@ export class PostgresStore implements Store {
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
           migration.version, migration.name, Date.now(),
         ]);
+      }
+      // App secrets still in plaintext, or sealed with the previous key, are sealed with the
+      // current one; the rows stay locked until the commit, so no writer interleaves.
+      for (const row of await this.all('SELECT * FROM apps FOR UPDATE', [], client)) {
+        const values = rows.resealedAppValues(row, this.box);
+        if (values !== undefined) await this.run(SQL.resealApp, values, client);
       }
     });
   }
@@ -144,11 +159,11 @@ export class PostgresStore implements Store {
   }
 
   async listApps(): Promise<AppRecord[]> {
-    return (await this.all('SELECT * FROM apps ORDER BY id')).map(rows.toApp);
+    return (await this.all('SELECT * FROM apps ORDER BY id')).map((row) => rows.toApp(row, this.box));
   }
 
   async putApp(app: AppRecord): Promise<void> {
-    await this.run(SQL.upsertApp, rows.appValues(app));
+    await this.run(SQL.upsertApp, rows.appValues(app, this.box));
   }
 
   async listTokens(): Promise<TokenRecord[]> {

@@ -1,7 +1,8 @@
 /**
  * How records map to table rows, shared by both SQL adapters: column lists with the matching
  * parameter values, and row → record conversions. Booleans are written as 1/0 (SQLite cannot
- * bind booleans; PostgreSQL reads '1'/'0' as booleans) and read back from either form.
+ * bind booleans; PostgreSQL reads '1'/'0' as booleans) and read back from either form. App secrets
+ * are sealed here on the way in and opened on the way out (see security/secret-box.ts).
  */
 import type { JsonSchema } from '../../catalog/definition.js';
 import type {
@@ -24,7 +25,8 @@ import type {
   OpenDeliveryCounts,
   StoredAction,
 } from '../store.js';
-import type { SqlValue } from './compose.js';
+import { isSealed, type SecretBox } from '../../security/secret-box.js';
+import type { Placeholder, SqlValue } from './compose.js';
 
 /** A row as a driver returns it: columns by name. */
 export type Row = Record<string, unknown>;
@@ -71,30 +73,73 @@ export function toStoredAction(row: Row): StoredAction {
 }
 
 export const APP_COLUMNS = [
-  'id', 'manifest', 'secret', 'signing_secret', 'previous_signing_secret',
+  'id', 'manifest', 'secret', 'previous_secret', 'signing_secret', 'previous_signing_secret',
+  // Named before the legacy secret had an overlap too; kept so that processes of the previous
+  // version sharing PostgreSQL during an upgrade still find it.
   'previous_signing_secret_expires_at', 'created_at', 'updated_at',
 ] as const;
 export const APP_KEYS = ['id'] as const;
 
-export function appValues(app: AppRecord): SqlValue[] {
+/** The columns holding secrets, sealed by the SecretBox; the rest of the hub sees plaintext. */
+const SEALED_APP_COLUMNS = ['secret', 'previous_secret', 'signing_secret', 'previous_signing_secret'] as const;
+type SealedAppColumn = (typeof SEALED_APP_COLUMNS)[number];
+
+/** The additional authenticated data of a sealed value: its row and column. Never change it, or
+ * stored values stop opening. */
+const sealedAt = (appId: string, column: SealedAppColumn): string => `apps/${appId}/${column}`;
+
+function seal(box: SecretBox, appId: string, column: SealedAppColumn, value: string | null): string | null {
+  return value === null ? null : box.seal(value, sealedAt(appId, column));
+}
+
+function open(box: SecretBox, row: Row, column: SealedAppColumn): string | null {
+  const stored = optionalText(row, column);
+  return stored === null ? null : box.open(stored, sealedAt(text(row, 'id'), column));
+}
+
+export function appValues(app: AppRecord, box: SecretBox): SqlValue[] {
   return [
-    app.id, JSON.stringify(app.manifest), app.secret, app.signingSecret, app.previousSigningSecret,
-    app.previousSigningSecretExpiresAt, app.createdAt, app.updatedAt,
+    app.id, JSON.stringify(app.manifest), seal(box, app.id, 'secret', app.secret),
+    seal(box, app.id, 'previous_secret', app.previousSecret),
+    seal(box, app.id, 'signing_secret', app.signingSecret),
+    seal(box, app.id, 'previous_signing_secret', app.previousSigningSecret),
+    app.previousSecretsExpireAt, app.createdAt, app.updatedAt,
   ];
 }
 
-export function toApp(row: Row): AppRecord {
+export function toApp(row: Row, box: SecretBox): AppRecord {
   return {
     id: text(row, 'id'),
     manifest: JSON.parse(text(row, 'manifest')) as Manifest,
-    secret: text(row, 'secret'),
-    signingSecret: text(row, 'signing_secret'),
-    previousSigningSecret: optionalText(row, 'previous_signing_secret'),
-    previousSigningSecretExpiresAt: optionalNum(row, 'previous_signing_secret_expires_at'),
+    secret: open(box, row, 'secret')!,
+    previousSecret: open(box, row, 'previous_secret'),
+    signingSecret: open(box, row, 'signing_secret')!,
+    previousSigningSecret: open(box, row, 'previous_signing_secret'),
+    previousSecretsExpireAt: optionalNum(row, 'previous_signing_secret_expires_at'),
     createdAt: num(row, 'created_at'),
     updatedAt: num(row, 'updated_at'),
   };
 }
+
+/** Sets the sealed columns of one app; parameters from `resealedAppValues`. */
+export const resealAppSql = (p: Placeholder): string =>
+  `UPDATE apps SET ${SEALED_APP_COLUMNS.map((column, i) => `${column} = ${p(i + 1)}`).join(', ')} WHERE id = ${p(SEALED_APP_COLUMNS.length + 1)}`;
+
+/**
+ * For a stored apps row holding a secret in plaintext (written before encryption) or sealed with
+ * another key than the current one (before a key rotation): its secrets sealed with the current
+ * key, then its id, the parameters of `resealAppSql`. Undefined when there is nothing to do.
+ */
+export function resealedAppValues(row: Row, box: SecretBox): SqlValue[] | undefined {
+  const stale = SEALED_APP_COLUMNS.some((column) => row[column] != null && box.needsSealing(text(row, column)));
+  if (!stale) return undefined;
+  const id = text(row, 'id');
+  return [...SEALED_APP_COLUMNS.map((column) => seal(box, id, column, open(box, row, column))), id];
+}
+
+/** Whether a stored apps row holds a sealed value (so a key must exist for this database). */
+export const holdsSealedValue = (row: Row): boolean =>
+  SEALED_APP_COLUMNS.some((column) => typeof row[column] === 'string' && isSealed(row[column] as string));
 
 export const TOKEN_COLUMNS = ['id', 'app_id', 'hash', 'label', 'created_at', 'revoked_at'] as const;
 

@@ -1,11 +1,16 @@
 /** Opens the SQLite file with the hub's pragmas and applies its migrations. */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, narrowToPrivate } from '../../security/private-files.js';
 import type { Migration } from '../sql/migration.js';
 
+/** The database file, its directory when the hub creates it, and the -wal and -shm files are the
+ * hub's user's only: the file is created 0600 before SQLite opens it, and SQLite gives the -wal
+ * and -shm files it creates the database file's mode. */
 export function openDatabase(path: string): Database.Database {
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
+  ensurePrivateFile(path);
+  for (const companion of [`${path}-wal`, `${path}-shm`, `${path}-journal`]) narrowToPrivate(companion);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // FULL: a committed write survives a power cut, as the Store contract requires.

@@ -26,6 +26,9 @@ import type {
   Store,
   StoredAction,
 } from '../store.js';
+import { keyFileExists, keyFilePath, loadOrCreateKeyFile, type KeyFile } from '../../security/key-file.js';
+import { SecretBox } from '../../security/secret-box.js';
+import type { SecretKey } from '../../security/secret-key.js';
 import { applyMigrations, openDatabase } from './database.js';
 import { WalSync } from './wal-sync.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -57,7 +60,16 @@ const SQL = {
     RETURNING *`,
   nextLeased: `SELECT MIN(MAX(next_attempt_at, lease_expires_at)) AS due FROM deliveries
     WHERE lease_owner IS NOT NULL AND status = 'pending'`,
+  resealApp: rows.resealAppSql(p),
 } as const;
+
+export interface SqliteStoreOptions {
+  /** The key sealing app secrets; without one, the key file beside the database (created when
+   * missing). */
+  secretKey?: SecretKey;
+  /** The key before a rotation of `secretKey`: opens what it sealed, until `migrate` reseals it. */
+  previousSecretKey?: SecretKey;
+}
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -66,14 +78,50 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
 
   private readonly walSync: WalSync;
+  /** Set by `migrate`, which must run before the registry is read or written. */
+  private box: SecretBox | undefined;
+  /** The key file in use, when no key was given. */
+  keyFile: KeyFile | undefined;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly keys: SqliteStoreOptions = {},
+  ) {
     this.db = openDatabase(path);
     this.walSync = new WalSync(`${path}-wal`);
   }
 
+  /** Applies the migrations, then seals with the current key every app secret still in plaintext
+   * or sealed with the previous key. */
   async migrate(): Promise<void> {
     applyMigrations(this.db, SQLITE_MIGRATIONS);
+    this.box ??= this.openBox();
+    const box = this.box;
+    this.db.transaction(() => {
+      for (const row of this.all('SELECT * FROM apps')) {
+        const values = rows.resealedAppValues(row, box);
+        if (values !== undefined) this.run(SQL.resealApp, values);
+      }
+    }).immediate();
+  }
+
+  private openBox(): SecretBox {
+    if (this.keys.secretKey !== undefined) return new SecretBox(this.keys.secretKey, this.keys.previousSecretKey);
+    const path = keyFilePath(this.path);
+    // A new key would not open them: say what is missing rather than fail on every app.
+    if (!keyFileExists(path) && this.all('SELECT * FROM apps').some(rows.holdsSealedValue)) {
+      throw new Error(
+        `the database ${this.path} holds encrypted app secrets but its key file ${path} is missing: restore the key ` +
+          'file from the backup of this database, or set HUB_SECRET_KEY to the key the secrets were encrypted with',
+      );
+    }
+    this.keyFile = loadOrCreateKeyFile(path);
+    return new SecretBox(this.keyFile.key, this.keys.previousSecretKey);
+  }
+
+  private get secrets(): SecretBox {
+    if (this.box === undefined) throw new Error('SqliteStore: migrate() must run before apps are read or written');
+    return this.box;
   }
 
   async ping(): Promise<void> {
@@ -102,11 +150,11 @@ export class SqliteStore implements Store {
   }
 
   async listApps(): Promise<AppRecord[]> {
-    return this.all('SELECT * FROM apps ORDER BY id').map(rows.toApp);
+    return this.all('SELECT * FROM apps ORDER BY id').map((row) => rows.toApp(row, this.secrets));
   }
 
   async putApp(app: AppRecord): Promise<void> {
-    this.run(SQL.upsertApp, rows.appValues(app));
+    this.run(SQL.upsertApp, rows.appValues(app, this.secrets));
   }
 
   async listTokens(): Promise<TokenRecord[]> {
