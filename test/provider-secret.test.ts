@@ -129,4 +129,21 @@ describe('a provider echoing its request', () => {
     expect(answer.status).toBe(200);
     expect(answer.text).toBe(`{"data":${text}}`);
   });
+
+  // Last: it rotates the provider's secrets.
+  it('after a rotation, redacts both the secret still sent and the one announced', async () => {
+    const rotated = await hub.admin('POST', '/apps/erp/secrets/rotate');
+    expect(rotated.status).toBe(200);
+    const { secret: stillSent, nextSecret } = rotated.body as { secret: string; nextSecret: string };
+    expect(stillSent).toBe(secret);
+    expect(nextSecret).not.toBe(secret);
+    mode = (req, res) => json(res, 200, { echo: JSON.parse(req.body), next: nextSecret });
+    const answer = await call(ECHO);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(provider.received[0]!.body).secret).toBe(stillSent);
+    expect(answer.body.data.echo.secret).toBe(REDACTED);
+    expect(answer.body.data.next).toBe(REDACTED);
+    expect(answer.text).not.toContain(stillSent);
+    expect(answer.text).not.toContain(nextSecret);
+  });
 });

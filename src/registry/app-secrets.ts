@@ -33,11 +33,11 @@ export function secretsInEffect(app: AppRecord, now: number): SecretsInEffect {
   };
 }
 
-/** Every legacy secret of the app that must not leak at `now`: the one sent, and during an
- * overlap the one that follows it (it is already given to the app). */
-export function liveLegacySecrets(app: AppRecord, now: number): string[] {
-  const { legacySecret, nextLegacySecret } = secretsInEffect(app, now);
-  return nextLegacySecret === null ? [legacySecret] : [legacySecret, nextLegacySecret];
+/** Every legacy secret the app was given and the hub still knows: the current one, and the
+ * previous one (sent during the overlap, and possibly still echoed after it). None of them may reach
+ * another app. */
+export function legacySecretsToHide(app: AppRecord): string[] {
+  return app.previousSecret === null ? [app.secret] : [app.secret, app.previousSecret];
 }
 
 /**

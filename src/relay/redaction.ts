@@ -8,18 +8,10 @@
  * leaves the text byte for byte as the provider sent it; only an answer that may hold a secret is
  * walked and serialized again.
  */
-import type { AppRecord } from '../registry/types.js';
-
 export const REDACTED = '[redacted]';
 
 /** Deeper answers are not walked (the walk is recursive): the caller refuses them. */
 const MAX_DEPTH = 1000;
-
-/** The legacy secrets of `app` that must never reach another app: each one the hub may have sent
- * it. Today the current one; a rotation overlap adds the previous one here. */
-export function legacySecretsToHide(app: AppRecord): string[] {
-  return [app.secret];
-}
 
 /** A secret whose every character JSON writes as itself, so it can be found in the raw text, and
  * spelled otherwise only with a `\u00XX` escape (printable ASCII except `"`, `\` and `/`). */

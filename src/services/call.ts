@@ -12,11 +12,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
 import { HubError, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { secretsInEffect } from '../registry/app-secrets.js';
+import { legacySecretsToHide, secretsInEffect } from '../registry/app-secrets.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
-import { legacySecretsToHide, redactJson, redactValue } from '../relay/redaction.js';
+import { redactJson, redactValue } from '../relay/redaction.js';
 import { checkCallerAndAction, integerParam } from './caller.js';
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
