@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Answer } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
+import { until } from './support/wait.js';
 
 const ADMIN_TOKEN = 'crash-admin-token';
 const HAPPENED = '@test:crash:Thing:happened';
@@ -36,16 +37,6 @@ async function server(handler: (req: Received, res: ServerResponse) => void | Pr
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function until<T>(check: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
 
 function expectOk(answer: Answer, what: string): Answer {
   if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${answer.text}`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntranceSubscriber, type Entrance } from '../examples/entrance-subscriber.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
+import { quiet } from './support/wait.js';
 
 const CREATED = '@layers:education:Entrance:created';
 const UPDATED_AFTER = '@layers:education:Entrance:getUpdatedAfter';
@@ -93,8 +94,7 @@ describe('examples', () => {
       const replayed = await hub.admin('POST', `/deliveries/${delivery.id}/replay`);
       expect(replayed.status).toBe(200);
       await expect.poll(async () => (await hub.admin('GET', `/deliveries/${delivery.id}`)).body.status, { timeout: 5000 }).toBe('delivered');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(gate.received.length).toBe(before);
+      expect(await quiet(() => gate.received.length)).toBe(before);
     });
   });
 });
