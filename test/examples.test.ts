@@ -16,6 +16,11 @@ describe('examples', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { timeout: 30_000 });
     expect(stdout).toContain('200');
     expect(stdout).toMatch(/InvalidRequest/);
+    // Publish & subscribe: the event stored, delivered, and what changed pulled through the hub.
+    expect(stdout).toMatch(/POST \/v1\/services\/publish\/@layers:education:Entrance:created {2}\{"ids":\["ent-1"\]\} {2}→ 201 {2}stored as evt_\S+/);
+    expect(stdout).toContain('delivery to gate-monitor: delivered after 1 attempt(s)');
+    expect(stdout).toMatch(/gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/);
+    expect(stdout).toMatch(/gate-monitor → erp-modelo {2}@layers:education:Entrance:getUpdatedAfter {2}200 ok/);
   }, 40_000);
 
   describe('entrance subscriber', () => {
