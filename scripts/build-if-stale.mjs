@@ -3,18 +3,20 @@
  * `npm start`'s prestart: compiles src/ into dist/ only when a source (or a tsconfig) is newer than
  * the last successful build, so starting an unchanged hub does not pay for a full tsc run.
  * A stamp file written after tsc succeeds marks that build: a failed build leaves no stamp, so the
- * next start tries again instead of running half-emitted output. The catalogue (catalog/) is read
- * at run time, not compiled, so it does not count.
+ * next start tries again instead of running half-emitted output; a build whose entry point
+ * (dist/src/main.js) was deleted is redone. The catalogue (catalog/) is read at run time, not
+ * compiled, so it does not count.
  */
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
-import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
+const entryPoint = join(root, 'dist', 'src', 'main.js');
 const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((name) => join(root, name));
 
 /** The newest modification time under `path` (a file or a folder, walked recursively). */
@@ -33,7 +35,7 @@ function stampMtime() {
 }
 
 const builtAt = stampMtime();
-if (builtAt >= 0 && inputs.every((input) => newestMtime(input) <= builtAt)) process.exit(0);
+if (builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => newestMtime(input) <= builtAt)) process.exit(0);
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const startedAt = new Date();

@@ -24,9 +24,9 @@ async function prestart(): Promise<{ code: number; output: string }> {
   }
 }
 
-/** Writes a source file dated `secondsFromNow` from now (mtimes decide, so the test sets them). */
+/** Writes src/other.ts dated `secondsFromNow` from now (mtimes decide, so the test sets them). */
 function writeSource(text: string, secondsFromNow: number): void {
-  const file = join(dir, 'src', 'main.ts');
+  const file = join(dir, 'src', 'other.ts');
   writeFileSync(file, text);
   const at = new Date(Date.now() + secondsFromNow * 1000);
   utimesSync(file, at, at);
@@ -40,7 +40,10 @@ describe('scripts/build-if-stale.mjs', () => {
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', strict: true, outDir: 'dist', rootDir: '.', types: [] } }));
   writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }));
-  const built = join(dir, 'dist', 'src', 'main.js');
+  writeFileSync(join(dir, 'src', 'main.ts'), 'export {};\n');
+  utimesSync(join(dir, 'src', 'main.ts'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const built = join(dir, 'dist', 'src', 'other.js');
+  const entryPoint = join(dir, 'dist', 'src', 'main.js');
 
   it('builds when there is no build, then not again until a source changes', async () => {
     writeSource('export const answer: number = 42;\n', -60);
@@ -55,6 +58,13 @@ describe('scripts/build-if-stale.mjs', () => {
     writeSource('export const answer: number = 43;\n', 60);
     expect((await prestart()).code).toBe(0);
     expect(existsSync(built)).toBe(true);
+  }, 90_000);
+
+  it('builds again when the entry point is gone, whatever the dates', async () => {
+    rmSync(entryPoint);
+    rmSync(built);
+    expect(await prestart()).toEqual({ code: 0, output: '' });
+    expect([existsSync(entryPoint), existsSync(built)]).toEqual([true, true]);
   }, 90_000);
 
   it('fails on a type error, and tries again on the next start', async () => {
