@@ -175,7 +175,7 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
         const tried = await call(b, { token: issued.token });
         return tried.status === 401 && tried;
       }, 3000, 'B refusing the revoked token');
-      expect(refused.body.type).toBe('Unauthorized');
+      expectError(refused, 401, 'Unauthorized');
       // The other token is untouched.
       expect((await call(b)).status).toBe(200);
     });
@@ -187,7 +187,7 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
         const tried = await call(a);
         return tried.status === 403 && tried;
       }, 3000, 'A refusing the uninstalled app');
-      expect(refused.body.type).toBe('Forbidden');
+      expectError(refused, 403, 'Forbidden');
 
       expect((await b.admin('PUT', `/communities/${COMMUNITY}/installations/viewer`)).status).toBe(200);
       await until(async () => (await call(a)).status === 200, 3000, 'A accepting the reinstalled app');
