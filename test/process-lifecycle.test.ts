@@ -6,13 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { startServer, type Received, type TestServer } from './support/servers.js';
+import { freshRequest } from './support/fresh-request.js';
 import { until } from './support/wait.js';
 
 const ADMIN_TOKEN = 'lifecycle-admin-token-0123456789';
@@ -74,18 +75,6 @@ async function setUp(hub: HubProcess, subscriberUrl: string): Promise<string> {
 const publish = (hub: HubProcess, token: string, n: number) =>
   hub.send('POST', `/v1/services/publish/${HAPPENED}`, { headers: { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY }, body: { n } });
 
-/** A request on a new connection: its status, or `refused` when no connection could be made. */
-function freshRequest(url: string, path: string): Promise<number | 'refused' | 'error'> {
-  return new Promise((done) => {
-    const req = httpRequest(`${url}${path}`, { agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      done(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' ? 'refused' : 'error'));
-    req.end();
-  });
-}
 
 describe('SIGTERM with a delivery in flight', () => {
   it('waits for the attempt, records it, and exits 0', async () => {
