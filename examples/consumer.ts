@@ -27,7 +27,7 @@ export interface User {
 export interface ProviderEntry {
   id: string;
   displayName: string;
-  icon?: string;
+  icon: string | null;
   versions: number[];
 }
 

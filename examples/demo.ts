@@ -1,13 +1,17 @@
 /**
- * `npm run demo`: the whole request & respond flow in a few seconds, in one process.
+ * `npm run demo`: the whole request & respond and publish & subscribe flows in a few seconds, in
+ * one process.
  *
- * A hub on a SQLite file in a temporary folder, a school ERP (`examples/erp-provider.ts`) and a
- * viewer app (`examples/consumer.ts`): the operator registers both apps and a community through
- * the admin HTTP API, the viewer discovers the ERP and calls its three actions, then sends a bad
- * body to show the error format, and the operator reads the audit log.
+ * A hub on a SQLite file in a temporary folder, a school ERP (`examples/erp-provider.ts`), a
+ * viewer app (`examples/consumer.ts`) and a gate monitor (`examples/entrance-subscriber.ts`): the
+ * operator registers the apps and a community through the admin HTTP API, the viewer discovers
+ * the ERP and calls its three actions, then sends a bad body to show the error format; the ERP
+ * publishes an entrance, the hub delivers it to the monitor, which pulls what changed through the
+ * hub; and the operator reads the audit log.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,16 +20,28 @@ import { defaultConfig } from '../src/config.js';
 import { createHub } from '../src/hub.js';
 import { openStore } from '../src/store/open.js';
 import { ACTIONS, callAction, discover, summarize, type HubClient, type HubError, type ProviderEntry, type User } from './consumer.js';
-import { ERP_PATHS, startErpProvider, type ErpSecrets } from './erp-provider.js';
+import { startEntranceSubscriber, type Entrance } from './entrance-subscriber.js';
+import { ENTRANCES_UPDATED_AFTER, ERP_PATHS, startErpProvider, type ErpSecrets } from './erp-provider.js';
 
 const COMMUNITY = 'escola-modelo';
 const ERP = 'erp-modelo';
 const VIEWER = 'student-viewer';
+const MONITOR = 'gate-monitor';
+const ENTRANCE_CREATED = '@layers:education:Entrance:created';
 const USER: User = { id: '61b087e1a608106241d30a8a', name: 'Carla Mendes', alias: 'carla.mendes' };
 
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const line = (method: string, path: string, status: number, note = '') => console.log(`  ${method.padEnd(4)} ${path}  → ${status}${note ? `  ${note}` : ''}`);
+
+/** A port free right now on 127.0.0.1, for the monitor, whose URL is registered before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -37,8 +53,11 @@ async function main(): Promise<void> {
 
   const erpLog: { action?: string; status: number }[] = [];
   const erp = await startErpProvider({ onRequest: (entry) => erpLog.push(entry) });
+  const monitorPort = await freePort();
+  let monitor: Awaited<ReturnType<typeof startEntranceSubscriber>> | undefined;
 
   const cleanup = async () => {
+    await monitor?.close();
     await hub.close();
     await store.close();
     await erp.close();
@@ -70,7 +89,11 @@ async function main(): Promise<void> {
       icon: 'https://erp-modelo.example/icon.png',
       services: {
         enabled: true,
-        responds: ACTIONS.map((action) => ({ action, reason: 'The school data of the user', url: `${erp.url}${ERP_PATHS[action]}` })),
+        responds: [
+          ...ACTIONS.map((action) => ({ action, reason: 'The school data of the user', url: `${erp.url}${ERP_PATHS[action]}` })),
+          { action: ENTRANCES_UPDATED_AFTER, reason: 'The gate records', url: `${erp.url}${ERP_PATHS[ENTRANCES_UPDATED_AFTER]}` },
+        ],
+        publishes: [{ action: ENTRANCE_CREATED, reason: 'Someone went through the school gate' }],
       },
     });
     await admin('PUT', `/apps/${VIEWER}`, {
@@ -78,13 +101,35 @@ async function main(): Promise<void> {
       description: 'Shows students and parents their grades, calendar and bills.',
       services: { enabled: true, requests: ACTIONS.map((action) => ({ action, reason: 'Show it to the user' })) },
     });
+    await admin('PUT', `/apps/${MONITOR}`, {
+      displayName: 'Gate Monitor',
+      description: 'Shows who went through the school gate.',
+      services: {
+        enabled: true,
+        subscribes: [{ action: ENTRANCE_CREATED, reason: 'Know when someone goes through the gate', url: `http://127.0.0.1:${monitorPort}/events` }],
+        requests: [{ action: ENTRANCES_UPDATED_AFTER, reason: 'Fetch the gate records' }],
+      },
+    });
     await admin('PUT', `/communities/${COMMUNITY}`);
-    await admin('PUT', `/communities/${COMMUNITY}/installations/${ERP}`);
-    await admin('PUT', `/communities/${COMMUNITY}/installations/${VIEWER}`);
+    for (const app of [ERP, VIEWER, MONITOR]) await admin('PUT', `/communities/${COMMUNITY}/installations/${app}`);
     const { token } = await admin<{ id: string; token: string }>('POST', `/apps/${VIEWER}/tokens`, { label: 'demo' });
+    const { token: erpToken } = await admin<{ id: string; token: string }>('POST', `/apps/${ERP}/tokens`, { label: 'demo' });
+    const { token: monitorToken } = await admin<{ id: string; token: string }>('POST', `/apps/${MONITOR}/tokens`, { label: 'demo' });
     const secrets = await admin<ErpSecrets>('GET', `/apps/${ERP}/secrets`);
     erp.setSecrets(secrets);
-    console.log(dim(`  → the viewer gets its token (${token.slice(0, 12)}…), the ERP its secret and signing secret (${secrets.signingSecret.slice(0, 10)}…)\n`));
+    const monitorSecrets = await admin<ErpSecrets>('GET', `/apps/${MONITOR}/secrets`);
+    let pulled: (entrances: Entrance[]) => void = () => undefined;
+    const firstPull = new Promise<Entrance[]>((done) => (pulled = done));
+    monitor = await startEntranceSubscriber({
+      port: monitorPort,
+      hubUrl,
+      token: monitorToken,
+      community: COMMUNITY,
+      provider: ERP,
+      ...monitorSecrets,
+      onEntrances: (entrances) => pulled(entrances),
+    });
+    console.log(dim(`  → each app gets its token (${token.slice(0, 12)}…), the ERP and the monitor their secret and signing secret (${secrets.signingSecret.slice(0, 10)}…)\n`));
 
     // ---- The viewer app calls the hub as Layers apps do. ----
     const client: HubClient = { hubUrl, token, community: COMMUNITY };
@@ -125,6 +170,32 @@ async function main(): Promise<void> {
       body: JSON.stringify({ secret: 'guess', data: { user: USER } }),
     });
     line('POST', `${erp.url}${ERP_PATHS[ACTIONS[1]]}  straight to the ERP, unsigned`, direct.statusCode, dim(JSON.stringify(await direct.body.json())));
+
+    // ---- The ERP publishes an entrance; the hub delivers it; the monitor pulls what changed. ----
+    console.log(bold(`\nPublish & subscribe (${ERP} → hub → ${MONITOR})`));
+    const entrance = erp.recordEntrance({ id: 'st-0042', name: 'Lucas Mendes', role: 'student' }, 'in');
+    const publishPath = `/v1/services/publish/${ENTRANCE_CREATED}`;
+    const published = await request(`${hubUrl}${publishPath}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${erpToken}`, 'x-community-id': COMMUNITY, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: [entrance.id] }),
+    });
+    const { id: eventId } = (await published.body.json()) as { id: string };
+    line('POST', `${publishPath}  {"ids":["${entrance.id}"]}`, published.statusCode, dim(`stored as ${eventId}`));
+    const entrances = await Promise.race([
+      firstPull,
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error('the monitor pulled nothing within 10 s')), 10_000).unref()),
+    ]);
+    // The monitor acknowledges before it pulls; the hub records the outcome a moment later.
+    type EventView = { deliveries: { appId: string; status: string; attempts: number }[] };
+    let event = await admin<EventView>('GET', `/events/${eventId}`);
+    for (let tries = 0; tries < 50 && event.deliveries.some((d) => d.status === 'pending'); tries++) {
+      await new Promise((done) => setTimeout(done, 100));
+      event = await admin<EventView>('GET', `/events/${eventId}`);
+    }
+    for (const d of event.deliveries) console.log(`         delivery to ${d.appId}: ${d.status} after ${d.attempts} attempt(s) (the monitor verified its signature)`);
+    console.log(`  ${MONITOR} pulled through the hub (${ENTRANCES_UPDATED_AFTER}):`);
+    for (const e of entrances) console.log(`         ${e.occurredAt.slice(11, 19)} ${e.direction === 'in' ? '→ in ' : '← out'} ${e.person.name} (${e.gate.name})`);
 
     // ---- The operator reads the audit log. ----
     console.log(bold('\nAudit log (GET /v1/admin/calls)'));

@@ -25,6 +25,7 @@ export interface Entrance {
   direction: 'in' | 'out';
   occurredAt: string;
   gate: { id: string; name: string };
+  createdAt?: string;
   updatedAt: string;
 }
 

@@ -1,7 +1,9 @@
 /**
  * A small school ERP acting as a provider app: it answers three request actions for the user named
  * in each call (their calendar, the grade books of their children, the charges they pay), with data
- * that is invented but deterministic (the same user always gets the same school life).
+ * that is invented but deterministic (the same user always gets the same school life). It also keeps
+ * the school gate's entrance records and answers `@layers:education:Entrance:getUpdatedAfter` with
+ * those changed after a time, so subscribers of `Entrance:created` can pull what changed.
  *
  * Every request is authenticated twice, as the hub sends it: the Standard Webhooks signature over
  * the exact bytes received (`webhook-id`, `webhook-timestamp`, `webhook-signature`, checked with the
@@ -15,16 +17,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
+import type { Entrance } from './entrance-subscriber.js';
 
 export const CALENDAR = '@layers:Calendar:getRelated';
 export const GRADES = '@layers:education:GradeBooks:getRelated';
 export const PAYABLES = '@layers:payments:Payables:getRelated';
+export const ENTRANCES_UPDATED_AFTER = '@layers:education:Entrance:getUpdatedAfter';
 
 /** The path the ERP serves each action on (what its manifest registers). */
 export const ERP_PATHS: Record<string, string> = {
   [CALENDAR]: '/layers/calendar',
   [GRADES]: '/layers/grade-books',
   [PAYABLES]: '/layers/payables',
+  [ENTRANCES_UPDATED_AFTER]: '/layers/entrances',
 };
 
 export interface User {
@@ -41,6 +46,8 @@ export interface ErpSecrets {
 }
 
 export interface ErpProviderOptions extends Partial<ErpSecrets> {
+  /** The gate's records to start with (default none). */
+  entrances?: Entrance[];
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
@@ -54,6 +61,8 @@ export interface ErpProvider {
   server: Server;
   /** Sets or replaces the secrets (e.g. once they are read from the hub, or after a rotation). */
   setSecrets(secrets: ErpSecrets): void;
+  /** Records someone going through the gate now; getUpdatedAfter answers it from then on. */
+  recordEntrance(person: Entrance['person'], direction: Entrance['direction']): Entrance;
   close(): Promise<void>;
 }
 
@@ -239,6 +248,32 @@ export function payablesFor(user: User, now: Date = new Date()) {
   };
 }
 
+const MAIN_GATE = { id: 'gate-main', name: 'Main gate' };
+
+/** The gate's first records of the morning, a few minutes before `now`. */
+export function morningEntrances(now: Date = new Date()): Entrance[] {
+  const people: Entrance['person'][] = [
+    { id: 'st-0042', name: 'Lucas Mendes', role: 'student' },
+    { id: 'st-0077', name: 'Marina Mendes', role: 'student' },
+    { id: 'gd-0013', name: 'Carla Mendes', role: 'guardian' },
+  ];
+  return people.map((person, i) => {
+    const at = new Date(now.getTime() - (people.length - i) * 60_000).toISOString();
+    return { id: `ent-${i + 1}`, person, direction: 'in', occurredAt: at, gate: MAIN_GATE, createdAt: at, updatedAt: at };
+  });
+}
+
+/** getUpdatedAfter's answer: the records changed after `after` (and among `ids`, when given), oldest change first. */
+export function entrancesUpdatedAfter(entrances: readonly Entrance[], query: { after: string; limit: number; ids?: string[] }) {
+  const after = Date.parse(query.after);
+  return {
+    result: entrances
+      .filter((e) => Date.parse(e.updatedAt) > after && (query.ids === undefined || query.ids.includes(e.id)))
+      .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt))
+      .slice(0, query.limit),
+  };
+}
+
 const ANSWERS: Record<string, (user: User) => unknown> = {
   [CALENDAR]: (user) => calendarFor(user),
   [GRADES]: (user) => gradeBooksFor(user),
@@ -290,7 +325,7 @@ function header(req: IncomingMessage, name: string): string {
 interface Envelope {
   context?: { action?: string; consumer?: string; community?: string };
   secret?: unknown;
-  data?: { user?: Partial<User> };
+  data?: { user?: Partial<User>; after?: unknown; limit?: unknown; ids?: unknown };
 }
 
 export async function startErpProvider(options: ErpProviderOptions = {}): Promise<ErpProvider> {
@@ -304,6 +339,15 @@ export async function startErpProvider(options: ErpProviderOptions = {}): Promis
     setSecrets({ signingSecret: options.signingSecret, secret: options.secret });
   }
   const actionsByPath = new Map(Object.entries(ERP_PATHS).map(([action, path]) => [path, action]));
+  const entrances: Entrance[] = [...(options.entrances ?? [])];
+  const recordEntrance = (person: Entrance['person'], direction: Entrance['direction']): Entrance => {
+    // Strictly increasing update times, so a subscriber's cursor never skips a record.
+    const last = entrances.reduce((max, e) => Math.max(max, Date.parse(e.updatedAt)), 0);
+    const at = new Date(Math.max(Date.now(), last + 1)).toISOString();
+    const entrance: Entrance = { id: `ent-${entrances.length + 1}`, person, direction, occurredAt: at, gate: MAIN_GATE, createdAt: at, updatedAt: at };
+    entrances.push(entrance);
+    return entrance;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ action?: string; status: number; consumer?: string; user?: string }> => {
     const action = actionsByPath.get((req.url ?? '').split('?')[0]!);
@@ -343,6 +387,15 @@ export async function startErpProvider(options: ErpProviderOptions = {}): Promis
       send(res, 400, { error: `this endpoint answers ${action}` });
       return { action, status: 400, consumer };
     }
+    if (action === ENTRANCES_UPDATED_AFTER) {
+      const { after, limit, ids } = envelope.data ?? {};
+      if (typeof after !== 'string' || Number.isNaN(Date.parse(after)) || typeof limit !== 'number' || (ids !== undefined && !Array.isArray(ids))) {
+        send(res, 400, { error: 'data.after (a date-time) and data.limit (a number) are required' });
+        return { action, status: 400, consumer };
+      }
+      send(res, 200, entrancesUpdatedAfter(entrances, { after, limit, ...(ids !== undefined && { ids: ids.map(String) }) }));
+      return { action, status: 200, consumer };
+    }
     const user = envelope.data?.user;
     if (typeof user?.id !== 'string' || typeof user.name !== 'string' || typeof user.alias !== 'string') {
       send(res, 400, { error: 'data.user with id, name and alias is required' });
@@ -370,6 +423,7 @@ export async function startErpProvider(options: ErpProviderOptions = {}): Promis
     port,
     server,
     setSecrets,
+    recordEntrance,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -390,6 +444,7 @@ async function main(): Promise<void> {
     host: process.env.ERP_HOST ?? '127.0.0.1',
     signingSecret,
     secret,
+    entrances: morningEntrances(),
     onRequest: (e) => console.log(`${e.status} ${e.action ?? '?'}${e.consumer ? ` for ${e.consumer}` : ''}${e.user ? ` (user ${e.user})` : ''}`),
   });
   console.log(`ERP provider listening on ${provider.url}`);

@@ -1,6 +1,7 @@
 /** The operator API over HTTP: catalogue, apps, tokens, secrets, communities, installations. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { expectError } from './support/errors.js';
 
 const ACTION = '@acme:billing:Invoices:getRelated';
 const definition = (extra: Record<string, unknown> = {}) => ({
@@ -20,9 +21,8 @@ describe('admin API', () => {
 
   it('refuses a missing or wrong admin token, in the common error format', async () => {
     const none = await hub.send('GET', '/v1/admin/apps');
-    expect(none.status).toBe(401);
-    expect(none.body).toMatchObject({ status: 401, type: 'Unauthorized', name: 'Unauthorized' });
-    expect((await hub.send('GET', '/v1/admin/apps', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expectError(none, 401, 'Unauthorized');
+    expectError(await hub.send('GET', '/v1/admin/apps', { headers: { authorization: 'Bearer nope' } }), 401, 'Unauthorized');
   });
 
   describe('catalogue', () => {
@@ -34,7 +34,7 @@ describe('admin API', () => {
       expect(grades.versions[0]).toMatchObject({ version: 1, builtin: true, dataSchema: expect.any(Object), responseSchema: expect.any(Object) });
       const one = await hub.admin('GET', `/actions/${encodeURIComponent('@layers:education:Entrance:created')}`);
       expect(one.body.kind).toBe('event');
-      expect((await hub.admin('GET', '/actions/@nobody:Nothing:get')).status).toBe(404);
+      expectError(await hub.admin('GET', '/actions/@nobody:Nothing:get'), 404, 'NotFound');
     });
 
     it('creates (201), replaces compatibly (200), and refuses an incompatible replacement (409) unless forced', async () => {
@@ -46,8 +46,7 @@ describe('admin API', () => {
       const breaking = definition();
       (breaking.dataSchema as { properties: { user: { properties: { id: unknown } } } }).properties.user.properties.id = { type: 'integer' };
       const refused = await hub.admin('PUT', `/actions/${ACTION}/versions/1`, breaking);
-      expect(refused.status).toBe(409);
-      expect(refused.body.type).toBe('Conflict');
+      expectError(refused, 409, 'Conflict');
       expect(refused.body.details.map((d: { pointer: string }) => d.pointer)).toContain('/data/user/id');
       expect((await hub.admin('GET', `/actions/${ACTION}`)).body.versions[0].description).toBe('Now with a description');
 
@@ -59,7 +58,7 @@ describe('admin API', () => {
     it('checks a definition and says which field is wrong', async () => {
       const pointers = async (body: unknown, path = `/actions/${ACTION}/versions/3`) => {
         const answer = await hub.admin('PUT', path, body);
-        expect(answer.status).toBe(400);
+        expectError(answer, 400, 'InvalidRequest');
         return answer.body.details?.map((d: { pointer: string }) => d.pointer);
       };
       expect(await pointers(definition({ dataSchema: { type: 'nonsense' } }))).toEqual(['/dataSchema']);
@@ -72,7 +71,7 @@ describe('admin API', () => {
 
     it('refuses a new version of another kind', async () => {
       const answer = await hub.admin('PUT', `/actions/${ACTION}/versions/5`, { kind: 'event', title: 'x', dataSchema: true });
-      expect(answer.status).toBe(409);
+      expectError(answer, 409, 'Conflict');
     });
   });
 
@@ -108,14 +107,14 @@ describe('admin API', () => {
           publishes: [{ action: ACTION, reason: 'x' }],
         },
       });
-      expect(answer.status).toBe(400);
+      expectError(answer, 400, 'InvalidRequest');
       expect(answer.body.details.map((d: { pointer: string }) => d.pointer)).toEqual([
         '/services/requests/0/action',
         '/services/responds/0/url',
         '/services/publishes/0/action',
       ]);
-      expect((await hub.admin('PUT', '/apps/bad%20id', { displayName: 'x' })).status).toBe(400);
-      expect((await hub.admin('GET', '/apps/bad')).status).toBe(404);
+      expectError(await hub.admin('PUT', '/apps/bad%20id', { displayName: 'x' }), 400, 'InvalidRequest');
+      expectError(await hub.admin('GET', '/apps/bad'), 404, 'NotFound');
     });
 
     it('issues tokens shown once, lists them without their value, and revokes them', async () => {
@@ -126,8 +125,8 @@ describe('admin API', () => {
       expect(app.body.tokens).toEqual([expect.objectContaining({ id: issued.body.id, label: 'production', revokedAt: null })]);
       expect(JSON.stringify(app.body)).not.toContain(issued.body.token.split('_')[2]);
       expect((await hub.admin('DELETE', `/apps/erp-one/tokens/${issued.body.id}`)).status).toBe(204);
-      expect((await hub.admin('DELETE', `/apps/erp-one/tokens/${issued.body.id}`)).status).toBe(404);
-      expect((await hub.admin('POST', '/apps/nobody/tokens')).status).toBe(404);
+      expectError(await hub.admin('DELETE', `/apps/erp-one/tokens/${issued.body.id}`), 404, 'NotFound');
+      expectError(await hub.admin('POST', '/apps/nobody/tokens'), 404, 'NotFound');
     });
 
     it('rotates secrets with an overlap window for the old legacy and signing secrets', async () => {
@@ -176,10 +175,10 @@ describe('admin API', () => {
 
     it('uninstalls, and answers 404 for what does not exist', async () => {
       expect((await hub.admin('DELETE', '/communities/school-x/installations/auto-app')).status).toBe(204);
-      expect((await hub.admin('DELETE', '/communities/school-x/installations/auto-app')).status).toBe(404);
-      expect((await hub.admin('POST', '/communities/school-x/installations/auto-app/approve')).status).toBe(404);
-      expect((await hub.admin('PUT', '/communities/nowhere/installations/auto-app')).status).toBe(404);
-      expect((await hub.admin('PUT', '/communities/school-x/installations/nobody')).status).toBe(404);
+      expectError(await hub.admin('DELETE', '/communities/school-x/installations/auto-app'), 404, 'NotFound');
+      expectError(await hub.admin('POST', '/communities/school-x/installations/auto-app/approve'), 404, 'NotFound');
+      expectError(await hub.admin('PUT', '/communities/nowhere/installations/auto-app'), 404, 'NotFound');
+      expectError(await hub.admin('PUT', '/communities/school-x/installations/nobody'), 404, 'NotFound');
     });
   });
 

@@ -8,6 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { expectError } from './support/errors.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
@@ -139,7 +140,8 @@ describe('call and discover', () => {
       const answer = await discover(GRADES, '?version=1');
       expect(answer.status).toBe(200);
       expect(answer.body).toEqual([{ id: 'erp', displayName: 'erp', icon: 'https://erp.example/icon.png', versions: [1] }]);
-      expect((await discover(encodeURIComponent(CALENDAR))).body.map((p: { id: string }) => p.id)).toEqual(['calendar-only']);
+      // An app without an icon is listed with `icon: null`, as Layers sends it.
+      expect((await discover(encodeURIComponent(CALENDAR))).body).toEqual([{ id: 'calendar-only', displayName: 'calendar-only', icon: null, versions: [1] }]);
     });
 
     it('gives an empty list where no provider is installed', async () => {
@@ -149,20 +151,14 @@ describe('call and discover', () => {
     });
 
     it('refuses an unknown version, an action the caller does not request, and a stranger', async () => {
-      expect((await discover(GRADES, '?version=7')).status).toBe(404);
-      expect((await discover('@layers:payments:Payables:getRelated')).status).toBe(403);
-      expect((await discover(GRADES, '', erpToken)).status).toBe(403);
-      expect((await discover(GRADES, '', 'hub_0000000000000000_' + 'a'.repeat(43))).status).toBe(401);
+      expectError(await discover(GRADES, '?version=7'), 404, 'NotFound');
+      expectError(await discover('@layers:payments:Payables:getRelated'), 403, 'Forbidden');
+      expectError(await discover(GRADES, '', erpToken), 403, 'Forbidden');
+      expectError(await discover(GRADES, '', 'hub_0000000000000000_' + 'a'.repeat(43)), 401, 'Unauthorized');
     });
   });
 
   describe('every error of the table, with its requestId, and nothing forwarded', () => {
-    const expectError = (answer: { status: number; body: Record<string, unknown>; headers: Record<string, unknown> }, status: number, type: string) => {
-      expect(answer.status).toBe(status);
-      expect(answer.body).toMatchObject({ status, type, error: expect.any(String), name: expect.any(String) });
-      expect(answer.body.requestId).toBe(answer.headers['x-request-id']);
-    };
-
     it.each([
       ['malformed JSON', { body: '{"user": ' }],
       ['a bad version parameter', { query: '?version=one' }],
@@ -210,6 +206,14 @@ describe('call and discover', () => {
       ['a provider not installed in the community', { community: 'school-b' }],
     ])('404 for %s', async (_name, options) => {
       expectError(await call(options), 404, 'NotFound');
+      expect(provider.received).toHaveLength(0);
+    });
+
+    it('404 saying so when the action is an event action', async () => {
+      const created = '@layers:education:Entrance:created';
+      expectError(await call({ action: created }), 404, 'NotFound', {
+        error: `"${created}" is an event action, not a request action: publish it with POST /v1/services/publish/:action`,
+      });
       expect(provider.received).toHaveLength(0);
     });
 
@@ -295,11 +299,11 @@ describe('call and discover', () => {
       await registerApp(hub, 'erp-manual', { approval: 'manual', services: { responds: [{ action: GRADES, reason: 'x', url: `${provider.url}/grades` }] } });
       const installed = await hub.admin('PUT', '/communities/school-a/installations/erp-manual');
       expect(installed.body.status).toBe('pending_approval');
-      expect((await call({ provider: 'erp-manual' })).status).toBe(404);
+      expectError(await call({ provider: 'erp-manual' }), 404, 'NotFound');
       expect((await hub.admin('POST', '/communities/school-a/installations/erp-manual/approve')).body.status).toBe('installed');
       expect((await call({ provider: 'erp-manual' })).status).toBe(200);
       expect((await hub.admin('DELETE', '/communities/school-a/installations/erp-manual')).status).toBe(204);
-      expect((await call({ provider: 'erp-manual' })).status).toBe(404);
+      expectError(await call({ provider: 'erp-manual' }), 404, 'NotFound');
     });
 
     it('stops a consumer as soon as it is uninstalled', async () => {
@@ -307,13 +311,13 @@ describe('call and discover', () => {
       await install(hub, 'school-a', 'viewer-2');
       expect((await call({ token })).status).toBe(200);
       await hub.admin('DELETE', '/communities/school-a/installations/viewer-2');
-      expect((await call({ token })).status).toBe(403);
+      expectError(await call({ token }), 403, 'Forbidden');
     });
 
     it('treats an app whose services are disabled as neither consumer nor provider', async () => {
       const token = await registerApp(hub, 'viewer-off', { services: { enabled: false, requests: [{ action: GRADES, reason: 'x' }] } });
       await install(hub, 'school-a', 'viewer-off');
-      expect((await call({ token })).status).toBe(403);
+      expectError(await call({ token }), 403, 'Forbidden');
     });
   });
 

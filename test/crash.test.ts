@@ -5,7 +5,7 @@
  * leaves the call in the audit log.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -13,6 +13,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Answer } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
+import { freshRequest } from './support/fresh-request.js';
+import { until } from './support/wait.js';
 
 const ADMIN_TOKEN = 'crash-admin-token';
 const HAPPENED = '@test:crash:Thing:happened';
@@ -36,16 +38,6 @@ async function server(handler: (req: Received, res: ServerResponse) => void | Pr
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function until<T>(check: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
 
 function expectOk(answer: Answer, what: string): Answer {
   if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${answer.text}`);
@@ -207,16 +199,3 @@ describe('SIGTERM', () => {
     ]);
   });
 });
-
-/** A request on a new connection: its status, or `refused` when no connection could be made. */
-function freshRequest(url: string, path: string): Promise<number | 'refused' | 'error'> {
-  return new Promise((done) => {
-    const req = httpRequest(`${url}${path}`, { agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      done(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' ? 'refused' : 'error'));
-    req.end();
-  });
-}

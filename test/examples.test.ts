@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntranceSubscriber, type Entrance } from '../examples/entrance-subscriber.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
+import { quiet } from './support/wait.js';
 
 const CREATED = '@layers:education:Entrance:created';
 const UPDATED_AFTER = '@layers:education:Entrance:getUpdatedAfter';
@@ -15,6 +16,11 @@ describe('examples', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { timeout: 30_000 });
     expect(stdout).toContain('200');
     expect(stdout).toMatch(/InvalidRequest/);
+    // Publish & subscribe: the event stored, delivered, and what changed pulled through the hub.
+    expect(stdout).toMatch(/POST \/v1\/services\/publish\/@layers:education:Entrance:created {2}\{"ids":\["ent-1"\]\} {2}→ 201 {2}stored as evt_\S+/);
+    expect(stdout).toContain('delivery to gate-monitor: delivered after 1 attempt(s)');
+    expect(stdout).toMatch(/gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/);
+    expect(stdout).toMatch(/gate-monitor → erp-modelo {2}@layers:education:Entrance:getUpdatedAfter {2}200 ok/);
   }, 40_000);
 
   describe('entrance subscriber', () => {
@@ -93,8 +99,7 @@ describe('examples', () => {
       const replayed = await hub.admin('POST', `/deliveries/${delivery.id}/replay`);
       expect(replayed.status).toBe(200);
       await expect.poll(async () => (await hub.admin('GET', `/deliveries/${delivery.id}`)).body.status, { timeout: 5000 }).toBe('delivered');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(gate.received.length).toBe(before);
+      expect(await quiet(() => gate.received.length)).toBe(before);
     });
   });
 });

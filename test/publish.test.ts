@@ -8,22 +8,14 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryWorker } from '../src/delivery/worker.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { expectError } from './support/errors.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
+import { quiet, until } from './support/wait.js';
 
 const CREATED = '@layers:education:Entrance:created';
 const STRICT = '@acme:school:Grades:published';
 const HINT = { ids: ['ent-1'], updatedAfter: '2026-11-20T08:00:00Z' };
 
-type Maybe<T> = T | false | null | undefined;
-async function until<T>(check: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 type Mode = (req: Received, res: ServerResponse) => void;
 
@@ -96,20 +88,22 @@ describe('publish and subscribe', () => {
     const [received] = await until(() => receivedFor(answer.body.id).length === 1 && receivedFor(answer.body.id));
     expect(JSON.parse(received!.body).data).toBeNull();
     const strict = await publish(undefined, { action: STRICT });
-    expect(strict.status).toBe(400);
-    expect(strict.body.type).toBe('InvalidRequest');
+    expectError(strict, 400, 'InvalidRequest');
   });
 
   it('refuses bad publishes, and stores nothing for them', async () => {
     const before = (await hub.admin('GET', '/events?limit=1000')).body.items.length;
     expect((await publish({ term: 3 }, { action: STRICT })).body.details[0].pointer).toBe('/term');
-    expect((await publish(HINT, { action: '@acme:Nothing:happened' })).status).toBe(404);
-    expect((await publish(HINT, { action: '@layers:education:GradeBooks:getRelated' })).status).toBe(404);
+    expectError(await publish(HINT, { action: '@acme:Nothing:happened' }), 404, 'NotFound', { error: 'unknown action "@acme:Nothing:happened"' });
+    // Publishing to a request action says so, rather than calling it unknown.
+    expectError(await publish(HINT, { action: '@layers:education:GradeBooks:getRelated' }), 404, 'NotFound', {
+      error: '"@layers:education:GradeBooks:getRelated" is a request action, not an event action: call it with POST /v1/services/call/:action/:provider',
+    });
     const viewerToken = (await hub.admin('POST', '/apps/viewer/tokens')).body.token;
-    expect((await publish(HINT, { token: viewerToken })).status).toBe(403);
-    expect((await publish(HINT, { community: 'school-z' })).status).toBe(403);
-    expect((await publish({ ids: ['x'.repeat(1024 * 1024)] })).status).toBe(413);
-    expect((await publish('{"ids": [', {})).status).toBe(400);
+    expectError(await publish(HINT, { token: viewerToken }), 403, 'Forbidden');
+    expectError(await publish(HINT, { community: 'school-z' }), 403, 'Forbidden');
+    expectError(await publish({ ids: ['x'.repeat(1024 * 1024)] }), 413, 'PayloadTooLarge');
+    expectError(await publish('{"ids": [', {}), 400, 'InvalidRequest');
     expect((await hub.admin('GET', '/events?limit=1000')).body.items.length).toBe(before);
   });
 
@@ -121,8 +115,7 @@ describe('publish and subscribe', () => {
     const elsewhere = await publish(HINT, { community: 'school-b', headers: { 'idempotency-key': 'gate-run-42' } });
     expect(elsewhere.body.id).not.toBe(first.body.id);
     await until(() => receivedFor(first.body.id).length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(receivedFor(first.body.id)).toHaveLength(1);
+    expect(await quiet(() => receivedFor(first.body.id).length)).toBe(1);
   });
 
   it('answers 409 to an Idempotency-Key reused for another body, action or version, and stores nothing', async () => {
@@ -227,7 +220,7 @@ describe('publish and subscribe', () => {
     const [again] = await until(() => receivedFor(answer.body.id).length === 1 && receivedFor(answer.body.id));
     expect(again!.headers['webhook-id']).toBe(dead!.messageId);
     await until(async () => (await deliveriesOf(answer.body.id))[0]?.status === 'delivered');
-    expect((await hub.admin('POST', '/deliveries/dlv_nothing/replay')).status).toBe(404);
+    expectError(await hub.admin('POST', '/deliveries/dlv_nothing/replay'), 404, 'NotFound');
     const metrics = (await hub.send('GET', '/metrics')).text;
     expect(metrics).toMatch(/^hub_deliveries\{status="dead"\} 0$/m);
     expect(metrics).toMatch(/^hub_deliveries\{status="pending"\} \d+$/m);
@@ -249,7 +242,7 @@ describe('publish and subscribe', () => {
     expect(enable.status).toBe(200);
     const after = await publish(HINT, { community: 'school-b' });
     await until(() => receivedFor(after.body.id).length === 1);
-    expect((await hub.admin('POST', `/communities/school-b/installations/viewer/subscriptions/${CREATED}/enable`)).status).toBe(404);
+    expectError(await hub.admin('POST', `/communities/school-b/installations/viewer/subscriptions/${CREATED}/enable`), 404, 'NotFound');
   });
 
   it('lists events and deliveries with filters and pages', async () => {
@@ -259,7 +252,7 @@ describe('publish and subscribe', () => {
     expect(events.body.items.every((e: { communityId: string }) => e.communityId === 'school-a')).toBe(true);
     const next = await hub.admin('GET', `/events?community=school-a&limit=2&cursor=${events.body.nextCursor}`);
     expect(next.body.items[0].id).not.toBe(events.body.items[0].id);
-    expect((await hub.admin('GET', '/deliveries?status=sideways')).status).toBe(400);
+    expectError(await hub.admin('GET', '/deliveries?status=sideways'), 400, 'InvalidRequest');
     const delivered = await hub.admin('GET', '/deliveries?status=delivered&community=school-a');
     expect(delivered.body.items.every((d: { status: string }) => d.status === 'delivered')).toBe(true);
   });
@@ -299,8 +292,7 @@ describe('deliveries while no worker runs', () => {
     worker.start();
     try {
       await until(() => subscriber.received.length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(subscriber.received).toHaveLength(1);
+      expect(await quiet(() => subscriber.received.length)).toBe(1);
       expect(JSON.parse(subscriber.received[0]!.body).context.eventId).toBe(ids[4]);
     } finally {
       await worker.stop(1000);

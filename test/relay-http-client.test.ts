@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RelayError } from '../src/relay/errors.js';
 import { OutboundClient } from '../src/relay/http-client.js';
+import { quiet, until } from './support/wait.js';
 
 interface TestServer {
   url: string;
@@ -59,13 +60,6 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const OPTS = { timeoutMs: 2000, maxResponseBytes: 1 << 20 };
 let client: OutboundClient;
@@ -257,9 +251,7 @@ describe('OutboundClient', () => {
     const r = await client.post(first.url, '{}', {}, OPTS);
     expect(r.status).toBe(302);
     expect(r.headers.location).toBe(second.url);
-    await new Promise((r2) => setTimeout(r2, 50));
-    expect(second.requests).toBe(0);
-    expect(second.connections).toBe(0);
+    expect(await quiet(() => ({ requests: second.requests, connections: second.connections }))).toEqual({ requests: 0, connections: 0 });
   });
 
   it('reuses keep-alive sockets for sequential posts', async () => {
@@ -320,8 +312,7 @@ describe('OutboundClient', () => {
       const queued = small.post(`${base}/fast`, '{}', {}, { timeoutMs: 100, maxResponseBytes: 1024 });
       expect(((await rejection(queued)) as RelayError).message).toMatch(/within 100 ms \(still waiting for a connection\)/);
       expect((await slow).body.toString()).toBe('slow');
-      await new Promise((r) => setTimeout(r, 50));
-      expect(s.requests).toBe(1);
+      expect(await quiet(() => s.requests)).toBe(1);
     } finally {
       await small.destroy();
     }

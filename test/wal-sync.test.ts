@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WalSync } from '../src/store/sqlite/wal-sync.js';
+import { until } from './support/wait.js';
 
 describe('WAL fsync of publishes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wal-sync-'));
@@ -21,7 +22,7 @@ describe('WAL fsync of publishes', () => {
       events.push(`end ${n}`);
     });
     const first = sync.sync();
-    await new Promise((done) => setTimeout(done, 20));
+    await until(() => events.includes('start 1'));
     const during = [sync.sync(), sync.sync(), sync.sync()];
     let duringDone = false;
     void Promise.all(during).then(() => (duringDone = true));

@@ -88,6 +88,9 @@ export interface CheckedAction extends Caller {
 }
 
 const LIST_OF: Record<ActionKind, 'requests' | 'publishes'> = { request: 'requests', event: 'publishes' };
+const KIND_NAME: Record<ActionKind, string> = { request: 'a request action', event: 'an event action' };
+/** Said when an action is used through the other kind's route, so the client sees where it belongs. */
+const KIND_ROUTE: Record<ActionKind, string> = { request: 'call it with POST /v1/services/call/:action/:provider', event: 'publish it with POST /v1/services/publish/:action' };
 
 /**
  * The checks a call and a publish share, in the SPEC's order: token, community, caller installed
@@ -101,7 +104,9 @@ export function checkCallerAndAction(deps: HubDeps, request: FastifyRequest, kin
   const requestedVersion = integerParam(request, 'version');
   const catalog = deps.catalog.current;
   const versions = catalog.versions(action);
-  if (versions.length === 0 || catalog.kindOf(action) !== kind) throw notFound(`unknown ${kind} action "${action}"`);
+  const actualKind = catalog.kindOf(action);
+  if (versions.length === 0 || actualKind === undefined) throw notFound(`unknown action "${action}"`);
+  if (actualKind !== kind) throw notFound(`"${action}" is ${KIND_NAME[actualKind]}, not ${KIND_NAME[kind]}: ${KIND_ROUTE[actualKind]}`);
   if (requestedVersion !== undefined && !versions.includes(requestedVersion)) throw notFound(`action "${action}" has no version ${requestedVersion}`);
   const list = LIST_OF[kind];
   if (!caller.app.manifest.services[list].some((entry) => entry.action === action)) {

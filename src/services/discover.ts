@@ -6,7 +6,8 @@ import { checkCallerAndAction } from './caller.js';
 export interface DiscoveredProvider {
   id: string;
   displayName: string;
-  icon?: string;
+  /** The app's icon URL, `null` when its manifest has none (Layers always sends the field). */
+  icon: string | null;
   versions: readonly number[];
 }
 
@@ -20,7 +21,7 @@ export function discover(deps: HubDeps, request: FastifyRequest): DiscoveredProv
     result.push({
       id: app.id,
       displayName: app.manifest.displayName,
-      ...(app.manifest.icon !== undefined && { icon: app.manifest.icon }),
+      icon: app.manifest.icon ?? null,
       versions,
     });
   }

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `npm start`'s prestart: compiles src/ into dist/ only when a source (or a tsconfig) is newer than
+ * the last successful build, so starting an unchanged hub does not pay for a full tsc run.
+ * A stamp file written after tsc succeeds marks that build: a failed build leaves no stamp, so the
+ * next start tries again instead of running half-emitted output; a build whose entry point
+ * (dist/src/main.js) was deleted is redone. The catalogue (catalog/) is read at run time, not
+ * compiled, so it does not count.
+ */
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stamp = join(root, 'dist', '.build-stamp');
+const entryPoint = join(root, 'dist', 'src', 'main.js');
+const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((name) => join(root, name));
+
+/** The newest modification time under `path` (a file or a folder, walked recursively). */
+function newestMtime(path) {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stats.mtimeMs);
+}
+
+function stampMtime() {
+  try {
+    return statSync(stamp).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+const builtAt = stampMtime();
+if (builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => newestMtime(input) <= builtAt)) process.exit(0);
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const startedAt = new Date();
+const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+mkdirSync(dirname(stamp), { recursive: true });
+// Stamped with the build's start: a source saved while tsc ran is newer, so the next start rebuilds.
+writeFileSync(stamp, `${startedAt.toISOString()}\n`);
+utimesSync(stamp, startedAt, startedAt);

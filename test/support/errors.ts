@@ -1,0 +1,21 @@
+/**
+ * The hub's error format checked whole: status, type, the reason phrase as `name`, a sentence in
+ * `error`, and the `requestId` equal to the `x-request-id` header.
+ */
+import { STATUS_CODES } from 'node:http';
+import { expect } from 'vitest';
+
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Asserts `answer` is the hub's error `type` with `status`; `extra` fields (details, provider…) must match too. */
+export function expectError(answer: ErrorAnswer, status: number, type: string, extra: Record<string, unknown> = {}): void {
+  expect({ status: answer.status, body: answer.body }).toMatchObject({
+    status,
+    body: { status, type, name: STATUS_CODES[status], error: expect.stringMatching(/\S/), requestId: expect.stringMatching(/\S/), ...extra },
+  });
+  expect(answer.body.requestId).toBe(answer.headers['x-request-id']);
+}
