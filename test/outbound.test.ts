@@ -19,6 +19,7 @@ import { OutboundDeniedError, OutboundPolicy, parseCidrList, type LookupFunction
 import { openStore } from '../src/store/open.js';
 import { ADMIN_TOKEN, install, registerApp, sendTo, startHub, type Answer, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
+import { until } from './support/wait.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
 const CREATED = '@layers:education:Entrance:created';
@@ -55,16 +56,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection');
-}
-
-async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('the outbound policy', () => {

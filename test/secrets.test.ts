@@ -23,6 +23,7 @@ import { openStore } from '../src/store/open.js';
 import { ADMIN_TOKEN, install, registerApp, startHub, TEST_SECRET_KEY, type Answer, type TestHub } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
+import { until } from './support/wait.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
 const CREATED = '@layers:education:Entrance:created';
@@ -32,17 +33,6 @@ const SEALED_COLUMNS = ['secret', 'previous_secret', 'signing_secret', 'previous
 
 const newKey = (): string => randomBytes(32).toString('base64');
 const keyId = (text: string): string => parseSecretKey(text, 'key').id;
-
-type Maybe<T> = T | false | null | undefined;
-async function until<T>(check: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** The apps row as stored, read with a connection of our own. */
 function rawApp(dbPath: string, appId: string): Record<string, unknown> {

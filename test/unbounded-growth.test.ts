@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig } from '../src/config.js';
 import { install, registerApp, startHub, type Answer, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
+import { until } from './support/wait.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
 const CREATED = '@layers:education:Entrance:created';
@@ -18,16 +19,6 @@ const USER = { user: { id: 'u-1', name: 'Ana Souza', alias: 'ana' } };
 /** The hub's own series in a /metrics text (the process metrics of prom-client vary by themselves). */
 function hubSeries(metrics: string): string[] {
   return metrics.split('\n').filter((line) => line.startsWith('hub_'));
-}
-
-async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('growth a caller controls', () => {
