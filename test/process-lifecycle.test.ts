@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TEST_SECRET_KEY_TEXT } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { startServer, type Received, type TestServer } from './support/servers.js';
 import { freshRequest } from './support/fresh-request.js';
@@ -126,7 +127,7 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('a hub on Postg
     const url = new URL(databaseUrl!);
     url.searchParams.set('options', `-c search_path=${schema}`);
     // A 1 s attempt timeout makes the killed hub's leases expire about 16 s later.
-    const env = { DATABASE_URL: url.toString(), HUB_DELIVERY_TIMEOUT: '1s', HUB_RETRY_SCHEDULE: '200ms,200ms,200ms', HUB_RATE_LIMIT: '0' };
+    const env = { DATABASE_URL: url.toString(), HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT, HUB_DELIVERY_TIMEOUT: '1s', HUB_RETRY_SCHEDULE: '200ms,200ms,200ms', HUB_RATE_LIMIT: '0' };
     const subscriber = await holdingSubscriber();
     const doomed = await spawnHub(tempDir(), ADMIN_TOKEN, env);
     const survivor = await spawnHub(tempDir(), ADMIN_TOKEN, env);
