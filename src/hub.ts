@@ -20,6 +20,7 @@ import { HubMetrics } from './observability/metrics.js';
 import { healthRoutes } from './observability/health.js';
 import { Registry } from './registry/registry.js';
 import { OutboundClient } from './relay/http-client.js';
+import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { NewEvent, Store } from './store/store.js';
@@ -107,6 +108,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
   let closing = false;
   app.decorateRequest('trail', null as never);
+  app.decorateRequest('caller', undefined);
   // Hooks in callback style: they run on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     request.trail = {};
@@ -135,7 +137,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   registerErrorHandling(app, config.bodyLimit);
   await app.register(healthRoutes(deps));
   for (const prefix of ['/v1', '']) {
-    await app.register(servicesRoutes(deps), { prefix });
+    // The caller is authenticated before its body is read: without a token, a request costs
+    // almost nothing whatever it carries.
+    await app.register(
+      async (publicRoutes) => {
+        publicRoutes.addHook('onRequest', authenticateCaller(deps));
+        await publicRoutes.register(servicesRoutes(deps));
+      },
+      { prefix },
+    );
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
   }
 
