@@ -34,6 +34,8 @@ export interface HubConfig {
   deliveryConcurrencyPerApp: number;
   /** How long SIGTERM waits for in-flight work, in ms. */
   shutdownGraceMs: number;
+  /** Bearer token protecting `/metrics`; undefined: `/metrics` is open. */
+  metricsToken: string | undefined;
 }
 
 interface Option {
@@ -79,10 +81,18 @@ function parseBytes(value: string, name: string): number {
 
 const text = (value: string) => value;
 
+/** Shorter tokens can be guessed or were typed as placeholders (`change-me`). */
+export const MIN_TOKEN_LENGTH = 16;
+
+function parseSecretToken(value: string, name: string): string {
+  if (value.length < MIN_TOKEN_LENGTH) throw new Error(`${name}: the token must be at least ${MIN_TOKEN_LENGTH} characters (it has ${value.length})`);
+  return value;
+}
+
 const OPTIONS: Option[] = [
   { flag: 'port', env: 'PORT', key: 'port', default: '8080', parse: parseInteger(0), help: 'port to listen on' },
   { flag: 'host', env: 'HOST', key: 'host', default: '127.0.0.1', parse: text, help: 'address to listen on' },
-  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: text, help: 'bearer token of the admin API (generated and printed at start when unset)' },
+  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: parseSecretToken, help: 'bearer token of the admin API (generated and printed at start when unset)' },
   { flag: 'database-url', env: 'DATABASE_URL', key: 'databaseUrl', default: undefined, parse: text, help: 'storage: unset → ./data/hub.db; file:/path/hub.db → SQLite; postgres://… → PostgreSQL' },
   { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', default: 'info', parse: text, help: 'fatal, error, warn, info, debug, trace or silent' },
   { flag: 'retry-schedule', env: 'HUB_RETRY_SCHEDULE', key: 'retrySchedule', default: '5s,5m,30m,2h,5h,10h,10h', parse: parseSchedule, help: 'delays of the delivery attempts after the first (units ms, s, m, h)' },
@@ -97,6 +107,7 @@ const OPTIONS: Option[] = [
   { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
   { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
   { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
+  { flag: 'metrics-token', env: 'HUB_METRICS_TOKEN', key: 'metricsToken', default: undefined, parse: parseSecretToken, help: 'bearer token required by /metrics (open when unset)' },
 ];
 
 export function helpText(): string {

@@ -7,13 +7,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { pino, type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
 import { AuditLog } from './audit/audit-log.js';
+import { MAX_ACTION_ID_LENGTH } from './catalog/action-id.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
 import { GroupCommit } from './delivery/group-commit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { HubDeps } from './hub-deps.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { SECURITY_HEADERS, clientError, frameworkError, methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
 import './http/call-trail.js';
 import { HubMetrics } from './observability/metrics.js';
@@ -24,6 +25,7 @@ import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { NewEvent, Store } from './store/store.js';
+import { HubError } from './errors.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
@@ -103,17 +105,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // An action id may be percent-encoded whole: three characters for each of its own.
+    routerOptions: { maxParamLength: 3 * MAX_ACTION_ID_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+    // The 503 while closing is answered by the onRequest hook below, in the hub's format.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   let closing = false;
+  const shuttingDown = new HubError('ServiceUnavailable', 'the hub is shutting down; send the request again, to another instance or later');
   app.decorateRequest('trail', null as never);
   app.decorateRequest('caller', undefined);
   // Hooks in callback style: they run on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     request.trail = {};
-    void reply.header('x-request-id', request.id);
-    done();
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+    done(closing ? shuttingDown : undefined);
   });
   // Keep-alive connections that were busy when the close began would otherwise hold it open until
   // their idle timeout: the answer in flight tells the client to go.
@@ -135,6 +143,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);
+  const addMethodNotAllowed = methodNotAllowed(app);
   await app.register(healthRoutes(deps));
   for (const prefix of ['/v1', '']) {
     // The caller is authenticated before its body is read: without a token, a request costs
@@ -148,6 +157,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     );
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
   }
+  addMethodNotAllowed();
 
   return {
     app,

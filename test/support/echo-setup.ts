@@ -25,7 +25,9 @@ export interface EchoSetup {
 export async function startEchoSetup(overrides: Partial<HubConfig> = {}): Promise<EchoSetup> {
   // The provider answers what it received under `data`, so a test sees what was forwarded.
   const provider = await startServer((req, res) => json(res, 200, { echo: JSON.parse(req.body).data }));
-  const subscriber = await startServer((_req, res) => res.writeHead(204).end());
+  const subscriber = await startServer((_req, res) => {
+    res.writeHead(204).end();
+  });
   const hub = await startHub(overrides);
   await hub.admin('PUT', `/actions/${ECHO}/versions/1`, {
     kind: 'request',
