@@ -34,6 +34,16 @@ export interface HubConfig {
   deliveryConcurrencyPerApp: number;
   /** How long SIGTERM waits for in-flight work, in ms. */
   shutdownGraceMs: number;
+  /** Time a client has to send a request's headers, and its whole request, in ms. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed, in ms; undefined: the call
+   * timeout cap plus 30 s, so that no call is cut short. */
+  socketTimeoutMs: number | undefined;
+  /** Connections open at once; more are refused at accept. */
+  maxConnections: number;
   /** Bearer token protecting `/metrics`; undefined: `/metrics` is open. */
   metricsToken: string | undefined;
 }
@@ -107,6 +117,11 @@ const OPTIONS: Option[] = [
   { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
   { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
   { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
+  { flag: 'headers-timeout', env: 'HUB_HEADERS_TIMEOUT', key: 'headersTimeoutMs', default: '15s', parse: parseDuration, help: 'time a client has to send the headers of a request' },
+  { flag: 'request-timeout', env: 'HUB_REQUEST_TIMEOUT', key: 'requestTimeoutMs', default: '30s', parse: parseDuration, help: 'time a client has to send a whole request (headers and body)' },
+  { flag: 'keep-alive-timeout', env: 'HUB_KEEP_ALIVE_TIMEOUT', key: 'keepAliveTimeoutMs', default: '72s', parse: parseDuration, help: 'how long an idle keep-alive connection stays open' },
+  { flag: 'socket-timeout', env: 'HUB_SOCKET_TIMEOUT', key: 'socketTimeoutMs', default: undefined, parse: parseDuration, help: 'a connection silent both ways this long is closed (default: the call timeout cap + 30s)' },
+  { flag: 'max-connections', env: 'HUB_MAX_CONNECTIONS', key: 'maxConnections', default: '10000', parse: parseInteger(1), help: 'connections open at once; more are refused' },
   { flag: 'metrics-token', env: 'HUB_METRICS_TOKEN', key: 'metricsToken', default: undefined, parse: parseSecretToken, help: 'bearer token required by /metrics (open when unset)' },
 ];
 
@@ -132,7 +147,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     const unset = raw === undefined || (raw === '' && option.default === undefined);
     config[option.key] = unset ? undefined : option.parse(raw, `--${option.flag} / ${option.env}`);
   }
-  return config as unknown as HubConfig;
+  const hub = config as unknown as HubConfig;
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (hub.requestTimeoutMs > 0 && hub.headersTimeoutMs > hub.requestTimeoutMs) throw new Error('--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT');
+  return hub;
 }
 
 /** Defaults for embedding the hub in tests and tools: everything as documented, overridable. */

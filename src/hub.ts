@@ -51,6 +51,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 /** Under concurrent publishing, a commit waits this long for more events to share it (measured in
  * `npm run bench`: larger transactions more than pay for the wait). */
 const PUBLISH_LINGER_MS = 2;
+/** Slack of the socket timeout over the longest call, for the body upload and the answer. */
+const SOCKET_TIMEOUT_MARGIN_MS = 30_000;
 
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, store } = options;
@@ -109,10 +111,22 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     routerOptions: { maxParamLength: 3 * MAX_ACTION_ID_LENGTH },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    // Slow clients cannot hold sockets: headers, then the whole request, within these times (Node
+    // checks them every `connectionsCheckingInterval`); a silent socket is closed after the
+    // longest call plus a margin; idle keep-alive connections after keepAliveTimeout.
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionTimeout: config.socketTimeoutMs ?? config.maxCallTimeoutMs + SOCKET_TIMEOUT_MARGIN_MS,
     // The 503 while closing is answered by the onRequest hook below, in the hub's format.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+  app.server.maxConnections = config.maxConnections;
   let closing = false;
   const shuttingDown = new HubError('ServiceUnavailable', 'the hub is shutting down; send the request again, to another instance or later');
   app.decorateRequest('trail', null as never);
