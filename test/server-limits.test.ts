@@ -9,7 +9,9 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { ADMIN_TOKEN, startHub, type TestHub } from './support/hub.js';
+import { ECHO, startEchoSetup } from './support/echo-setup.js';
 import { PROJECT_ROOT } from './support/process.js';
+import { json } from './support/servers.js';
 
 interface RawClient {
   socket: Socket;
@@ -107,6 +109,24 @@ describe('server limits against slow clients', () => {
     expect(refused.received()).toBe('');
     await Promise.all(held.map((client) => client.closed));
     expect((await hub.send('GET', '/healthz')).status).toBe(200);
+  });
+});
+
+describe('server limits and slow providers', () => {
+  it('does not cut a call that waits for its provider longer than the request timeout', async () => {
+    const setup = await startEchoSetup({ headersTimeoutMs: 200, requestTimeoutMs: 300 });
+    setup.provider.server.removeAllListeners('request');
+    setup.provider.server.on('request', (req, res) => {
+      req.resume();
+      setTimeout(() => json(res, 200, { echo: 'late' }), 1000);
+    });
+    try {
+      const answer = await setup.hub.send('POST', `/v1/services/call/${ECHO}/echo?timeout=5000`, { headers: setup.headers, body: { name: 'x' } });
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.body).toEqual({ data: { echo: 'late' } });
+    } finally {
+      await setup.close();
+    }
   });
 });
 
