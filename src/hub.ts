@@ -13,6 +13,7 @@ import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
 import { GroupCommit } from './delivery/group-commit.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { HubError } from './errors.js';
 import type { HubDeps } from './hub-deps.js';
 import { SECURITY_HEADERS, clientError, frameworkError, methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -25,7 +26,6 @@ import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { NewEvent, Store } from './store/store.js';
-import { HubError } from './errors.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
