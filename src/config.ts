@@ -48,6 +48,18 @@ export interface HubConfig {
   secretKey: SecretKey | undefined;
   /** The key before a rotation of `secretKey`, still opening what it sealed. */
   secretKeyPrevious: SecretKey | undefined;
+  /** Time a client has to send a request's headers, and its whole request, in ms. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed, in ms; undefined: the call
+   * timeout cap plus 30 s, so that no call is cut short. */
+  socketTimeoutMs: number | undefined;
+  /** Connections open at once; more are refused at accept. */
+  maxConnections: number;
+  /** Bearer token protecting `/metrics`; undefined: `/metrics` is open. */
+  metricsToken: string | undefined;
 }
 
 interface Option {
@@ -93,10 +105,18 @@ function parseBytes(value: string, name: string): number {
 
 const text = (value: string) => value;
 
+/** Shorter tokens can be guessed or were typed as placeholders (`change-me`). */
+export const MIN_TOKEN_LENGTH = 16;
+
+function parseSecretToken(value: string, name: string): string {
+  if (value.length < MIN_TOKEN_LENGTH) throw new Error(`${name}: the token must be at least ${MIN_TOKEN_LENGTH} characters (it has ${value.length})`);
+  return value;
+}
+
 const OPTIONS: Option[] = [
   { flag: 'port', env: 'PORT', key: 'port', default: '8080', parse: parseInteger(0), help: 'port to listen on' },
   { flag: 'host', env: 'HOST', key: 'host', default: '127.0.0.1', parse: text, help: 'address to listen on' },
-  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: text, help: 'bearer token of the admin API (generated and printed at start when unset)' },
+  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: parseSecretToken, help: 'bearer token of the admin API (generated and printed at start when unset)' },
   { flag: 'database-url', env: 'DATABASE_URL', key: 'databaseUrl', default: undefined, parse: text, help: 'storage: unset → ./data/hub.db; file:/path/hub.db → SQLite; postgres://… → PostgreSQL' },
   { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', default: 'info', parse: text, help: 'fatal, error, warn, info, debug, trace or silent' },
   { flag: 'retry-schedule', env: 'HUB_RETRY_SCHEDULE', key: 'retrySchedule', default: '5s,5m,30m,2h,5h,10h,10h', parse: parseSchedule, help: 'delays of the delivery attempts after the first (units ms, s, m, h)' },
@@ -130,6 +150,12 @@ const OPTIONS: Option[] = [
   },
   { flag: 'secret-key', env: 'HUB_SECRET_KEY', key: 'secretKey', default: undefined, parse: parseSecretKey, help: 'key encrypting app secrets at rest: 32 random bytes, base64 or hex (openssl rand -base64 32); required with PostgreSQL; unset with SQLite → generated in <database>.key' },
   { flag: 'secret-key-previous', env: 'HUB_SECRET_KEY_PREVIOUS', key: 'secretKeyPrevious', default: undefined, parse: parseSecretKey, help: 'the key before a rotation of HUB_SECRET_KEY: secrets it encrypted are encrypted again with the new key at start' },
+  { flag: 'headers-timeout', env: 'HUB_HEADERS_TIMEOUT', key: 'headersTimeoutMs', default: '15s', parse: parseDuration, help: 'time a client has to send the headers of a request' },
+  { flag: 'request-timeout', env: 'HUB_REQUEST_TIMEOUT', key: 'requestTimeoutMs', default: '30s', parse: parseDuration, help: 'time a client has to send a whole request (headers and body)' },
+  { flag: 'keep-alive-timeout', env: 'HUB_KEEP_ALIVE_TIMEOUT', key: 'keepAliveTimeoutMs', default: '72s', parse: parseDuration, help: 'how long an idle keep-alive connection stays open' },
+  { flag: 'socket-timeout', env: 'HUB_SOCKET_TIMEOUT', key: 'socketTimeoutMs', default: undefined, parse: parseDuration, help: 'a connection silent both ways this long is closed (default: the call timeout cap + 30s)' },
+  { flag: 'max-connections', env: 'HUB_MAX_CONNECTIONS', key: 'maxConnections', default: '10000', parse: parseInteger(1), help: 'connections open at once; more are refused' },
+  { flag: 'metrics-token', env: 'HUB_METRICS_TOKEN', key: 'metricsToken', default: undefined, parse: parseSecretToken, help: 'bearer token required by /metrics (open when unset)' },
 ];
 
 export function helpText(): string {
@@ -154,7 +180,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     const unset = raw === undefined || (raw === '' && option.default === undefined);
     config[option.key] = unset ? undefined : option.parse(raw, `--${option.flag} / ${option.env}`);
   }
-  return config as unknown as HubConfig;
+  const hub = config as unknown as HubConfig;
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (hub.requestTimeoutMs > 0 && hub.headersTimeoutMs > hub.requestTimeoutMs) throw new Error('--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT');
+  return hub;
 }
 
 /** Defaults for embedding the hub in tests and tools: everything as documented, overridable. */

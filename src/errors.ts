@@ -18,7 +18,10 @@ export type ErrorType =
   | 'ProviderError'
   | 'InvalidProviderResponse'
   | 'ProviderUnavailable'
-  | 'ProviderTimeout';
+  | 'ProviderTimeout'
+  | 'RequestTimeout'
+  | 'UriTooLong'
+  | 'HeadersTooLarge';
 
 const STATUS: Record<ErrorType, number> = {
   InvalidRequest: 400,
@@ -36,6 +39,9 @@ const STATUS: Record<ErrorType, number> = {
   InvalidProviderResponse: 502,
   ProviderUnavailable: 502,
   ProviderTimeout: 504,
+  RequestTimeout: 408,
+  UriTooLong: 414,
+  HeadersTooLarge: 431,
 };
 
 /** HTTP reason phrases, used as the `name` field like Layers does. */
@@ -53,6 +59,9 @@ const REASON: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
 };
 
 /** One problem in a payload, located by a JSON pointer (RFC 6901) into the checked document. */

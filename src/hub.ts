@@ -7,13 +7,15 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { pino, type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
 import { AuditLog } from './audit/audit-log.js';
+import { MAX_ACTION_ID_LENGTH } from './catalog/action-id.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
 import { GroupCommit } from './delivery/group-commit.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { HubError } from './errors.js';
 import type { HubDeps } from './hub-deps.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { SECURITY_HEADERS, clientError, frameworkError, methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
 import './http/call-trail.js';
 import { HubMetrics } from './observability/metrics.js';
@@ -21,6 +23,7 @@ import { healthRoutes } from './observability/health.js';
 import { Registry } from './registry/registry.js';
 import { OutboundClient } from './relay/http-client.js';
 import { OutboundPolicy } from './relay/outbound-policy.js';
+import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { NewEvent, Store } from './store/store.js';
@@ -49,6 +52,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 /** Under concurrent publishing, a commit waits this long for more events to share it (measured in
  * `npm run bench`: larger transactions more than pay for the wait). */
 const PUBLISH_LINGER_MS = 2;
+/** Slack of the socket timeout over the longest call, for the body upload and the answer. */
+const SOCKET_TIMEOUT_MARGIN_MS = 30_000;
 
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, store } = options;
@@ -106,16 +111,35 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // An action id may be percent-encoded whole: three characters for each of its own.
+    routerOptions: { maxParamLength: 3 * MAX_ACTION_ID_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+    // Slow clients cannot hold sockets: headers, then the whole request, within these times (Node
+    // checks them every `connectionsCheckingInterval`); a silent socket is closed after the
+    // longest call plus a margin; idle keep-alive connections after keepAliveTimeout.
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionTimeout: config.socketTimeoutMs ?? config.maxCallTimeoutMs + SOCKET_TIMEOUT_MARGIN_MS,
+    // The 503 while closing is answered by the onRequest hook below, in the hub's format.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+  app.server.maxConnections = config.maxConnections;
   let closing = false;
+  const shuttingDown = new HubError('ServiceUnavailable', 'the hub is shutting down; send the request again, to another instance or later');
   app.decorateRequest('trail', null as never);
+  app.decorateRequest('caller', undefined);
   // Hooks in callback style: they run on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     request.trail = {};
-    void reply.header('x-request-id', request.id);
-    done();
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+    done(closing ? shuttingDown : undefined);
   });
   // Keep-alive connections that were busy when the close began would otherwise hold it open until
   // their idle timeout: the answer in flight tells the client to go.
@@ -137,11 +161,21 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);
+  const addMethodNotAllowed = methodNotAllowed(app);
   await app.register(healthRoutes(deps));
   for (const prefix of ['/v1', '']) {
-    await app.register(servicesRoutes(deps), { prefix });
+    // The caller is authenticated before its body is read: without a token, a request costs
+    // almost nothing whatever it carries.
+    await app.register(
+      async (publicRoutes) => {
+        publicRoutes.addHook('onRequest', authenticateCaller(deps));
+        await publicRoutes.register(servicesRoutes(deps));
+      },
+      { prefix },
+    );
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
   }
+  addMethodNotAllowed();
 
   return {
     app,

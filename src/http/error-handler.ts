@@ -1,9 +1,14 @@
 /**
- * One error format for every route: HubErrors render themselves; errors Fastify raises before a
- * handler runs (body too large, media type, malformed JSON) are translated; anything else is a 500
- * whose cause is logged but never shown.
+ * One error format for every answer: HubErrors render themselves; errors Fastify raises before a
+ * handler runs (body too large, media type, malformed JSON), those its router answers itself (bad
+ * percent-encoding, over-long path parameter), the HTTP parser's (malformed request, headers too
+ * large or too slow), unknown routes (404) and known routes with another method (405 with `Allow`)
+ * are translated; anything else is a 500 whose cause is logged but never shown.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { HubError, type ErrorType } from '../errors.js';
 
 declare module 'fastify' {
@@ -45,6 +50,9 @@ function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: nu
   return type === undefined ? undefined : new HubError(type, error.message);
 }
 
+/** Sent with every answer: browsers must not guess a type the hub did not say. */
+export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' } as const;
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: HubError): FastifyReply {
   request.outcome = error.type;
   if (error.headers) void reply.headers(error.headers);
@@ -61,4 +69,72 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new HubError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
+}
+
+/** Fastify's `frameworkErrors`: errors its router answers before any hook runs. */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+  const hubError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new HubError('UriTooLong', 'a path segment of the URL is longer than any id the hub knows')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new HubError('InvalidRequest', 'the URL path is not valid: a percent-encoded sequence is malformed')
+        : new HubError('InternalError', 'the hub failed to route this request');
+  sendError(request, reply, hubError);
+}
+
+const CLIENT_ERRORS: Record<string, HubError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: new HubError('RequestTimeout', 'the request was not received in time'),
+  HPE_HEADER_OVERFLOW: new HubError('HeadersTooLarge', 'the request headers are too large'),
+};
+
+/**
+ * Fastify's `clientErrorHandler`: the HTTP parser failed (malformed request, headers too large,
+ * headers or body too slow). No request exists yet, so the answer is written on the socket, which
+ * is then closed.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const hubError = CLIENT_ERRORS[err.code ?? ''] ?? new HubError('InvalidRequest', 'the request is not valid HTTP');
+    const body = JSON.stringify(hubError.toBody(randomUUID()));
+    socket.write(
+      `HTTP/1.1 ${hubError.status} ${STATUS_CODES[hubError.status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `x-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * Answers 405 with `Allow` on a known route asked with another method. Call before the routes are
+ * registered; call the function it returns once they all are: it adds, for each path, a route for
+ * every other method, which fails in onRequest (before any body is read).
+ */
+export function methodNotAllowed(app: FastifyInstance): () => void {
+  const methodsByUrl = new Map<string, Set<string>>();
+  let sealed = false;
+  app.addHook('onRoute', (route) => {
+    if (sealed) return;
+    const methods = methodsByUrl.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByUrl.set(route.url, methods);
+  });
+  return () => {
+    sealed = true;
+    for (const [url, methods] of methodsByUrl) {
+      const allow = METHODS.filter((m) => methods.has(m)).join(', ');
+      const missing = METHODS.filter((m) => !methods.has(m));
+      if (missing.length === 0) continue;
+      const refusal = new HubError('MethodNotAllowed', `this route answers ${allow} only`, { headers: { allow } });
+      app.route({
+        method: missing,
+        url,
+        onRequest: (_request, _reply, done) => done(refusal),
+        handler: () => undefined,
+      });
+    }
+  };
 }

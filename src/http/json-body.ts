@@ -1,14 +1,14 @@
 /**
  * Request bodies: JSON only, size-limited by Fastify, parsed without prototype pollution and with
- * a nesting bound, and kept as the exact text received so the call path can forward it unchanged.
+ * a nesting bound, and kept as the exact text parsed so the call path can forward it unchanged.
  */
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { invalidRequest } from '../errors.js';
+import { HubError, invalidRequest } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body exactly as received; undefined when there was none. */
+    /** The body exactly as parsed (as received, less a byte order mark); undefined when there was none. */
     rawBody?: string;
   }
 }
@@ -53,13 +53,32 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
-const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json$/i;
+/** `application/json` and `application/<anything>+json`, with or without parameters (Fastify
+ * matches the normalised header, parameters included). */
+const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json(?:;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
+const UTF8 = /^utf-?8$/i;
+const BOM = '\uFEFF';
 
-/** Replaces Fastify's JSON parser: JSON media types only (others get 415), raw text kept. */
+/** The charset parameter of a content-type header, when one is given. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const match = contentType === undefined ? null : CHARSET.exec(contentType);
+  return match === null ? undefined : (match[1] ?? match[2]);
+}
+
+/**
+ * Replaces Fastify's JSON parser: JSON media types only (others get 415), in UTF-8 (the only
+ * charset JSON may be exchanged in, RFC 8259 §8.1), a byte order mark dropped, and the text that
+ * was parsed kept: what is forwarded and stored is exactly what was validated.
+ */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== undefined && !UTF8.test(charset)) {
+      return done(new HubError('UnsupportedMediaType', `the body must be JSON in UTF-8; charset "${charset.slice(0, 40)}" is not accepted`), undefined);
+    }
+    const text = (body as string).startsWith(BOM) ? (body as string).slice(1) : (body as string);
     if (text.trim() === '') return done(null, undefined);
     try {
       const value = parseJsonText(text);

@@ -1,7 +1,18 @@
-/** Liveness, readiness and Prometheus metrics. */
-import type { FastifyInstance } from 'fastify';
-import { HubError } from '../errors.js';
+/** Liveness, readiness and Prometheus metrics (behind HUB_METRICS_TOKEN when it is set). */
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import { bearerMatcher } from '../admin/auth.js';
+import { HubError, unauthorized } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+
+function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | undefined {
+  if (metricsToken === undefined) return undefined;
+  const matches = bearerMatcher(metricsToken);
+  return (request, _reply, done) => {
+    const match = matches(request.headers.authorization);
+    if (match === true) return done();
+    done(unauthorized(match === undefined ? 'no metrics token: send Authorization: Bearer <HUB_METRICS_TOKEN>' : 'the metrics token is wrong'));
+  };
+}
 
 export function healthRoutes(deps: HubDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -14,7 +25,7 @@ export function healthRoutes(deps: HubDeps) {
       }
       return { status: 'ready', storage: deps.store.kind };
     });
-    app.get('/metrics', async (request, reply) => {
+    app.get('/metrics', { onRequest: metricsGuard(deps.config.metricsToken) }, async (request, reply) => {
       deps.metrics.auditDropped.set(deps.audit.dropped);
       try {
         const counts = await deps.store.countOpenDeliveries();

@@ -1,8 +1,9 @@
 /**
  * Who is calling, and for which community: the first checks of every public route, in the order
- * the SPEC fixes (token, then community, then installation).
+ * the SPEC fixes (token, then community, then installation, then the rate limit). They run in an
+ * onRequest hook, before the body is read, so an unauthenticated request costs almost nothing.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ActionKind } from '../catalog/definition.js';
 import { HubError, forbidden, invalidRequest, notFound, unauthorized } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
@@ -15,6 +16,13 @@ import '../http/call-trail.js';
 export interface Caller {
   app: AppRecord;
   communityId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the `authenticateCaller` hook of the public routes. */
+    caller?: Caller;
+  }
 }
 
 const MAX_COMMUNITY_ID_LENGTH = 200;
@@ -93,12 +101,29 @@ const KIND_NAME: Record<ActionKind, string> = { request: 'a request action', eve
 const KIND_ROUTE: Record<ActionKind, string> = { request: 'call it with POST /v1/services/call/:action/:provider', event: 'publish it with POST /v1/services/publish/:action' };
 
 /**
- * The checks a call and a publish share, in the SPEC's order: token, community, caller installed
- * (then the rate limit), action of that kind exists (and version), caller lists it in its manifest.
+ * onRequest hook of the public routes: token, community, caller installed, rate limit — before
+ * the body is read or parsed. In callback style, as it runs on every call.
+ */
+export function authenticateCaller(deps: HubDeps) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    try {
+      const caller = identifyCaller(request, deps.registry.snapshot);
+      deps.rateLimiter.take(caller.app.id, caller.communityId);
+      request.caller = caller;
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+}
+
+/**
+ * The checks a call and a publish share, in the SPEC's order, after those of the onRequest hook:
+ * action of that kind exists (and version), caller lists it in its manifest.
  */
 export function checkCallerAndAction(deps: HubDeps, request: FastifyRequest, kind: ActionKind): CheckedAction {
-  const caller = identifyCaller(request, deps.registry.snapshot);
-  deps.rateLimiter.take(caller.app.id, caller.communityId);
+  const caller = request.caller;
+  if (caller === undefined) throw new Error('a public route was registered without the authenticateCaller hook');
   const action = actionIdParam(request);
   request.trail.action = action;
   const requestedVersion = integerParam(request, 'version');
