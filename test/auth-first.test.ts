@@ -6,11 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install, registerApp, type Answer } from './support/hub.js';
 import { CHANGED, COMMUNITY, ECHO, startEchoSetup, type EchoSetup } from './support/echo-setup.js';
-
-function expectError(answer: Answer, status: number, type: string, error: string): void {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.body).toEqual({ status, type, name: expect.any(String), error, requestId: answer.headers['x-request-id'] });
-}
+import { expectExactError } from './support/errors.js';
 
 const TOO_LARGE = `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}`;
 const MALFORMED = '{"name":';
@@ -32,28 +28,28 @@ describe('authentication before the body', () => {
 
   it('answers 401 without reading a body that would be 413, 400 or 415', async () => {
     for (const path of [`/v1/services/call/${ECHO}/echo`, `/v1/services/publish/${CHANGED}`, `/services/call/${ECHO}/echo`]) {
-      expectError(await post(path, {}, TOO_LARGE), 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
-      expectError(await post(path, { authorization: 'Bearer nope' }, MALFORMED), 401, 'Unauthorized', 'the token is unknown or revoked');
-      expectError(await post(path, { authorization: 'Bearer nope' }, POLLUTING), 401, 'Unauthorized', 'the token is unknown or revoked');
-      expectError(await post(path, {}, 'plain text', 'text/plain'), 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
+      expectExactError(await post(path, {}, TOO_LARGE), 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
+      expectExactError(await post(path, { authorization: 'Bearer nope' }, MALFORMED), 401, 'Unauthorized', 'the token is unknown or revoked');
+      expectExactError(await post(path, { authorization: 'Bearer nope' }, POLLUTING), 401, 'Unauthorized', 'the token is unknown or revoked');
+      expectExactError(await post(path, {}, 'plain text', 'text/plain'), 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
     }
     expect(setup.provider.received).toHaveLength(0);
   });
 
   it('checks the community, then the installation, before the body', async () => {
     const path = `/v1/services/call/${ECHO}/echo`;
-    expectError(
+    expectExactError(
       await post(path, { authorization: `Bearer ${setup.token}` }, TOO_LARGE),
       400,
       'InvalidRequest',
       'no community: send it in the community-id or X-Community-Id header, or the _community query parameter',
     );
-    expectError(await post(path, { authorization: `Bearer ${stranger}`, 'x-community-id': COMMUNITY }, TOO_LARGE), 403, 'Forbidden', `app "stranger" is not installed in community "${COMMUNITY}"`);
+    expectExactError(await post(path, { authorization: `Bearer ${stranger}`, 'x-community-id': COMMUNITY }, TOO_LARGE), 403, 'Forbidden', `app "stranger" is not installed in community "${COMMUNITY}"`);
   });
 
   it('then reads the body of an authenticated caller', async () => {
     const path = `/v1/services/call/${ECHO}/echo`;
-    expectError(await post(path, setup.headers, TOO_LARGE), 413, 'PayloadTooLarge', 'the body is larger than the limit of 1048576 bytes');
+    expectExactError(await post(path, setup.headers, TOO_LARGE), 413, 'PayloadTooLarge', 'the body is larger than the limit of 1048576 bytes (HUB_BODY_LIMIT)');
   });
 
   it('applies the rate limit before the body too', async () => {

@@ -170,7 +170,7 @@ describe('real third-party clients', () => {
   it.each(Object.keys(CLIENTS))('%s discovers, calls and publishes', async (name) => {
     const client = CLIENTS[name]!;
     const discovered = await client.get(`${setup.hub.url}/v1/services/discover/${ECHO}?version=1`, setup.headers);
-    expect(discovered).toEqual({ status: 200, body: [{ id: 'echo', displayName: 'echo', versions: [1] }] });
+    expect(discovered).toEqual({ status: 200, body: [{ id: 'echo', displayName: 'echo', icon: null, versions: [1] }] });
     const called = await client.post(`${setup.hub.url}/v1/services/call/${ECHO}/echo?version=1`, setup.headers, PAYLOAD);
     expect(called).toEqual({ status: 200, body: { data: { echo: PAYLOAD } } });
     const published = await client.post(`${setup.hub.url}/v1/services/publish/${CHANGED}`, setup.headers, PAYLOAD);

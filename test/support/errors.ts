@@ -19,3 +19,14 @@ export function expectError(answer: ErrorAnswer, status: number, type: string, e
   });
   expect(answer.body.requestId).toBe(answer.headers['x-request-id']);
 }
+
+/** Asserts the whole answer: exactly the body `{ status, type, name, error, requestId, ...extra }`,
+ * as JSON, with `x-content-type-options: nosniff`. */
+export function expectExactError(answer: ErrorAnswer, status: number, type: string, error: string | RegExp, extra: Record<string, unknown> = {}): void {
+  expect({ status: answer.status, body: answer.body }).toEqual({
+    status,
+    body: { status, type, name: STATUS_CODES[status], error: typeof error === 'string' ? error : expect.stringMatching(error), requestId: answer.headers['x-request-id'], ...extra },
+  });
+  expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(answer.headers['x-content-type-options']).toBe('nosniff');
+}
