@@ -1,6 +1,8 @@
 /**
- * JSON Schema (draft 2020-12) validation. Each schema is compiled once and cached by the
- * definition object it belongs to, so the hot path only runs compiled code.
+ * JSON Schema (draft 2020-12) validation, safe with schemas an operator writes. Every schema is
+ * compiled by an Ajv instance of its own: a schema's `$id` and the ids inside it live in that
+ * instance only, so any valid schema compiles any number of times, beside any other, and dropping
+ * a validator frees everything Ajv kept for it (docs/schemas.md).
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
@@ -12,15 +14,17 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 
 export type Validator = (value: unknown) => ErrorDetail[] | null;
 
-function createAjv(): Ajv2020 {
+function newAjv(): Ajv2020 {
   // allErrors: a developer gets every problem at once, each with its JSON pointer.
   // strict: false: unknown keywords (`examples`, vendor annotations) are annotations, not errors.
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+  // validateSchema: false: schemas are checked once, against the meta-schema, by `metaAjv`.
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, validateSchema: false });
   addFormats(ajv);
   return ajv;
 }
 
-const ajv = createAjv();
+/** Checks schemas against the 2020-12 meta-schema; compiles nothing else, so it holds nothing. */
+const metaAjv = newAjv();
 
 /** Human sentence for one Ajv error, naming the offending field. */
 function describe(error: ErrorObject): ErrorDetail {
@@ -53,7 +57,7 @@ function wrap(validate: ValidateFunction): Validator {
 
 /** Compiles a schema; throws an Error whose message says what is wrong when it is not valid. */
 export function compileSchema(schema: JsonSchema): Validator {
-  return wrap(ajv.compile(schema));
+  return wrap(newAjv().compile(schema));
 }
 
 /** Returns the problems of a schema as JSON Schema 2020-12, or null when it is valid. */
@@ -62,7 +66,8 @@ export function schemaProblems(schema: unknown): string | null {
     return 'a schema must be an object or a boolean';
   }
   try {
-    ajv.compile(schema as JsonSchema);
+    if (!metaAjv.validateSchema(schema as JsonSchema)) return metaAjv.errorsText(metaAjv.errors);
+    compileSchema(schema as JsonSchema);
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -76,25 +81,11 @@ export interface CompiledAction {
   validateResponse: Validator | undefined;
 }
 
-/** Compiled actions by their definition's JSON: a catalogue rebuilt from the store (after every
- * admin write, and on notice from another process) gets new objects for the same definitions, and
- * must not compile them all again. Bounded; the oldest entries go first. */
-const cache = new Map<string, CompiledAction>();
-const CACHE_MAX = 2000;
-
-/** The compiled validators of a definition, compiled the first time its content is seen. */
+/** Compiles the validators of a definition; throws when a schema does not compile. */
 export function compileAction(definition: ActionDefinition): CompiledAction {
-  const key = JSON.stringify(definition);
-  let compiled = cache.get(key);
-  if (compiled === undefined) {
-    compiled = {
-      definition,
-      validateData: compileSchema(definition.dataSchema),
-      validateResponse:
-        definition.responseSchema === undefined ? undefined : compileSchema(definition.responseSchema),
-    };
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(key, compiled);
-  }
-  return compiled;
+  return {
+    definition,
+    validateData: compileSchema(definition.dataSchema),
+    validateResponse: definition.responseSchema === undefined ? undefined : compileSchema(definition.responseSchema),
+  };
 }

@@ -1,0 +1,145 @@
+/**
+ * Operator-defined schemas over HTTP, against a real hub and a real provider: schemas with `$id`,
+ * and compiled validators freed when replaced.
+ */
+import type { ServerResponse } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { json, startServer, type Received, type TestServer } from './support/servers.js';
+
+const ACTION = '@acme:people:Directory:lookup';
+const TWIN = '@acme:people:Directory:search';
+const SCHEMA_ID = 'https://schemas.acme.example/person.json';
+
+/** A request action whose data schema carries `$id` and resolves a `$ref` inside it. */
+function withId(title: string, extra: Record<string, unknown> = {}) {
+  return {
+    kind: 'request',
+    title,
+    dataSchema: {
+      $id: SCHEMA_ID,
+      type: 'object',
+      required: ['person'],
+      properties: { person: { $ref: '#/$defs/person' } },
+      $defs: { person: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } }, ...extra } },
+    },
+    responseSchema: { $id: SCHEMA_ID, type: 'object' },
+  };
+}
+
+type Answerer = (req: Received, res: ServerResponse) => void;
+
+describe('operator-defined schemas', () => {
+  let hub: TestHub;
+  let provider: TestServer;
+  let answer: Answerer;
+  let consumer: string;
+
+  const call = (action: string, body: unknown) =>
+    hub.send('POST', `/v1/services/call/${action}/directory?version=1`, {
+      headers: { authorization: `Bearer ${consumer}`, 'x-community-id': 'school-a' },
+      body,
+    });
+  const define = (action: string, definition: unknown, query = '') => hub.admin('PUT', `/actions/${action}/versions/1${query}`, definition);
+
+  beforeAll(async () => {
+    provider = await startServer((req, res) => answer(req, res));
+    hub = await startHub();
+  });
+
+  afterAll(async () => {
+    await hub.close();
+    await provider.close();
+  });
+
+  beforeEach(() => {
+    answer = (_req, res) => json(res, 200, { ok: true });
+  });
+
+  /** Registers the provider and the consumer of `actions`, installed in school-a. */
+  async function connect(actions: string[]): Promise<void> {
+    await registerApp(hub, 'directory', {
+      services: { responds: actions.map((action) => ({ action, reason: 'people', url: `${provider.url}/lookup` })) },
+    });
+    consumer = await registerApp(hub, 'viewer', { services: { requests: actions.map((action) => ({ action, reason: 'people' })) } });
+    await install(hub, 'school-a', 'directory');
+    await install(hub, 'school-a', 'viewer');
+  }
+
+  describe('a schema with $id', () => {
+    it('is definable, redefinable, shareable by two actions, and admin writes keep working', async () => {
+      expect((await define(ACTION, withId('Look up'))).status).toBe(201);
+      expect((await define(ACTION, withId('Look up, again'))).status).toBe(200);
+      expect((await define(ACTION, withId('Look up, once more'))).status).toBe(200);
+      expect((await define(TWIN, withId('Search'))).status).toBe(201);
+
+      // Every later admin write reloads the catalogue: none may fail because of those schemas.
+      await connect([ACTION, TWIN]);
+      const issued = await hub.admin('POST', '/apps/viewer/tokens');
+      expect(issued.status).toBe(201);
+      const revoked = await hub.admin('DELETE', `/apps/viewer/tokens/${issued.body.id}`);
+      expect(revoked.status).toBe(204);
+      expect((await hub.admin('GET', `/actions/${ACTION}`)).body.versions[0].title).toBe('Look up, once more');
+
+      // And calls are validated by the $id schema, $ref included.
+      const ok = await call(ACTION, { person: { id: 'p-1' } });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ data: { ok: true } });
+      const twin = await call(TWIN, { person: { id: 'p-1' } });
+      expect(twin.status).toBe(200);
+      const bad = await call(ACTION, { person: { id: '' } });
+      expect(bad.body).toEqual({
+        status: 400,
+        type: 'InvalidRequest',
+        name: 'Bad Request',
+        error: `the body does not match the request schema of "${ACTION}" version 1`,
+        details: [{ pointer: '/person/id', message: 'must NOT have fewer than 1 characters', keyword: 'minLength' }],
+        requestId: expect.any(String),
+      });
+    });
+
+    it('stores nothing when the definition fails, and the catalogue keeps the last good one', async () => {
+      const broken = { ...withId('Broken'), dataSchema: { $id: SCHEMA_ID, $ref: '#/$defs/missing' } };
+      const refused = await define(ACTION, broken, '?force=true');
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ type: 'InvalidRequest', error: 'the action definition is not valid' });
+      expect(refused.body.details).toEqual([{ pointer: '/dataSchema', message: expect.stringContaining("can't resolve reference #/$defs/missing") }]);
+      const now = await hub.admin('GET', `/actions/${ACTION}`);
+      expect(now.body.versions[0].title).toBe('Look up, once more');
+      expect((await hub.store.listActions()).find((a) => a.id === ACTION)!.title).toBe('Look up, once more');
+    });
+
+    it('skips a stored definition that no longer compiles, instead of failing every admin write', async () => {
+      const now = Date.now();
+      // Written straight to the store, as an older hub or another process might have.
+      await hub.store.putAction({
+        id: '@acme:people:Directory:broken', version: 1, kind: 'request', title: 'Broken', builtin: false, createdAt: now, updatedAt: now,
+        dataSchema: { $ref: 'https://nowhere.example/none.json' }, responseSchema: {},
+      });
+      expect((await hub.admin('PUT', '/communities/school-b')).status).toBe(201);
+      expect((await hub.admin('GET', '/actions/@acme:people:Directory:broken')).status).toBe(404);
+      expect((await call(ACTION, { person: { id: 'p-2' } })).status).toBe(200);
+    });
+  });
+
+  describe('compiled validators', () => {
+    it('are freed when their definition is replaced', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const compiled: Array<WeakRef<object>> = [];
+      for (let i = 0; i < 40; i++) {
+        const definition = { kind: 'request', title: `Revision ${i}`, dataSchema: { type: 'object', properties: { [`field${i}`]: { type: 'string' } } }, responseSchema: {} };
+        expect((await define('@acme:people:Directory:revised', definition, '?force=true')).status).toBe(i === 0 ? 201 : 200);
+        compiled.push(new WeakRef(hub.hub.deps.catalog.current.get('@acme:people:Directory:revised', 1)!.validateData));
+      }
+      // WeakRefs read in this turn stay alive until it ends: collect in a later one.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      const alive = compiled.filter((ref) => ref.deref() !== undefined).length;
+      expect(alive).toBeLessThanOrEqual(2);
+      expect(compiled.at(-1)!.deref()).toBeDefined();
+    });
+  });
+});
