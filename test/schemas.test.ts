@@ -1,6 +1,7 @@
 /**
  * Operator-defined schemas over HTTP, against a real hub and a real provider: schemas with `$id`,
- * and compiled validators freed when replaced.
+ * capped validation errors (consumer bodies, provider answers, admin manifests) and compiled
+ * validators freed when replaced.
  */
 import type { ServerResponse } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
@@ -121,6 +122,71 @@ describe('operator-defined schemas', () => {
       expect((await hub.admin('PUT', '/communities/school-b')).status).toBe(201);
       expect((await hub.admin('GET', '/actions/@acme:people:Directory:broken')).status).toBe(404);
       expect((await call(ACTION, { person: { id: 'p-2' } })).status).toBe(200);
+    });
+  });
+
+  describe('validation errors', () => {
+    it('lists the first 20 problems of a body and says how many more there were', async () => {
+      const items = { kind: 'request', title: 'Items', dataSchema: { type: 'array', items: { type: 'string' } }, responseSchema: { type: 'array', items: { type: 'string' } } };
+      expect((await define('@acme:people:Directory:items', items)).status).toBe(201);
+      await connect(['@acme:people:Directory:items']);
+      const answer = await call('@acme:people:Directory:items', Array.from({ length: 100 }, (_, i) => i));
+      expect(answer.body).toEqual({
+        status: 400,
+        type: 'InvalidRequest',
+        name: 'Bad Request',
+        error: 'the body does not match the request schema of "@acme:people:Directory:items" version 1 (20 problems listed, 80 more not listed)',
+        details: Array.from({ length: 20 }, (_, i) => ({ pointer: `/${i}`, message: 'must be string', keyword: 'type' })),
+        requestId: expect.any(String),
+      });
+    });
+
+    it('answers a 1 MB body with half a million problems in a few hundred bytes', async () => {
+      const body = `[${'1,'.repeat(512 * 1024 - 10)}1]`;
+      const answer = await call('@acme:people:Directory:items', body);
+      expect(answer.body).toEqual({
+        status: 400,
+        type: 'InvalidRequest',
+        name: 'Bad Request',
+        error: 'the body does not match the request schema of "@acme:people:Directory:items" version 1 (only the first problem is listed: the document is too large to look for all of them)',
+        details: [{ pointer: '/0', message: 'must be string', keyword: 'type' }],
+        requestId: expect.any(String),
+      });
+      expect(answer.text.length).toBeLessThan(1024);
+    });
+
+    it('caps the problems of a provider answer the same way', async () => {
+      answer = (_req, res) => json(res, 200, Array.from({ length: 4000 }, () => 7));
+      const reply = await call('@acme:people:Directory:items', ['a']);
+      expect(reply.body).toEqual({
+        status: 502,
+        type: 'InvalidProviderResponse',
+        name: 'Bad Gateway',
+        error: 'the answer of app "directory" does not match the response schema of "@acme:people:Directory:items" version 1 (20 problems listed, 3980 more not listed)',
+        details: Array.from({ length: 20 }, (_, i) => ({ pointer: `/${i}`, message: 'must be string', keyword: 'type' })),
+        requestId: expect.any(String),
+      });
+    });
+
+    it('cuts long pointers and messages, so that no error answer is over a few KB', async () => {
+      const strict = { kind: 'request', title: 'Strict', dataSchema: { type: 'object', additionalProperties: false }, responseSchema: {} };
+      expect((await define('@acme:people:Directory:strict', strict)).status).toBe(201);
+      await connect(['@acme:people:Directory:strict']);
+      const body = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${i}${'"'.repeat(10_000)}`, 1]));
+      const answer = await call('@acme:people:Directory:strict', body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toHaveLength(20);
+      expect(answer.body.details[0]).toEqual({ pointer: expect.stringMatching(/^\/0"+…$/), message: 'is not allowed here', keyword: 'additionalProperties' });
+      expect(answer.body.error).toMatch(/\(20 problems listed, 30 more not listed\)$/);
+      expect(answer.text.length).toBeLessThan(8 * 1024);
+    });
+
+    it('caps the problems of a manifest (admin)', async () => {
+      const requests = Array.from({ length: 40 }, () => ({ action: 7 }));
+      const answer = await hub.admin('PUT', '/apps/sloppy', { displayName: 'Sloppy', services: { requests } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toHaveLength(20);
+      expect(answer.body.error).toMatch(/^the manifest is not valid \(20 problems listed, \d+ more not listed\)$/);
     });
   });
 

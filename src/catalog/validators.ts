@@ -1,30 +1,38 @@
 /**
- * JSON Schema (draft 2020-12) validation, safe with schemas an operator writes. Every schema is
- * compiled by an Ajv instance of its own: a schema's `$id` and the ids inside it live in that
- * instance only, so any valid schema compiles any number of times, beside any other, and dropping
- * a validator frees everything Ajv kept for it (docs/schemas.md).
+ * JSON Schema (draft 2020-12) validation, safe with schemas an operator writes and documents anyone
+ * sends. The design (docs/schemas.md):
+ * - every schema is compiled by an Ajv instance of its own: a schema's `$id` and the ids inside it
+ *   live in that instance only, so any valid schema compiles any number of times, beside any other,
+ *   and dropping a validator frees everything Ajv kept for it;
+ * - the hot path runs a first-error validator; the detailed list of problems is looked for only
+ *   in a document of a bounded size, and only the first MAX_ERROR_DETAILS problems are described.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
-import type { ErrorDetail } from '../errors.js';
+import { MAX_ERROR_DETAILS, type ErrorDetail, type ErrorDetails } from '../errors.js';
 import type { ActionDefinition, JsonSchema } from './definition.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
 
-export type Validator = (value: unknown) => ErrorDetail[] | null;
+/** The problems of a document, or null when it is valid. */
+export type Validator = (value: unknown) => ErrorDetails | null;
 
-function newAjv(): Ajv2020 {
-  // allErrors: a developer gets every problem at once, each with its JSON pointer.
+/** A document of more values than this (objects, arrays and scalars) gets its first problem only:
+ * listing every problem is work in proportion to the problems, which a large document has by the
+ * hundred thousand. Below it, a full pass costs about what validating a valid document does. */
+const DETAILED_VALUES_MAX = 5_000;
+
+function newAjv(allErrors: boolean): Ajv2020 {
   // strict: false: unknown keywords (`examples`, vendor annotations) are annotations, not errors.
   // validateSchema: false: schemas are checked once, against the meta-schema, by `metaAjv`.
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, validateSchema: false });
+  const ajv = new Ajv2020({ allErrors, strict: false, validateFormats: true, validateSchema: false });
   addFormats(ajv);
   return ajv;
 }
 
 /** Checks schemas against the 2020-12 meta-schema; compiles nothing else, so it holds nothing. */
-const metaAjv = newAjv();
+const metaAjv = newAjv(true);
 
 /** Human sentence for one Ajv error, naming the offending field. */
 function describe(error: ErrorObject): ErrorDetail {
@@ -51,13 +59,40 @@ function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function wrap(validate: ValidateFunction): Validator {
-  return (value) => (validate(value) ? null : (validate.errors ?? []).map(describe));
+/** Whether `root` holds at most `max` values, found without looking at more than that. */
+function holdsAtMost(root: unknown, max: number): boolean {
+  const pending: unknown[] = [root];
+  let seen = 0;
+  while (pending.length > 0) {
+    const value = pending.pop();
+    seen += 1;
+    if (typeof value !== 'object' || value === null) continue;
+    const children = Array.isArray(value) ? value : Object.values(value);
+    if (seen + pending.length + children.length > max) return false;
+    pending.push(...children);
+  }
+  return true;
+}
+
+/** The first MAX_ERROR_DETAILS problems, described, with the count of the others. */
+function problemsOf(errors: readonly ErrorObject[], counted: boolean): ErrorDetails {
+  const details: ErrorDetails = errors.slice(0, MAX_ERROR_DETAILS).map(describe);
+  details.unlisted = counted ? errors.length - details.length : 'uncounted';
+  return details;
 }
 
 /** Compiles a schema; throws an Error whose message says what is wrong when it is not valid. */
 export function compileSchema(schema: JsonSchema): Validator {
-  return wrap(newAjv().compile(schema));
+  const firstError = newAjv(false).compile(schema);
+  // Compiled the first time a small enough document fails: most schemas never need it.
+  let allErrors: ValidateFunction | undefined;
+  return (value) => {
+    if (firstError(value)) return null;
+    if (!holdsAtMost(value, DETAILED_VALUES_MAX)) return problemsOf(firstError.errors ?? [], false);
+    allErrors ??= newAjv(true).compile(schema);
+    allErrors(value);
+    return problemsOf(allErrors.errors ?? firstError.errors ?? [], true);
+  };
 }
 
 /** Returns the problems of a schema as JSON Schema 2020-12, or null when it is valid. */
