@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/validation.ts`: the cost of schema validation in this process, no HTTP. Prints
- * - the hot path: µs per validation of the built-in GradeBooks:getRelated request and response
- *   examples (the response has string patterns and date-time formats);
+ * - the hot path: µs per validation of the first valid request and response examples of built-in
+ *   actions: GradeBooks:getRelated (formats) and Users:getByAliases (a `pattern` and formats per
+ *   user), and of a Users answer of 100 users;
  * - a 1 MiB body against `{ type: array, items: { type: string }, maxItems: 100 }` made of numbers
  *   (half a million problems): CPU ms to validate it and render the error answer, and the
  *   answer's size in bytes.
@@ -20,13 +21,24 @@ function microsecondsPer(run: () => void, iterations: number): number {
   return (used.user + used.system) / iterations;
 }
 
-const grades = loadBuiltinCatalog().find((file) => file.id === '@layers:education:GradeBooks:getRelated')!;
-const compiled = compileAction(grades);
-const request = grades.examples.data.valid[0];
-const response = grades.examples.response!.valid[0];
-if (compiled.validateData(request) !== null || compiled.validateResponse!(response) !== null) throw new Error('GradeBooks examples no longer valid');
-console.log(`GradeBooks request:  ${microsecondsPer(() => compiled.validateData(request), 200_000).toFixed(2)} µs per validation`);
-console.log(`GradeBooks response: ${microsecondsPer(() => compiled.validateResponse!(response), 200_000).toFixed(2)} µs per validation`);
+const builtins = loadBuiltinCatalog();
+for (const id of ['@layers:education:GradeBooks:getRelated', '@layers:data:Users:getByAliases']) {
+  const file = builtins.find((candidate) => candidate.id === id)!;
+  const compiled = compileAction(file);
+  const request = file.examples.data.valid[0];
+  const response = file.examples.response!.valid[0] as { data?: unknown[] };
+  const responses: Array<[string, unknown]> = [['response', response]];
+  if (Array.isArray(response.data)) {
+    const page = { ...response, data: Array.from({ length: 100 }, (_, i) => response.data![i % response.data!.length]) };
+    responses.push(['response of 100 users', page]);
+  }
+  if (compiled.validateData(request) !== null) throw new Error(`${id}: request example no longer valid`);
+  console.log(`${id} request: ${microsecondsPer(() => compiled.validateData(request), 100_000).toFixed(2)} µs per validation`);
+  for (const [label, value] of responses) {
+    if (compiled.validateResponse!(value) !== null) throw new Error(`${id}: ${label} no longer valid`);
+    console.log(`${id} ${label}: ${microsecondsPer(() => compiled.validateResponse!(value), label === 'response' ? 100_000 : 5_000).toFixed(2)} µs per validation`);
+  }
+}
 
 const strings = compileSchema({ type: 'array', items: { type: 'string' }, maxItems: 100 });
 for (const [label, items] of [['1 MiB body, 512 Ki problems', 512 * 1024], ['4,999 problems', 4_999]] as const) {

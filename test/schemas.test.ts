@@ -1,13 +1,17 @@
 /**
  * Operator-defined schemas over HTTP, against a real hub and a real provider: schemas with `$id`,
- * capped validation errors (consumer bodies, provider answers, admin manifests) and compiled
- * validators freed when replaced.
+ * capped validation errors (consumer bodies, provider answers, admin manifests), patterns that
+ * would backtrack for ever on a backtracking engine, and compiled validators freed when replaced.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 
 const ACTION = '@acme:people:Directory:lookup';
@@ -31,6 +35,21 @@ function withId(title: string, extra: Record<string, unknown> = {}) {
 }
 
 type Answerer = (req: Received, res: ServerResponse) => void;
+
+const PATTERNED = '@acme:people:Directory:patterned';
+/** Patterns on which a backtracking engine takes 2^n steps for n characters that fail them, and
+ * ajv-formats' `url`, whose expression takes n^2. */
+const PATTERNED_DEFINITION = {
+  kind: 'request',
+  title: 'Patterned',
+  dataSchema: {
+    type: 'object',
+    properties: { code: { type: 'string', pattern: '^(a+)+$' }, link: { type: 'string', format: 'url' } },
+    patternProperties: { '^(x+x+)+y$': { type: 'string' } },
+    additionalProperties: false,
+  },
+  responseSchema: {},
+};
 
 describe('operator-defined schemas', () => {
   let hub: TestHub;
@@ -190,6 +209,31 @@ describe('operator-defined schemas', () => {
     });
   });
 
+  describe('patterns', () => {
+    it('run on a linear-time engine, and still match what they should', async () => {
+      expect((await define(PATTERNED, PATTERNED_DEFINITION)).status).toBe(201);
+      await connect([PATTERNED]);
+      expect((await call(PATTERNED, { code: 'aaa', xxy: 'y', link: 'https://school.example/a?b=c' })).body).toEqual({ data: { ok: true } });
+      expect((await call(PATTERNED, { link: 'https://localhost/a' })).body.details).toEqual([{ pointer: '/link', message: 'must match format "url"', keyword: 'format' }]);
+      const answer = await call(PATTERNED, { code: 'ab' });
+      expect(answer.body.details).toEqual([{ pointer: '/code', message: 'must match pattern "^(a+)+$"', keyword: 'pattern' }]);
+    });
+
+    it('that the linear-time engine cannot run are refused when the action is defined, naming the pattern', async () => {
+      for (const pattern of ['^(?=a)a$', '^(a)\\1$']) {
+        const answer = await define(PATTERNED, { kind: 'request', title: 'Lookahead', dataSchema: { type: 'string', pattern }, responseSchema: {} }, '?force=true');
+        expect(answer.body).toEqual({
+          status: 400,
+          type: 'InvalidRequest',
+          name: 'Bad Request',
+          error: 'the action definition is not valid',
+          details: [{ pointer: '/dataSchema', message: expect.stringContaining(`pattern "${pattern}" cannot run on the hub's linear-time engine`) }],
+          requestId: expect.any(String),
+        });
+      }
+    });
+  });
+
   describe('compiled validators', () => {
     it('are freed when their definition is replaced', async () => {
       setFlagsFromString('--expose-gc');
@@ -206,6 +250,76 @@ describe('operator-defined schemas', () => {
       const alive = compiled.filter((ref) => ref.deref() !== undefined).length;
       expect(alive).toBeLessThanOrEqual(2);
       expect(compiled.at(-1)!.deref()).toBeDefined();
+    });
+  });
+});
+
+// In a child process: were the hub to backtrack, it alone would freeze, and these calls time out.
+describe('a pattern that backtracks for ever on a backtracking engine', () => {
+  const adminToken = 'schemas-admin-token-0123456789';
+  let dir: string;
+  let hub: HubProcess;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hub-schemas-'));
+    hub = await spawnHub(dir, adminToken);
+    const admin = (method: string, path: string, body?: unknown) =>
+      hub.send(method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${adminToken}` }, body });
+    expect((await admin('PUT', `/actions/${PATTERNED}/versions/1`, PATTERNED_DEFINITION)).status).toBe(201);
+    expect((await admin('PUT', '/apps/viewer', { displayName: 'Viewer', services: { requests: [{ action: PATTERNED, reason: 'codes' }] } })).status).toBe(201);
+    expect((await admin('PUT', '/apps/directory', { displayName: 'Directory', services: { responds: [{ action: PATTERNED, reason: 'codes', url: 'http://127.0.0.1:9/codes' }] } })).status).toBe(201);
+    await admin('PUT', '/communities/school-a');
+    await admin('PUT', '/communities/school-a/installations/viewer');
+    await admin('PUT', '/communities/school-a/installations/directory');
+    token = (await admin('POST', '/apps/viewer/tokens')).body.token as string;
+  });
+
+  afterAll(async () => {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (body: unknown) =>
+    hub.send('POST', `/v1/services/call/${PATTERNED}/directory?version=1`, {
+      headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' },
+      body,
+    });
+
+  it('answers at once when a value fails it (33 bytes: 2^32 steps of backtracking)', async () => {
+    const answer = await call({ code: `${'a'.repeat(32)}!` });
+    expect(answer.body).toEqual({
+      status: 400,
+      type: 'InvalidRequest',
+      name: 'Bad Request',
+      error: `the body does not match the request schema of "${PATTERNED}" version 1`,
+      details: [{ pointer: '/code', message: 'must match pattern "^(a+)+$"', keyword: 'pattern' }],
+      requestId: expect.any(String),
+    });
+  });
+
+  it('answers at once when a value fails the url format (400,000 characters)', async () => {
+    const answer = await call({ link: `http://${':'.repeat(400_000)}` });
+    expect(answer.body).toEqual({
+      status: 400,
+      type: 'InvalidRequest',
+      name: 'Bad Request',
+      error: `the body does not match the request schema of "${PATTERNED}" version 1`,
+      details: [{ pointer: '/link', message: 'must match format "url"', keyword: 'format' }],
+      requestId: expect.any(String),
+    });
+  });
+
+  it('answers at once when a key fails a patternProperties pattern', async () => {
+    const key = 'x'.repeat(40);
+    const answer = await call({ [key]: 'y' });
+    expect(answer.body).toEqual({
+      status: 400,
+      type: 'InvalidRequest',
+      name: 'Bad Request',
+      error: `the body does not match the request schema of "${PATTERNED}" version 1`,
+      details: [{ pointer: `/${key}`, message: 'is not allowed here', keyword: 'additionalProperties' }],
+      requestId: expect.any(String),
     });
   });
 });
