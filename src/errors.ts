@@ -68,9 +68,9 @@ export interface ErrorDetail {
 export const MAX_ERROR_DETAILS = 20;
 /** Longest pointer and message of a detail, in bytes of their JSON text: a pointer holds keys of
  * the checked document, a message values of the schema. With MAX_ERROR_DETAILS, an answer stays
- * under about 6 KB. */
+ * under about 8 KB (a few hundred bytes, usually). */
 const MAX_POINTER_BYTES = 120;
-const MAX_MESSAGE_BYTES = 160;
+const MAX_MESSAGE_BYTES = 200;
 
 /** Problems found in a document; when there were more than were kept, `unlisted` says how many
  * more, or 'uncounted' when the document was too large to look for all of them. */

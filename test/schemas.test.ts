@@ -200,6 +200,16 @@ describe('operator-defined schemas', () => {
       expect(answer.text.length).toBeLessThan(8 * 1024);
     });
 
+    it('caps the breaking changes of an incompatible definition (admin)', async () => {
+      const fields = (type: string) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field${i}`, { type }]));
+      const wide = (type: string) => ({ kind: 'request', title: 'Wide', dataSchema: { type: 'object', properties: fields(type) }, responseSchema: {} });
+      expect((await define('@acme:people:Directory:wide', wide('string'))).status).toBe(201);
+      const answer = await define('@acme:people:Directory:wide', wide('integer'));
+      expect(answer.status).toBe(409);
+      expect(answer.body.details).toHaveLength(20);
+      expect(answer.body.error).toMatch(/\(20 problems listed, 10 more not listed\)$/);
+    });
+
     it('caps the problems of a manifest (admin)', async () => {
       const requests = Array.from({ length: 40 }, () => ({ action: 7 }));
       const answer = await hub.admin('PUT', '/apps/sloppy', { displayName: 'Sloppy', services: { requests } });
@@ -220,14 +230,18 @@ describe('operator-defined schemas', () => {
     });
 
     it('that the linear-time engine cannot run are refused when the action is defined, naming the pattern', async () => {
-      for (const pattern of ['^(?=a)a$', '^(a)\\1$']) {
+      const refusals = [
+        ['^(?=a)a$', 'invalid or unsupported Perl syntax: `(?=`'],
+        ['^(a)\\1$', 'invalid escape sequence: `\\1`'],
+      ];
+      for (const [pattern, reason] of refusals) {
         const answer = await define(PATTERNED, { kind: 'request', title: 'Lookahead', dataSchema: { type: 'string', pattern }, responseSchema: {} }, '?force=true');
         expect(answer.body).toEqual({
           status: 400,
           type: 'InvalidRequest',
           name: 'Bad Request',
           error: 'the action definition is not valid',
-          details: [{ pointer: '/dataSchema', message: expect.stringContaining(`pattern "${pattern}" cannot run on the hub's linear-time engine`) }],
+          details: [{ pointer: '/dataSchema', message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" cannot run on RE2, the hub's linear-time engine: ${reason}` }],
           requestId: expect.any(String),
         });
       }

@@ -42,7 +42,8 @@ const linearRegExp: RegExpEngine = Object.assign(
     try {
       compiled = RE2JS.compile(RE2JS.translateRegExp(pattern));
     } catch (err) {
-      throw new Error(`pattern "${pattern}" cannot run on the hub's linear-time engine (RE2: no lookaround, no backreferences): ${(err as Error).message}`);
+      const reason = (err as Error).message.replace(/^error parsing regexp: /, '');
+      throw new Error(`pattern "${pattern}" cannot run on RE2, the hub's linear-time engine: ${reason}`);
     }
     // Ajv shares one compiled pattern between the places that use it, keyed by toString().
     return { test: (text: string) => compiled.test(text), toString: () => `/${pattern}/${flags}` };
@@ -71,8 +72,9 @@ function newAjv(allErrors: boolean): Ajv2020 {
   return ajv;
 }
 
-/** Checks schemas against the 2020-12 meta-schema; compiles nothing else, so it holds nothing. */
-const metaAjv = newAjv(true);
+/** Checks schemas against the 2020-12 meta-schema; compiles nothing else, so it holds nothing.
+ * First error only: an answer has room for one sentence about a schema. */
+const metaAjv = newAjv(false);
 
 /** Human sentence for one Ajv error, naming the offending field. */
 function describe(error: ErrorObject): ErrorDetail {
