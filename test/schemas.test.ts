@@ -246,6 +246,21 @@ describe('operator-defined schemas', () => {
         });
       }
     });
+
+    it('whose RE2 program is too large to run fast on a large input are refused when the action is defined', async () => {
+      const pattern = '(\\w+\\s?){1,200}x$';
+      const answer = await define(PATTERNED, { kind: 'request', title: 'Large', dataSchema: { type: 'string', pattern }, responseSchema: {} }, '?force=true');
+      expect(answer.body).toEqual({
+        status: 400,
+        type: 'InvalidRequest',
+        name: 'Bad Request',
+        error: 'the action definition is not valid',
+        details: [{ pointer: '/dataSchema', message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" is too complex: 1403 RE2 instructions, over 1000 (use smaller repetition counts)` }],
+        requestId: expect.any(String),
+      });
+      const smaller = await define(PATTERNED, { kind: 'request', title: 'Smaller', dataSchema: { type: 'string', pattern: '(\\w+\\s?){1,100}x$' }, responseSchema: {} }, '?force=true');
+      expect(smaller.status).toBe(200);
+    });
   });
 
   describe('compiled validators', () => {
