@@ -101,6 +101,11 @@ describe('operator-defined schemas', () => {
       expect(issued.status).toBe(201);
       const revoked = await hub.admin('DELETE', `/apps/viewer/tokens/${issued.body.id}`);
       expect(revoked.status).toBe(204);
+      expect(revoked.text).toBe('');
+      expect((await hub.admin('PUT', '/communities/school-c')).status).toBe(201);
+      const installed = await hub.admin('PUT', '/communities/school-c/installations/directory');
+      expect(installed.status).toBe(201);
+      expect(installed.body).toMatchObject({ community: 'school-c', app: 'directory', status: 'installed' });
       expect((await hub.admin('GET', `/actions/${ACTION}`)).body.versions[0].title).toBe('Look up, once more');
 
       // And calls are validated by the $id schema, $ref included.
