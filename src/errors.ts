@@ -73,6 +73,18 @@ export interface ErrorDetail {
   keyword?: string;
 }
 
+/** At most this many details in an error answer: a large document can have a problem per value. */
+export const MAX_ERROR_DETAILS = 20;
+/** Longest pointer and message of a detail, in bytes of their JSON text: a pointer holds keys of
+ * the checked document, a message values of the schema. With MAX_ERROR_DETAILS, an answer stays
+ * under about 8 KB (a few hundred bytes, usually). */
+const MAX_POINTER_BYTES = 120;
+const MAX_MESSAGE_BYTES = 200;
+
+/** Problems found in a document; when there were more than were kept, `unlisted` says how many
+ * more, or 'uncounted' when the document was too large to look for all of them. */
+export type ErrorDetails = ErrorDetail[] & { unlisted?: number | 'uncounted' };
+
 export interface HubErrorBody {
   status: number;
   type: ErrorType;
@@ -118,11 +130,44 @@ export class HubError extends Error {
       name: REASON[this.status] ?? 'Error',
       error: this.message,
     };
-    if (this.details !== undefined && this.details.length > 0) body.details = this.details;
+    if (this.details !== undefined && this.details.length > 0) {
+      const listed = this.details.slice(0, MAX_ERROR_DETAILS).map(clipDetail);
+      body.details = listed;
+      const unlisted = (this.details as ErrorDetails).unlisted;
+      const more = (typeof unlisted === 'number' ? unlisted : 0) + this.details.length - listed.length;
+      if (unlisted === 'uncounted') body.error += ` (only the first ${listed.length === 1 ? 'problem is' : `${listed.length} problems are`} listed: the document is too large to look for all of them)`;
+      else if (more > 0) body.error += ` (${listed.length} problems listed, ${more} more not listed)`;
+    }
     if (this.provider !== undefined) body.provider = this.provider;
     if (requestId !== undefined) body.requestId = requestId;
     return body;
   }
+}
+
+/** A detail with its pointer and message cut to their limits; other details as they are. */
+function clipDetail(detail: unknown): unknown {
+  if (typeof detail !== 'object' || detail === null) return detail;
+  const { pointer, message } = detail as Partial<ErrorDetail>;
+  return {
+    ...detail,
+    ...(typeof pointer === 'string' && { pointer: clip(pointer, MAX_POINTER_BYTES) }),
+    ...(typeof message === 'string' && { message: clip(message, MAX_MESSAGE_BYTES) }),
+  };
+}
+
+/** `text`, or its longest start whose JSON text fits in `maxBytes`, followed by '…'. */
+function clip(text: string, maxBytes: number): string {
+  const fits = (s: string) => Buffer.byteLength(JSON.stringify(s)) - 2 <= maxBytes;
+  if (fits(text)) return text;
+  // Each character takes 1 to 6 bytes once escaped: search the cut between those bounds.
+  let low = Math.floor((maxBytes - 3) / 6);
+  let high = Math.min(text.length, maxBytes);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(`${text.slice(0, middle)}…`)) low = middle;
+    else high = middle - 1;
+  }
+  return `${text.slice(0, low)}…`;
 }
 
 export const invalidRequest = (message: string, details?: ErrorDetail[]) =>

@@ -60,7 +60,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const log = options.logger ?? pino({ level: config.logLevel });
   const adminToken = config.adminToken ?? `hub_admin_${randomUUID().replaceAll('-', '')}`;
   const registry = new Registry(store);
-  const catalog = new CatalogService(store, options.builtins);
+  const catalog = new CatalogService(store, options.builtins, log);
   const metrics = new HubMetrics();
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
   const outbound = new OutboundClient({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isActionId } from '../src/catalog/action-id.js';
 import { catalogDir, loadBuiltinCatalog } from '../src/catalog/builtin.js';
+import { Catalog } from '../src/catalog/catalog.js';
 import type { CatalogFile, JsonSchema } from '../src/catalog/definition.js';
 import { compileAction, schemaProblems } from '../src/catalog/validators.js';
 
@@ -110,11 +111,14 @@ describe('built-in Layers catalogue', () => {
     expect(() => compileAction(file)).not.toThrow();
   });
 
-  it('compiles a definition once: an equal copy, as a reload from the store makes, reuses the validators', () => {
+  it('compiles a definition once: a rebuilt catalogue reuses the validators of equal copies, as a reload from the store makes', () => {
     const file = catalog[0]!;
-    const again = compileAction(structuredClone(file));
-    expect(again.validateData).toBe(compileAction(file).validateData);
-    expect(compileAction({ ...structuredClone(file), title: 'changed' }).validateData).not.toBe(again.validateData);
+    const stored = (title: string) => [{ ...structuredClone(file), title, createdAt: 1, updatedAt: 1 }];
+    const first = Catalog.from([], stored(file.title));
+    const again = Catalog.from([], stored(file.title), { previous: first });
+    expect(again.get(file.id, file.version)!.validateData).toBe(first.get(file.id, file.version)!.validateData);
+    const changed = Catalog.from([], stored('changed'), { previous: again });
+    expect(changed.get(file.id, file.version)!.validateData).not.toBe(again.get(file.id, file.version)!.validateData);
   });
 
   it.each(catalog.map((f) => [f.id, f] as const))('%s: response schema and examples match the kind', (_id, file) => {

@@ -1,6 +1,8 @@
 /**
  * The catalogue in memory: every action version, built in or defined by the operator, with its
- * validators compiled once. The call path reads only from here.
+ * validators compiled once. The call path reads only from here. A catalogue rebuilt from the store
+ * (after every admin write, and on notice from another process) takes the compiled validators of
+ * unchanged definitions from the one it replaces, and holds no others: what is replaced is freed.
  */
 import type { ActionDefinition, ActionKind } from './definition.js';
 import { compileAction, type CompiledAction } from './validators.js';
@@ -11,6 +13,9 @@ export interface CatalogEntry extends CompiledAction {
   updatedAt: number;
 }
 
+/** A stored definition left out of a rebuilt catalogue because its schemas do not compile. */
+export type SkippedDefinition = (definition: ActionDefinition, error: Error) => void;
+
 export class Catalog {
   /** action id → version → entry */
   private readonly actions = new Map<string, Map<number, CatalogEntry>>();
@@ -18,27 +23,49 @@ export class Catalog {
   private readonly versionLists = new Map<string, readonly number[]>();
 
   /** Builds a catalogue from the built-in files and the stored (operator) definitions; a stored
-   * definition of the same id and version replaces the built-in one. */
+   * definition of the same id and version replaces the built-in one. Validators are taken from
+   * `previous` for the definitions it holds unchanged. A stored definition that does not compile
+   * is left out and reported to `skipped`; a built-in one that does not compile throws. */
   static from(
     builtins: readonly ActionDefinition[],
     stored: ReadonlyArray<ActionDefinition & { createdAt: number; updatedAt: number }>,
+    options: { previous?: Catalog; skipped?: SkippedDefinition } = {},
   ): Catalog {
+    const reusable = new Map<string, CompiledAction>();
+    for (const versions of options.previous?.actions.values() ?? []) {
+      for (const entry of versions.values()) reusable.set(contentKey(entry.definition), entry);
+    }
+    const compile = (definition: ActionDefinition): CompiledAction =>
+      reusable.get(contentKey(definition)) ?? compileAction(definition);
     const catalog = new Catalog();
-    for (const definition of builtins) catalog.set(strip(definition), { builtin: true, createdAt: 0, updatedAt: 0 });
+    for (const definition of builtins) {
+      const stripped = strip(definition);
+      catalog.set(compile(stripped), { builtin: true, createdAt: 0, updatedAt: 0 });
+    }
     for (const { createdAt, updatedAt, ...definition } of stored) {
-      catalog.set(strip(definition), { builtin: false, createdAt, updatedAt });
+      const stripped = strip(definition);
+      let compiled: CompiledAction;
+      try {
+        compiled = compile(stripped);
+      } catch (err) {
+        options.skipped?.(stripped, err as Error);
+        continue;
+      }
+      catalog.set(compiled, { builtin: false, createdAt, updatedAt });
     }
     return catalog;
   }
 
-  set(definition: ActionDefinition, meta: { builtin: boolean; createdAt: number; updatedAt: number }): void {
-    let versions = this.actions.get(definition.id);
+  /** Adds or replaces one action version, compiled by `compileAction`. */
+  set(compiled: CompiledAction, meta: { builtin: boolean; createdAt: number; updatedAt: number }): void {
+    const { id, version } = compiled.definition;
+    let versions = this.actions.get(id);
     if (versions === undefined) {
       versions = new Map();
-      this.actions.set(definition.id, versions);
+      this.actions.set(id, versions);
     }
-    versions.set(definition.version, { ...compileAction(definition), ...meta });
-    this.versionLists.set(definition.id, [...versions.keys()].sort((a, b) => a - b));
+    versions.set(version, { ...compiled, ...meta });
+    this.versionLists.set(id, [...versions.keys()].sort((a, b) => a - b));
   }
 
   get(id: string, version: number): CatalogEntry | undefined {
@@ -69,6 +96,11 @@ export class Catalog {
   ids(): string[] {
     return [...this.actions.keys()].sort();
   }
+}
+
+/** Equal for definitions of equal content, whatever the order of their fields. */
+function contentKey(definition: ActionDefinition): string {
+  return JSON.stringify(strip(definition));
 }
 
 /** Keeps only the fields of a definition (catalogue files also carry examples, stored rows flags). */

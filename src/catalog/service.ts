@@ -3,11 +3,13 @@
  * operator's, stored. Definitions go through here so the compatibility rule of in-place changes
  * is applied in one place.
  */
+import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { loadBuiltinCatalog } from './builtin.js';
 import { Catalog } from './catalog.js';
 import { findActionBreaks, type SchemaBreak } from './compatibility.js';
 import type { ActionDefinition } from './definition.js';
+import { compileAction } from './validators.js';
 
 export type DefineResult =
   | { outcome: 'created' | 'replaced' }
@@ -21,6 +23,7 @@ export class CatalogService {
   constructor(
     private readonly store: Store,
     builtins: ActionDefinition[] = loadBuiltinCatalog(),
+    private readonly log?: Logger,
   ) {
     this.builtins = builtins;
     this.catalog = Catalog.from(builtins, []);
@@ -30,8 +33,14 @@ export class CatalogService {
     return this.catalog;
   }
 
+  /** Rebuilds the catalogue from the store. A stored definition that does not compile (written
+   * by another version of the hub, say) is logged and left out: it must not stop every admin write. */
   async reload(): Promise<void> {
-    this.catalog = Catalog.from(this.builtins, await this.store.listActions());
+    this.catalog = Catalog.from(this.builtins, await this.store.listActions(), {
+      previous: this.catalog,
+      skipped: (definition, err) =>
+        this.log?.error({ action: definition.id, version: definition.version, err }, 'stored action definition does not compile; left out of the catalogue'),
+    });
   }
 
   /** Defines or replaces one action version. An incompatible replacement is refused unless forced. */
@@ -47,8 +56,10 @@ export class CatalogService {
       if (breaks.length > 0) return { outcome: 'incompatible', breaks };
     }
     const createdAt = existing?.createdAt || now;
+    // Compiled before it is stored: a definition that does not compile stores nothing.
+    const compiled = compileAction(definition);
     await this.store.putAction({ ...definition, builtin: false, createdAt, updatedAt: now });
-    this.catalog.set(definition, { builtin: false, createdAt, updatedAt: now });
+    this.catalog.set(compiled, { builtin: false, createdAt, updatedAt: now });
     return { outcome: existing === undefined ? 'created' : 'replaced' };
   }
 }
