@@ -1,11 +1,35 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Unit tests: pure functions and in-memory modules, no server, no child process, no database
+ * (wal-sync writes a temporary file, nothing more). Everything else — hubs on real ports, real
+ * provider and subscriber servers, child processes, the stores — is end to end, so a new test
+ * file is end to end unless it is listed here.
+ */
+const UNIT_TESTS = [
+  'test/catalog.test.ts',
+  'test/compatibility.test.ts',
+  'test/config.test.ts',
+  'test/credentials.test.ts',
+  'test/delivery-rules.test.ts',
+  'test/group-commit.test.ts',
+  'test/ids.test.ts',
+  'test/manifest.test.ts',
+  'test/relay-signing.test.ts',
+  'test/relay-trace.test.ts',
+  'test/wal-sync.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: ['default'],
+    // `vitest run` runs both projects; `--project unit` or `--project e2e` one of them.
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
+    ],
   },
 });

@@ -59,14 +59,18 @@ describe('audit log', () => {
     expect((await store.queryCalls({ limit: 10 })).map((c) => c.id)).toEqual(['d', 'c', 'b']);
   });
 
-  it('prunes lines older than the retention', async () => {
-    const now = Date.now();
-    const audit = new AuditLog(store, log, { retentionMs: 60_000, flushIntervalMs: 60_000 });
+  it('prunes lines older than the retention, by its own clock', async () => {
+    let now = Date.now();
+    const audit = new AuditLog(store, log, { retentionMs: 60_000, flushIntervalMs: 60_000, now: () => now });
     audit.record(line('old', now - 120_000));
     audit.record(line('new', now - 1_000));
     await audit.flush();
-    expect(await audit.prune(now)).toBe(1);
+    expect(await audit.prune()).toBe(1);
     expect((await store.queryCalls({ limit: 10 })).map((c) => c.id)).toEqual(['new']);
+    // A minute later on the audit log's clock, the newer line is past the retention too.
+    now += 60_000;
+    expect(await audit.prune()).toBe(1);
+    expect(await store.queryCalls({ limit: 10 })).toEqual([]);
     await audit.close();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Publish & subscribe end to end on real loopback subscribers: durable publish, fan-out, signed
- * delivery, retries on the schedule, Retry-After, 410, dead letters, replay, idempotency,
- * coalescing, and who gets nothing.
+ * delivery, timeouts, 410, dead letters, replay, idempotency, coalescing, and who gets nothing.
+ * The retry schedule and Retry-After run on a fake clock in delivery-retries.test.ts.
  */
 import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryWorker } from '../src/delivery/worker.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { expectError } from './support/errors.js';
-import { json, startServer, type Received, type TestServer } from './support/servers.js';
+import { startServer, type Received, type TestServer } from './support/servers.js';
 import { quiet, until } from './support/wait.js';
 
 const CREATED = '@layers:education:Entrance:created';
@@ -153,49 +153,6 @@ describe('publish and subscribe', () => {
     expect(replayed.body).toEqual({ id: first.body.id });
     expect((await hub.admin('GET', '/events?limit=1000')).body.items.length).toBe(before);
     expect((await hub.admin('GET', `/events/${first.body.id}`)).body.data).toEqual(HINT);
-  });
-
-  it('retries on the schedule with the same webhook-id until acknowledged', async () => {
-    let calls = 0;
-    mode = (_req, res) => (++calls < 3 ? json(res, 500, { error: 'busy' }) : res.writeHead(200).end());
-    const answer = await publish(HINT);
-    const received = await until(() => receivedFor(answer.body.id).length === 3 && receivedFor(answer.body.id));
-    expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    const [delivery] = await until(async () => {
-      const list = await deliveriesOf(answer.body.id);
-      return list[0]?.status === 'delivered' && list;
-    });
-    const at = delivery!.history.map((a: { at: number }) => a.at);
-    // Waits of 150 ms then 300 ms, each ±20 %.
-    expect(at[1] - at[0]).toBeGreaterThanOrEqual(150 * 0.8 - 5);
-    expect(at[2] - at[1]).toBeGreaterThanOrEqual(300 * 0.8 - 5);
-    expect(delivery!.history.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 200]);
-  });
-
-  it('honours Retry-After', async () => {
-    let calls = 0;
-    mode = (_req, res) => (++calls === 1 ? res.writeHead(503, { 'retry-after': '1' }).end() : res.writeHead(200).end());
-    const answer = await publish(HINT);
-    const received = await until(() => receivedFor(answer.body.id).length === 2 && receivedFor(answer.body.id), 4000);
-    expect(received).toHaveLength(2);
-    const [delivery] = await deliveriesOf(answer.body.id);
-    expect(delivery!.history[1].at - delivery!.history[0].at).toBeGreaterThanOrEqual(950);
-  });
-
-  it('waits at least a second when a subscriber answers Retry-After: 0', async () => {
-    let calls = 0;
-    mode = (_req, res) => (++calls < 3 ? res.writeHead(503, { 'retry-after': '0' }).end() : res.writeHead(200).end());
-    const answer = await publish(HINT);
-    const [delivery] = await until(async () => {
-      const list = await deliveriesOf(answer.body.id);
-      return list[0]?.status === 'delivered' && list;
-    }, 6000);
-    // The schedule (150 ms, 300 ms) replaced by the subscriber's 0, floored at 1 s: the attempts
-    // the hub recorded start at least a second apart.
-    const at = delivery!.history.map((a: { at: number }) => a.at);
-    expect(delivery!.history.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 503, 200]);
-    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
-    expect(at[2] - at[1]).toBeGreaterThanOrEqual(1000);
   });
 
   it('records timeouts, dead-letters once the schedule is exhausted, and replays with the same webhook-id', async () => {

@@ -14,6 +14,8 @@ export interface AuditLogOptions {
   batchSize?: number;
   /** Lines kept in memory while the store is failing; older ones are dropped (and counted). */
   maxBuffered?: number;
+  /** The clock pruning reads; tests pass a fake one. */
+  now?: () => number;
 }
 
 export class AuditLog {
@@ -23,6 +25,7 @@ export class AuditLog {
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
+  private readonly now: () => number;
   dropped = 0;
 
   constructor(
@@ -32,6 +35,7 @@ export class AuditLog {
   ) {
     this.batchSize = options.batchSize ?? 256;
     this.maxBuffered = options.maxBuffered ?? 100_000;
+    this.now = options.now ?? Date.now;
     this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250).unref();
     this.pruneTimer = setInterval(() => void this.prune(), 3_600_000).unref();
   }
@@ -64,9 +68,9 @@ export class AuditLog {
     return this.flushing;
   }
 
-  async prune(now = Date.now()): Promise<number> {
+  async prune(): Promise<number> {
     try {
-      return await this.store.pruneCalls(now - this.options.retentionMs);
+      return await this.store.pruneCalls(this.now() - this.options.retentionMs);
     } catch (err) {
       this.log.error({ err }, 'audit log pruning failed');
       return 0;

@@ -40,6 +40,8 @@ export interface DeliveryWorkerOptions {
   metrics: HubMetrics;
   /** Called after a subscription was disabled by a 410, so the registry of every process reloads. */
   onSubscriptionDisabled: () => Promise<void>;
+  /** The clock of every time the worker reads (claims, leases, attempts, retries); tests pass a fake one. */
+  now?: () => number;
 }
 
 export class DeliveryWorker {
@@ -55,6 +57,7 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
   private readonly leaseMs: number;
+  private readonly now: () => number;
   /** Outcomes of attempts finishing together are recorded in one transaction. */
   private readonly outcomes: GroupCommit<FinishedAttempt, boolean>;
 
@@ -66,6 +69,7 @@ export class DeliveryWorker {
     // Short, so a crashed process's deliveries come back soon; one that waited for a slot under the
     // per-subscriber limit has its lease extended before it is attempted.
     this.leaseMs = options.config.deliveryTimeoutMs + LEASE_MARGIN_MS;
+    this.now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -88,7 +92,7 @@ export class DeliveryWorker {
 
   /** The lease a delivery handed over by a publish starting now is written with. */
   leaseFromNow(): { owner: string; expiresAt: number } {
-    return { owner: this.owner, expiresAt: Date.now() + this.leaseMs };
+    return { owner: this.owner, expiresAt: this.now() + this.leaseMs };
   }
 
   /** Attempts deliveries written leased to this worker by a publish of `event`. */
@@ -130,7 +134,7 @@ export class DeliveryWorker {
       const worthClaiming = free >= minClaim || this.inFlight.size === 0;
       if (worthClaiming) {
         try {
-          const batch = await store.claimDeliveries({ owner: this.owner, now: Date.now(), leaseMs: this.leaseMs, limit });
+          const batch = await store.claimDeliveries({ owner: this.owner, now: this.now(), leaseMs: this.leaseMs, limit });
           claimed = batch.length;
           for (const item of batch) this.track(this.attempt(item));
         } catch (err) {
@@ -159,7 +163,7 @@ export class DeliveryWorker {
   private async untilNextDue(): Promise<number> {
     try {
       const next = await this.options.store.nextDueAt();
-      return next === null ? POLL_INTERVAL_MS : Math.max(0, Math.min(next - Date.now(), POLL_INTERVAL_MS));
+      return next === null ? POLL_INTERVAL_MS : Math.max(0, Math.min(next - this.now(), POLL_INTERVAL_MS));
     } catch {
       return POLL_INTERVAL_MS;
     }
@@ -202,7 +206,7 @@ export class DeliveryWorker {
 
   /** Makes sure the lease outlasts an attempt starting now; false when it was lost meanwhile. */
   private async keepLease(deliveryId: string, leaseExpiresAt: number | null): Promise<boolean> {
-    const now = Date.now();
+    const now = this.now();
     if (leaseExpiresAt !== null && leaseExpiresAt - now >= this.leaseMs - LEASE_MARGIN_MS / 2) return true;
     try {
       if (await this.options.store.extendLease(this.owner, deliveryId, now + this.leaseMs)) return true;
@@ -220,7 +224,7 @@ export class DeliveryWorker {
     const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
     // The subscriber may have left since the event was published: nothing is sent then.
     if (app === undefined || subscription === undefined || !snapshot.isActive(delivery.communityId, app.id) || snapshot.isDisabled(delivery.communityId, app.id, delivery.action)) {
-      await this.finish({ deliveryId: delivery.id, at: Date.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
+      await this.finish({ deliveryId: delivery.id, at: this.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
       metrics.deliveryAttempts.inc({ outcome: 'cancelled' });
       return;
     }
@@ -230,7 +234,7 @@ export class DeliveryWorker {
       this.release(app.id);
       return;
     }
-    const at = Date.now();
+    const at = this.now();
     let status: number | undefined;
     let retryAfter: string | string[] | undefined;
     let error: string | null = null;
@@ -247,12 +251,12 @@ export class DeliveryWorker {
       durationMs = answer.durationMs;
     } catch (err) {
       error = err instanceof RelayError ? `${err.kind}: ${err.message}` : `aborted: ${(err as Error).message}`;
-      durationMs = Date.now() - at;
+      durationMs = this.now() - at;
     } finally {
       this.release(app.id);
     }
 
-    const now = Date.now();
+    const now = this.now();
     const decision = decide({ status, retryAfter }, delivery.attempts, config.retrySchedule, now);
     const attempt = { deliveryId: delivery.id, at, durationMs: Math.round(durationMs), statusCode: status ?? null, error };
     metrics.deliveryAttempts.inc({ outcome: decision.status });
@@ -279,7 +283,7 @@ export class DeliveryWorker {
   }
 
   private async maybePrune(): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastPrune < 3_600_000) return;
     this.lastPrune = now;
     try {
