@@ -267,6 +267,17 @@ describe('an action an operator defines', () => {
       expect(check(schema, { ...valid, badge: { code: 'X1' } })).not.toBeNull();
     }
     expect(doc.components.schemas['acme.people.Directory.lookup.v2.data'].$defs.person.description).toBe('v2');
+
+    // A version replaced in place, and an action whose schemas are booleans, show at once too.
+    const renamed = await hub.admin('PUT', `/actions/${LOOKUP}/versions/2`, { kind: 'request', title: 'Look up, renamed', dataSchema: selfContained('v2'), responseSchema });
+    expect(renamed.status).toBe(200);
+    expect((await hub.admin('PUT', '/actions/@acme:anything:goes/versions/1', { kind: 'request', title: 'Anything', dataSchema: true, responseSchema: false })).status).toBe(201);
+    const latest = (await hub.send('GET', '/v1/catalog/openapi.json')).body;
+    await expectValidOpenApi(latest);
+    expect(latest.webhooks[`${LOOKUP} v2`].post.summary).toBe('Provide Look up, renamed (version 2)');
+    expect(latest.paths[`/services/call/${LOOKUP}/{provider}`].post.summary).toBe('Look up, renamed');
+    expect(latest.components.schemas['acme.anything.goes.v1.data']).toBe(true);
+    expect(latest.components.schemas['acme.anything.goes.v1.response']).toBe(false);
   });
 
   it('an event action appears in the AsyncAPI document at once', async () => {
@@ -292,13 +303,17 @@ describe('an action an operator defines', () => {
   });
 
   it('describes what a provider and a subscriber really receive', async () => {
+    const definitionsOnly = (await hub.send('GET', '/v1/catalog/openapi.json')).text;
     const token = await registerApp(hub, 'client', { services: { requests: [{ action: LOOKUP, reason: 'x' }], publishes: [{ action: MOVED, reason: 'x' }] } });
     await registerApp(hub, 'directory', { services: { responds: [{ action: LOOKUP, reason: 'x', url: `${provider.url}/lookup`, versions: [1, 2] }] } });
     await registerApp(hub, 'listener', { services: { subscribes: [{ action: MOVED, reason: 'x', url: `${subscriber.url}/events` }] } });
     for (const app of ['client', 'directory', 'listener']) expect((await install(hub, COMMUNITY, app)).status).toBe(201);
     const headers = { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY };
 
-    const openapi = (await hub.send('GET', '/v1/catalog/openapi.json')).body;
+    // Apps and installations change the registry, not the documents.
+    const openapiText = (await hub.send('GET', '/v1/catalog/openapi.json')).text;
+    expect(openapiText).toBe(definitionsOnly);
+    const openapi = JSON.parse(openapiText);
     const check = validatorFor(openapi);
     const data = { person: { id: 'p-1' }, term: '2024-2' };
     const answer = await hub.send('POST', `/v1/services/call/${LOOKUP}/directory?version=2&timeout=5000`, { headers, body: data });

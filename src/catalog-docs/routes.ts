@@ -2,12 +2,13 @@
  * GET /catalog/openapi.json and /catalog/asyncapi.json: the catalogue documents, public. Each is
  * built from the catalogue in effect on its first request and kept, as JSON text, for as long as
  * that catalogue is: every change (an operator's definition, a notice from another hub process)
- * replaces the catalogue object, so the next request builds anew and repeated ones cost nothing.
+ * replaces the catalogue object, so the next request builds anew (when the definitions changed)
+ * and repeated ones cost a lookup.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../catalog/catalog.js';
 import { loadBuiltinCatalog } from '../catalog/builtin.js';
-import type { ActionExamples } from '../catalog/definition.js';
+import type { ActionDefinition, ActionExamples } from '../catalog/definition.js';
 import type { HubDeps } from '../hub-deps.js';
 import { catalogAsyncApi } from './asyncapi.js';
 import { catalogOpenApi } from './openapi.js';
@@ -22,19 +23,37 @@ function examplesOf(id: string, version: number): ActionExamples | undefined {
   return builtinExamples.get(`${id}@${version}`);
 }
 
+interface Documents {
+  /** The definitions the documents were built from, in catalogue order. */
+  definitions: ActionDefinition[];
+  texts: Map<Builder, string>;
+}
+
 /** Documents by catalogue: an entry goes with the catalogue it was built from. */
-const built = new WeakMap<Catalog, Map<Builder, string>>();
+const byCatalog = new WeakMap<Catalog, Documents>();
+/** The documents of the last catalogue seen. A catalogue rebuilt after a change elsewhere (an app
+ * installed, say) holds the very same definition objects as the one it replaces, and so shares its
+ * documents: only a change of definitions costs a build. */
+let latest: Documents | undefined;
+
+function documentsOf(catalog: Catalog): Documents {
+  let documents = byCatalog.get(catalog);
+  if (documents === undefined) {
+    const definitions = catalog.ids().flatMap((id) => catalog.versions(id).map((version) => catalog.get(id, version)!.definition));
+    const unchanged = latest !== undefined && latest.definitions.length === definitions.length && latest.definitions.every((definition, i) => definition === definitions[i]);
+    documents = unchanged ? latest! : { definitions, texts: new Map() };
+    byCatalog.set(catalog, documents);
+    latest = documents;
+  }
+  return documents;
+}
 
 function documentOf(catalog: Catalog, build: Builder): string {
-  let documents = built.get(catalog);
-  if (documents === undefined) {
-    documents = new Map();
-    built.set(catalog, documents);
-  }
-  let text = documents.get(build);
+  const { texts } = documentsOf(catalog);
+  let text = texts.get(build);
   if (text === undefined) {
     text = JSON.stringify(build(catalog, { version: catalogDigest(catalog), examples: examplesOf }));
-    documents.set(build, text);
+    texts.set(build, text);
   }
   return text;
 }
