@@ -274,7 +274,7 @@ describe('an action an operator defines', () => {
     expect((await hub.admin('PUT', '/actions/@acme:anything:goes/versions/1', { kind: 'request', title: 'Anything', dataSchema: true, responseSchema: false })).status).toBe(201);
     const latest = (await hub.send('GET', '/v1/catalog/openapi.json')).body;
     await expectValidOpenApi(latest);
-    expect(latest.webhooks[`${LOOKUP} v2`].post.summary).toBe('Provide Look up, renamed (version 2)');
+    expect(latest.webhooks[`${LOOKUP} v2`].post.summary).toBe('Look up, renamed: what the provider receives (version 2)');
     expect(latest.paths[`/services/call/${LOOKUP}/{provider}`].post.summary).toBe('Look up, renamed');
     expect(latest.components.schemas['acme.anything.goes.v1.data']).toBe(true);
     expect(latest.components.schemas['acme.anything.goes.v1.response']).toBe(false);

@@ -144,7 +144,7 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
         post: {
           operationId: uniqueOperationId(`provide${pascalName(id)}V${version}`),
           tags: [id],
-          summary: `Provide ${title} (version ${version})`,
+          summary: `${title}: what the provider receives (version ${version})`,
           description: `What the hub POSTs to the URL a provider gave for \`${id}\` in \`services.responds\`, and the answer it expects.${description === undefined ? '' : `\n\n${description}`}`,
           security: [],
           parameters: [...Object.keys(WEBHOOK_HEADERS).map((header) => ref('components', 'parameters', header)), ref('components', 'parameters', 'traceparent'), ref('components', 'parameters', 'x-request-id')],

@@ -62,7 +62,7 @@ export function catalogDigest(catalog: Catalog): string {
 export const WEBHOOK_HEADERS = {
   'webhook-id': {
     type: 'string',
-    description: 'Id of the message (`msg_…`). An event delivery keeps it across retries: a subscriber skips an id it has handled.',
+    description: 'Id of the message (`msg_…`). An event delivery keeps it across retries, so a subscriber skips an id it has handled (a pending delivery merged with a newer event takes a new one).',
     examples: ['msg_2x8Sd0m1c4QeK7b9Yp3LzA'],
   },
   'webhook-timestamp': {
@@ -117,7 +117,7 @@ export const EVENT_CONTEXT_SCHEMA = {
 
 export const SECRET_SCHEMA = {
   type: 'string',
-  description: 'The receiving app\'s own legacy secret, as the hub gives it to the operator: compare it with your copy (the signature headers are the stronger check).',
+  description: 'The receiving app\'s legacy secret (`secret` of GET /v1/admin/apps/{appId}/secrets): compare it with your copy; the signature headers are the stronger check.',
 };
 
 /** The hub's error body (src/errors.ts). */
