@@ -58,11 +58,24 @@ function expectReferencesResolve(doc: Doc): void {
   expect(broken).toEqual([]);
 }
 
+/** Each schema is JSON Schema 2020-12 (the meta-schema says so) and compiles, read from the
+ * document's root. */
+function expectSchemasCompile(doc: Doc, schemas: Record<string, unknown>, at: (name: string) => string): void {
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  ajv.addSchema(doc, 'doc');
+  for (const [name, schema] of Object.entries(schemas)) {
+    expect({ name, valid: ajv.validateSchema(schema as object) }).toEqual({ name, valid: true });
+    expect(() => ajv.compile({ $ref: `doc${at(name)}` })).not.toThrow();
+  }
+}
+
 async function expectValidOpenApi(doc: Doc): Promise<void> {
   const result = await new OpenApiValidator().validate(structuredClone(doc));
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expectReferencesResolve(doc);
+  expectSchemasCompile(doc, doc.components.schemas, (name) => `#/components/schemas/${name}`);
 }
 
 async function expectValidAsyncApi(text: string): Promise<void> {
@@ -70,7 +83,10 @@ async function expectValidAsyncApi(text: string): Promise<void> {
   const problems = diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error || d.severity === DiagnosticSeverity.Warning);
   expect(problems.map((d) => `${d.path.join('/')}: ${d.message}`)).toEqual([]);
   expect(document).toBeDefined();
-  expectReferencesResolve(JSON.parse(text));
+  const doc = JSON.parse(text);
+  expectReferencesResolve(doc);
+  const payloads = Object.fromEntries(Object.entries(doc.components.messages as Record<string, Doc>).flatMap(([name, message]) => (message.payload === undefined ? [] : [[name, message.payload.schema]])));
+  expectSchemasCompile(doc, payloads, (name) => `#/components/messages/${name}/payload/schema`);
 }
 
 /** Every OpenAPI example (media types of operations, webhooks and responses), validated against
