@@ -44,6 +44,9 @@ const STATUS: Record<ErrorType, number> = {
   HeadersTooLarge: 431,
 };
 
+/** Every error type, e.g. for documents describing the error format. */
+export const ERROR_TYPES = Object.keys(STATUS) as ErrorType[];
+
 /** HTTP reason phrases, used as the `name` field like Layers does. */
 const REASON: Record<number, string> = {
   400: 'Bad Request',

@@ -10,6 +10,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { MAX_ACTION_ID_LENGTH } from './catalog/action-id.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
+import { catalogDocsRoutes } from './catalog-docs/routes.js';
 import type { HubConfig } from './config.js';
 import { GroupCommit } from './delivery/group-commit.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -174,6 +175,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       { prefix },
     );
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
+    await app.register(catalogDocsRoutes(deps), { prefix });
   }
   addMethodNotAllowed();
 

@@ -1,0 +1,70 @@
+/**
+ * GET /catalog/openapi.json and /catalog/asyncapi.json: the catalogue documents, public. Each is
+ * built from the catalogue in effect on its first request and kept, as JSON text, for as long as
+ * that catalogue is: every change (an operator's definition, a notice from another hub process)
+ * replaces the catalogue object, so the next request builds anew (when the definitions changed)
+ * and repeated ones cost a lookup.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Catalog } from '../catalog/catalog.js';
+import { loadBuiltinCatalog } from '../catalog/builtin.js';
+import type { ActionDefinition, ActionExamples } from '../catalog/definition.js';
+import type { HubDeps } from '../hub-deps.js';
+import { catalogAsyncApi } from './asyncapi.js';
+import { catalogOpenApi } from './openapi.js';
+import { catalogDigest, type CatalogDocumentInfo } from './shared.js';
+
+type Builder = (catalog: Catalog, info: CatalogDocumentInfo) => unknown;
+
+/** The examples shipped in `catalog/`, read once, on the first request of a document. */
+let builtinExamples: Map<string, ActionExamples> | undefined;
+function examplesOf(id: string, version: number): ActionExamples | undefined {
+  builtinExamples ??= new Map(loadBuiltinCatalog().map((file) => [`${file.id}@${file.version}`, file.examples]));
+  return builtinExamples.get(`${id}@${version}`);
+}
+
+interface Documents {
+  /** The definitions the documents were built from, in catalogue order. */
+  definitions: ActionDefinition[];
+  texts: Map<Builder, string>;
+}
+
+/** Documents by catalogue: an entry goes with the catalogue it was built from. */
+const byCatalog = new WeakMap<Catalog, Documents>();
+/** The documents of the last catalogue seen. A catalogue rebuilt after a change elsewhere (an app
+ * installed, say) holds the very same definition objects as the one it replaces, and so shares its
+ * documents: only a change of definitions costs a build. */
+let latest: Documents | undefined;
+
+function documentsOf(catalog: Catalog): Documents {
+  let documents = byCatalog.get(catalog);
+  if (documents === undefined) {
+    const definitions = catalog.ids().flatMap((id) => catalog.versions(id).map((version) => catalog.get(id, version)!.definition));
+    const unchanged = latest !== undefined && latest.definitions.length === definitions.length && latest.definitions.every((definition, i) => definition === definitions[i]);
+    documents = unchanged ? latest! : { definitions, texts: new Map() };
+    byCatalog.set(catalog, documents);
+    latest = documents;
+  }
+  return documents;
+}
+
+function documentOf(catalog: Catalog, build: Builder): string {
+  const { texts } = documentsOf(catalog);
+  let text = texts.get(build);
+  if (text === undefined) {
+    text = JSON.stringify(build(catalog, { version: catalogDigest(catalog), examples: examplesOf }));
+    texts.set(build, text);
+  }
+  return text;
+}
+
+export function catalogDocsRoutes(deps: Pick<HubDeps, 'catalog'>) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    for (const [path, build] of [
+      ['/catalog/openapi.json', catalogOpenApi],
+      ['/catalog/asyncapi.json', catalogAsyncApi],
+    ] as const) {
+      app.get(path, (_request, reply) => reply.type('application/json; charset=utf-8').send(documentOf(deps.catalog.current, build)));
+    }
+  };
+}
