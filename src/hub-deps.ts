@@ -9,7 +9,8 @@ import type { HubMetrics } from './observability/metrics.js';
 import type { Registry } from './registry/registry.js';
 import type { OutboundClient } from './relay/http-client.js';
 import type { RateLimiter } from './services/rate-limit.js';
-import type { NewEvent, PublishOutcome, Store } from './store/store.js';
+import type { NewEvent, PublishOutcome } from './delivery/types.js';
+import type { Store } from './store/store.js';
 
 export interface HubDeps {
   config: HubConfig;

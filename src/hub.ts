@@ -26,7 +26,8 @@ import { OutboundPolicy } from './relay/outbound-policy.js';
 import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
-import type { NewEvent, Store } from './store/store.js';
+import type { NewEvent } from './delivery/types.js';
+import type { Store } from './store/store.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
 import type { HubConfig } from '../src/config.js';
-import type { DeliveryRecord } from '../src/store/store.js';
+import type { DeliveryRecord } from '../src/delivery/types.js';
 import { startHub, type Answer, type TestHub } from './support/hub.js';
 import { expectError } from './support/errors.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';

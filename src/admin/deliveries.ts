@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdParam } from '../http/params.js';
-import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../store/store.js';
+import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../delivery/types.js';
 import { idParam, pageOf, pageParams, stringFilter } from './params.js';
 
 const eventView = ({ data, ...event }: EventRecord) => ({ ...event, data: data === null ? null : (JSON.parse(data) as unknown) });

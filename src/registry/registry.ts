@@ -4,7 +4,7 @@
  * when another hub process sharing the store says it wrote), so a revoked token or an uninstalled
  * app stops working as soon as the write is answered.
  */
-import type { Store } from '../store/store.js';
+import type { RegistryStore } from '../store/store.js';
 import { parseToken, secretMatches } from './credentials.js';
 import type { AppRecord, InstallationRecord, ServiceResponse, ServiceSubscribe, TokenRecord } from './types.js';
 
@@ -105,7 +105,7 @@ export class Registry {
   private current: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
   private reloading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: RegistryStore) {}
 
   get snapshot(): RegistrySnapshot {
     return this.current;

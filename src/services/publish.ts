@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import { newMessageId } from '../relay/signing.js';
-import type { EventRecord } from '../store/store.js';
+import type { EventRecord } from '../delivery/types.js';
 import { newEventId, newDeliveryId } from '../delivery/ids.js';
 import { checkCallerAndAction } from './caller.js';
 

@@ -11,23 +11,9 @@ import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
-import type {
-  FinishedAttempt,
-  AttemptRecord,
-  CallQuery,
-  CallRecord,
-  ClaimedDelivery,
-  DeliveryQuery,
-  DeliveryRecord,
-  EventQuery,
-  EventRecord,
-  NewEvent,
-  NotifyChannel,
-  OpenDeliveryCounts,
-  PublishOutcome,
-  Store,
-  StoredAction,
-} from '../store.js';
+import type { CallQuery, CallRecord } from '../../audit/types.js';
+import type { FinishedAttempt, AttemptRecord, ClaimedDelivery, DeliveryQuery, DeliveryRecord, EventQuery, EventRecord, NewEvent, OpenDeliveryCounts, PublishOutcome } from '../../delivery/types.js';
+import type { NotifyChannel, Store, StoredAction } from '../store.js';
 import { SecretBox } from '../../security/secret-box.js';
 import type { SecretKey } from '../../security/secret-key.js';
 import { NotificationListener } from './listener.js';

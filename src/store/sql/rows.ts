@@ -14,17 +14,9 @@ import type {
   Manifest,
   TokenRecord,
 } from '../../registry/types.js';
-import type {
-  AttemptOutcome,
-  AttemptRecord,
-  CallRecord,
-  DeliveryRecord,
-  DeliveryStatus,
-  EventRecord,
-  NewDelivery,
-  OpenDeliveryCounts,
-  StoredAction,
-} from '../store.js';
+import type { CallRecord } from '../../audit/types.js';
+import type { AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord, NewDelivery, OpenDeliveryCounts } from '../../delivery/types.js';
+import type { StoredAction } from '../store.js';
 import { isSealed, type SecretBox } from '../../security/secret-box.js';
 import type { Placeholder, SqlValue } from './compose.js';
 
