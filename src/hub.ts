@@ -11,7 +11,7 @@ import { MAX_ACTION_ID_LENGTH } from './catalog/action-id.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
-import { GroupCommit } from './delivery/group-commit.js';
+import { Outbox } from './delivery/outbox.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { HubError } from './errors.js';
 import type { HubDeps } from './hub-deps.js';
@@ -26,7 +26,6 @@ import { OutboundPolicy } from './relay/outbound-policy.js';
 import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
-import type { NewEvent } from './delivery/types.js';
 import type { Store } from './store/store.js';
 
 export interface Hub {
@@ -50,9 +49,6 @@ export interface HubOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-/** Under concurrent publishing, a commit waits this long for more events to share it (measured in
- * `npm run bench`: larger transactions more than pay for the wait). */
-const PUBLISH_LINGER_MS = 2;
 /** Slack of the socket timeout over the longest call, for the body upload and the answer. */
 const SOCKET_TIMEOUT_MARGIN_MS = 30_000;
 
@@ -83,16 +79,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     audit,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
-    publisher: new GroupCommit((events: NewEvent[]) => store.publishEvents(events), { lingerMs: PUBLISH_LINGER_MS }),
-    worker,
+    outbox: new Outbox(store, worker, log),
     reloadFromStore: reload,
     async registryChanged() {
       await reload();
       await store.notify('registry');
-    },
-    deliveriesChanged() {
-      worker?.wake();
-      store.notify('deliveries').catch((err: unknown) => log.warn({ err }, 'notifying other hub processes failed'));
     },
   };
   await reload();
@@ -100,7 +91,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     reload().catch((err: unknown) => log.error({ err }, 'reloading the registry failed'));
   });
   worker?.start();
-  const unlistenDeliveries = store.listen('deliveries', () => worker?.wake());
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -186,7 +176,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     async close() {
       closing = true;
       unlistenRegistry();
-      unlistenDeliveries();
+      deps.outbox.close();
       // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.
       await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
       await audit.close();

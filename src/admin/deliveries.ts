@@ -75,7 +75,7 @@ export function deliveryRoutes(deps: HubDeps) {
         if ((await deps.store.getDelivery(id)) === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
         throw conflict(`delivery "${id}" is being attempted right now; replay it once the attempt is over`);
       }
-      deps.deliveriesChanged();
+      deps.outbox.deliveriesChanged();
       return replayed;
     });
 

@@ -7,9 +7,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { newMessageId } from '../relay/signing.js';
 import type { EventRecord } from '../delivery/types.js';
-import { newEventId, newDeliveryId } from '../delivery/ids.js';
+import { newEventId } from '../delivery/ids.js';
 import { checkCallerAndAction } from './caller.js';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
@@ -55,16 +54,7 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
     createdAt: now,
     idempotencyKey,
   };
-  const { worker } = deps;
-  const lease = worker?.leaseFromNow();
-  const deliveries = deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({
-    id: newDeliveryId(now),
-    appId: app.id,
-    messageId: newMessageId(),
-    // Attempted by this process at once when it has room; otherwise left for the claims.
-    ...(lease !== undefined && worker!.hasRoomFor(app.id) && { lease }),
-  }));
-  const outcome = await deps.publisher.submit({ event, idempotentSince: now - IDEMPOTENCY_WINDOW_MS, deliveries, coalesce: entry.definition.coalesce === true });
+  const outcome = await deps.outbox.publish(event, deps.registry.snapshot.subscribers(communityId, action), entry.definition.coalesce === true, now - IDEMPOTENCY_WINDOW_MS);
   if (outcome.duplicate && !isSameRequest(outcome.earlier!, event)) {
     throw conflict(
       `the Idempotency-Key "${idempotencyKey}" was already used by app "${publisher.id}" in community "${communityId}" for another request (event ${outcome.eventId}); send new data with a new key`,
@@ -73,11 +63,6 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
   }
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
-  if (outcome.duplicate) {
-    void reply.header('idempotent-replayed', 'true');
-  } else {
-    if (outcome.leased.length > 0) worker!.dispatch(event, outcome.leased);
-    if (outcome.leased.length < deliveries.length) deps.deliveriesChanged();
-  }
+  if (outcome.duplicate) void reply.header('idempotent-replayed', 'true');
   return reply.code(201).send({ id: outcome.eventId });
 }
