@@ -23,7 +23,7 @@ export interface HubDeps {
   /** Where publishes go: group commit, hand-over to this process's worker, notifications. */
   outbox: Outbox;
   /** Rebuilds catalogue and registry from the store (this process only). */
-  reloadFromStore(): Promise<void>;
+  reloadHere(): Promise<void>;
   /** Rebuilds catalogue and registry from the store and tells the other hub processes to do so. */
-  registryChanged(): Promise<void>;
+  reloadEverywhere(): Promise<void>;
 }

@@ -67,7 +67,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const worker =
     options.deliver === false
       ? undefined
-      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.registryChanged() });
+      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.reloadEverywhere() });
   const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
   const deps: HubDeps = {
     config,
@@ -80,8 +80,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
     outbox: new Outbox(store, worker, log),
-    reloadFromStore: reload,
-    async registryChanged() {
+    reloadHere: reload,
+    async reloadEverywhere() {
       await reload();
       await store.notify('registry');
     },

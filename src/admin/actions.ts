@@ -82,7 +82,7 @@ export function actionRoutes(deps: HubDeps) {
             details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
           });
       }
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
     });
   };

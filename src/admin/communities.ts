@@ -17,7 +17,7 @@ export function communityRoutes(deps: HubDeps) {
   const target = (request: FastifyRequest) => {
     const communityId = idParam(request, 'community', 'community');
     const appId = idParam(request, 'appId', 'app');
-    const registry = deps.registry.snapshot;
+    const registry = deps.registry.current;
     if (!registry.communities.has(communityId)) throw notFound(`no community "${communityId}"`);
     const app = registry.apps.get(appId);
     if (app === undefined) throw notFound(`no app "${appId}"`);
@@ -26,23 +26,23 @@ export function communityRoutes(deps: HubDeps) {
 
   const save = async (installation: InstallationRecord) => {
     await deps.store.putInstallation(installation);
-    await deps.registryChanged();
+    await deps.reloadEverywhere();
     return installationView(installation);
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/communities', async () => [...deps.registry.snapshot.communities].sort().map((id) => ({ id })));
+    app.get('/communities', async () => [...deps.registry.current.communities].sort().map((id) => ({ id })));
 
     app.put('/communities/:community', async (request, reply) => {
       const id = idParam(request, 'community', 'community');
       const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
-      if (created) await deps.registryChanged();
+      if (created) await deps.reloadEverywhere();
       return reply.code(created ? 201 : 200).send({ id });
     });
 
     app.get('/communities/:community/installations', async (request) => {
       const id = idParam(request, 'community', 'community');
-      const registry = deps.registry.snapshot;
+      const registry = deps.registry.current;
       if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
       return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
     });

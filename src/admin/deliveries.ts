@@ -86,7 +86,7 @@ export function deliveryRoutes(deps: HubDeps) {
       if (!(await deps.store.enableSubscription(communityId, appId, action))) {
         throw notFound(`the subscription of app "${appId}" to "${action}" in community "${communityId}" is not disabled`);
       }
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return { community: communityId, app: appId, action, enabled: true };
     });
   };

@@ -14,7 +14,7 @@ export function adminRoutes(deps: HubDeps, adminToken: string) {
     // A write is checked against what is committed, not against this process's copy: another hub
     // process sharing the database may have defined an action or registered an app a moment ago.
     app.addHook('preHandler', async (request) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reloadFromStore();
+      if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reloadHere();
     });
     await app.register(actionRoutes(deps));
     await app.register(appRoutes(deps));

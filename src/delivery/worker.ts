@@ -216,7 +216,7 @@ export class DeliveryWorker {
 
   private async attempt({ delivery, event }: ClaimedDelivery): Promise<void> {
     const { store, registry, outbound, config, log, metrics } = this.options;
-    const snapshot = registry.snapshot;
+    const snapshot = registry.current;
     const app = snapshot.apps.get(delivery.appId);
     const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
     // The subscriber may have left since the event was published: nothing is sent then.

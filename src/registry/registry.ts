@@ -102,13 +102,14 @@ export class RegistrySnapshot {
 
 /** Holds the current snapshot and rebuilds it from the store; reloads never overlap. */
 export class Registry {
-  private current: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
+  private snapshot: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: RegistryStore) {}
 
-  get snapshot(): RegistrySnapshot {
-    return this.current;
+  /** The snapshot in effect, as `CatalogService.current` is the catalogue in effect. */
+  get current(): RegistrySnapshot {
+    return this.snapshot;
   }
 
   /** Rebuilds the snapshot from the store. Calls made meanwhile wait for one fresh rebuild. */
@@ -121,7 +122,7 @@ export class Registry {
         this.store.listInstallations(),
         this.store.listDisabledSubscriptions(),
       ]);
-      this.current = new RegistrySnapshot({ apps, tokens, communities: communities.map((c) => c.id), installations, disabled });
+      this.snapshot = new RegistrySnapshot({ apps, tokens, communities: communities.map((c) => c.id), installations, disabled });
     });
     this.reloading = next.catch(() => undefined);
     return next;

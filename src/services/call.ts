@@ -97,7 +97,7 @@ async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyRep
   const requestedTimeout = integerParam(request, 'timeout');
   const providerId = (request.params as { provider: string }).provider;
   request.trail.provider = providerId;
-  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action, request);
+  const provider = findProvider(deps.registry.current, communityId, providerId, action, request);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
   const entry = deps.catalog.current.get(action, version)!;

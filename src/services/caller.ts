@@ -107,7 +107,7 @@ const KIND_ROUTE: Record<ActionKind, string> = { request: 'call it with POST /v1
 export function authenticateCaller(deps: HubDeps) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     try {
-      const caller = identifyCaller(request, deps.registry.snapshot);
+      const caller = identifyCaller(request, deps.registry.current);
       deps.rateLimiter.take(caller.app.id, caller.communityId);
       request.caller = caller;
       done();

@@ -15,7 +15,7 @@ export function discover(deps: HubDeps, request: FastifyRequest): DiscoveredProv
   const { communityId, action, requestedVersion: version } = checkCallerAndAction(deps, request, 'request');
   const catalog = deps.catalog.current;
   const result: DiscoveredProvider[] = [];
-  for (const { app, responds } of deps.registry.snapshot.providers(communityId, action)) {
+  for (const { app, responds } of deps.registry.current.providers(communityId, action)) {
     const versions = (responds.versions ?? [1]).filter((v) => catalog.hasVersion(action, v));
     if (version !== undefined && !versions.includes(version)) continue;
     result.push({

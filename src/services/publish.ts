@@ -54,7 +54,7 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
     createdAt: now,
     idempotencyKey,
   };
-  const outcome = await deps.outbox.publish(event, deps.registry.snapshot.subscribers(communityId, action), entry.definition.coalesce === true, now - IDEMPOTENCY_WINDOW_MS);
+  const outcome = await deps.outbox.publish(event, deps.registry.current.subscribers(communityId, action), entry.definition.coalesce === true, now - IDEMPOTENCY_WINDOW_MS);
   if (outcome.duplicate && !isSameRequest(outcome.earlier!, event)) {
     throw conflict(
       `the Idempotency-Key "${idempotencyKey}" was already used by app "${publisher.id}" in community "${communityId}" for another request (event ${outcome.eventId}); send new data with a new key`,

@@ -21,7 +21,7 @@ function outcomeOf(request: FastifyRequest, reply: FastifyReply): string {
 function callLabels(deps: HubDeps, trail: CallTrail): { action: string; provider: string } {
   const { action, provider, community } = trail;
   if (action === undefined || deps.catalog.current.versions(action).length === 0) return { action: UNKNOWN_LABEL, provider: UNKNOWN_LABEL };
-  const known = community !== undefined && provider !== undefined && deps.registry.snapshot.provider(community, provider, action) !== undefined;
+  const known = community !== undefined && provider !== undefined && deps.registry.current.provider(community, provider, action) !== undefined;
   return { action, provider: known ? provider : UNKNOWN_LABEL };
 }
 
