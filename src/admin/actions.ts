@@ -7,6 +7,8 @@ import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdParam } from '../http/params.js';
 
+export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
+
 const validateBody = compileSchema({
   type: 'object',
   required: ['kind', 'title', 'dataSchema'],
@@ -52,7 +54,7 @@ function view(catalog: Catalog, id: string) {
   };
 }
 
-export function actionRoutes(deps: HubDeps) {
+export function actionRoutes(deps: ActionRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/actions', async () => {
       const catalog = deps.catalog.current;

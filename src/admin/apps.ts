@@ -2,12 +2,19 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { HubConfig } from '../config.js';
+import type { RegistryStore } from '../store/store.js';
 import { rotateSecrets, secretsInEffect } from '../registry/app-secrets.js';
 import { issueToken } from '../registry/credentials.js';
 import { validateManifest } from '../registry/manifest.js';
 import type { AppRecord, TokenRecord } from '../registry/types.js';
 import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
 import { idParam } from './params.js';
+
+export type AppRoutesDeps = Pick<HubDeps, 'catalog' | 'registry' | 'outbound' | 'reloadEverywhere'> & {
+  config: Pick<HubConfig, 'secretOverlapMs'>;
+  store: RegistryStore;
+};
 
 const appView = (app: AppRecord, tokens: TokenRecord[]) => ({
   id: app.id,
@@ -31,7 +38,7 @@ function secretsView(app: AppRecord, now: number) {
   };
 }
 
-export function appRoutes(deps: HubDeps) {
+export function appRoutes(deps: AppRoutesDeps) {
   const getApp = (appId: string): AppRecord => {
     const app = deps.registry.current.apps.get(appId);
     if (app === undefined) throw notFound(`no app "${appId}"`);

@@ -2,8 +2,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { OutboxStore, RegistryStore } from '../store/store.js';
 import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
 import { idParam } from './params.js';
+
+export type CommunityRoutesDeps = Pick<HubDeps, 'registry' | 'reloadEverywhere'> & { store: RegistryStore & Pick<OutboxStore, 'cancelPendingDeliveries'> };
 
 const installationView = (i: InstallationRecord) => ({
   community: i.communityId,
@@ -13,7 +16,7 @@ const installationView = (i: InstallationRecord) => ({
   updatedAt: i.updatedAt,
 });
 
-export function communityRoutes(deps: HubDeps) {
+export function communityRoutes(deps: CommunityRoutesDeps) {
   const target = (request: FastifyRequest) => {
     const communityId = idParam(request, 'community', 'community');
     const appId = idParam(request, 'appId', 'app');

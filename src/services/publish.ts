@@ -9,7 +9,9 @@ import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { EventRecord } from '../delivery/types.js';
 import { newEventId } from '../delivery/ids.js';
-import { checkCallerAndAction } from './caller.js';
+import { checkCallerAndAction, type CallerDeps } from './caller.js';
+
+export type PublishDeps = CallerDeps & Pick<HubDeps, 'metrics' | 'outbox'>;
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -33,7 +35,7 @@ function isSameRequest(earlier: EventRecord, event: EventRecord): boolean {
   return earlier.action === event.action && earlier.version === event.version && earlier.data === event.data;
 }
 
-export async function publish(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function publish(deps: PublishDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: publisher, communityId, action, versions, requestedVersion } = checkCallerAndAction(deps, request, 'event');
   const version = requestedVersion ?? versions[versions.length - 1]!;
   request.trail.version = version;
