@@ -49,7 +49,7 @@ function view(catalog: Catalog, id: string) {
     kind: catalog.kindOf(id),
     versions: catalog.versions(id).map((version) => {
       const entry = catalog.get(id, version)!;
-      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt || null };
+      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt };
     }),
   };
 }

@@ -55,7 +55,7 @@ export class CatalogService {
       const breaks = findActionBreaks(existing.definition, definition);
       if (breaks.length > 0) return { outcome: 'incompatible', breaks };
     }
-    const createdAt = existing?.createdAt || now;
+    const createdAt = existing?.createdAt ?? now;
     // Compiled before it is stored: a definition that does not compile stores nothing.
     const compiled = compileAction(definition);
     await this.store.putAction({ ...definition, builtin: false, createdAt, updatedAt: now });
