@@ -30,7 +30,8 @@ import type { Store } from './store/store.js';
 export interface Hub {
   worker: DeliveryWorker | undefined;
   app: FastifyInstance;
-  deps: HubDeps;
+  /** The catalogue in effect, for tests that look at what it compiled. */
+  catalog: CatalogService;
   adminToken: string;
   /** Stops accepting and claiming, lets in-flight calls and deliveries finish, releases leases,
    * flushes the audit log. Does not close the store. */
@@ -111,7 +112,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   return {
     app,
-    deps,
+    catalog,
     worker,
     adminToken,
     async close() {
