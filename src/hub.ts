@@ -3,22 +3,21 @@
  * audit log, metrics, and the Fastify app with its routes. `main.ts` runs it; tests embed it.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
 import { AuditLog } from './audit/audit-log.js';
-import { MAX_ACTION_ID_LENGTH } from './catalog/action-id.js';
 import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import { catalogDocsRoutes } from './catalog-docs/routes.js';
 import type { HubConfig } from './config.js';
-import { GroupCommit } from './delivery/group-commit.js';
+import { Outbox } from './delivery/outbox.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { HubError } from './errors.js';
 import type { HubDeps } from './hub-deps.js';
-import { SECURITY_HEADERS, clientError, frameworkError, methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
+import { methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
-import './http/call-trail.js';
+import { registerRequestHooks } from './http/request-hooks.js';
+import { serverOptions } from './http/server-options.js';
 import { HubMetrics } from './observability/metrics.js';
 import { healthRoutes } from './observability/health.js';
 import { Registry } from './registry/registry.js';
@@ -27,12 +26,13 @@ import { OutboundPolicy } from './relay/outbound-policy.js';
 import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
-import type { NewEvent, Store } from './store/store.js';
+import type { Store } from './store/store.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
   app: FastifyInstance;
-  deps: HubDeps;
+  /** The catalogue in effect, for tests that look at what it compiled. */
+  catalog: CatalogService;
   adminToken: string;
   /** Stops accepting and claiming, lets in-flight calls and deliveries finish, releases leases,
    * flushes the audit log. Does not close the store. */
@@ -49,13 +49,6 @@ export interface HubOptions {
   deliver?: boolean;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-/** Under concurrent publishing, a commit waits this long for more events to share it (measured in
- * `npm run bench`: larger transactions more than pay for the wait). */
-const PUBLISH_LINGER_MS = 2;
-/** Slack of the socket timeout over the longest call, for the body upload and the answer. */
-const SOCKET_TIMEOUT_MARGIN_MS = 30_000;
-
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, store } = options;
   const log = options.logger ?? pino({ level: config.logLevel });
@@ -71,7 +64,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const worker =
     options.deliver === false
       ? undefined
-      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.registryChanged() });
+      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.reloadEverywhere() });
   const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
   const deps: HubDeps = {
     config,
@@ -83,16 +76,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     audit,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
-    publisher: new GroupCommit((events: NewEvent[]) => store.publishEvents(events), { lingerMs: PUBLISH_LINGER_MS }),
-    worker,
-    reloadFromStore: reload,
-    async registryChanged() {
+    outbox: new Outbox(store, worker, log),
+    reloadHere: reload,
+    async reloadEverywhere() {
       await reload();
       await store.notify('registry');
-    },
-    deliveriesChanged() {
-      worker?.wake();
-      store.notify('deliveries').catch((err: unknown) => log.warn({ err }, 'notifying other hub processes failed'));
     },
   };
   await reload();
@@ -100,66 +88,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     reload().catch((err: unknown) => log.error({ err }, 'reloading the registry failed'));
   });
   worker?.start();
-  const unlistenDeliveries = store.listen('deliveries', () => worker?.wake());
 
-  const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
-    // One access line per request, written by the onResponse hook below with what the route learned.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    bodyLimit: config.bodyLimit,
-    // A caller's X-Request-Id is kept when it is sane, so its logs and ours line up.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
-    // An action id may be percent-encoded whole: three characters for each of its own.
-    routerOptions: { maxParamLength: 3 * MAX_ACTION_ID_LENGTH },
-    frameworkErrors: frameworkError,
-    clientErrorHandler: clientError,
-    // Slow clients cannot hold sockets: headers, then the whole request, within these times (Node
-    // checks them every `connectionsCheckingInterval`); a silent socket is closed after the
-    // longest call plus a margin; idle keep-alive connections after keepAliveTimeout.
-    http: {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
-    },
-    requestTimeout: config.requestTimeoutMs,
-    keepAliveTimeout: config.keepAliveTimeoutMs,
-    connectionTimeout: config.socketTimeoutMs ?? config.maxCallTimeoutMs + SOCKET_TIMEOUT_MARGIN_MS,
-    // The 503 while closing is answered by the onRequest hook below, in the hub's format.
-    return503OnClosing: false,
-    forceCloseConnections: 'idle',
-  });
+  const app = Fastify(serverOptions(config, log));
   app.server.maxConnections = config.maxConnections;
-  let closing = false;
-  const shuttingDown = new HubError('ServiceUnavailable', 'the hub is shutting down; send the request again, to another instance or later');
-  app.decorateRequest('trail', null as never);
+  const requests = registerRequestHooks(app, log, metrics.httpRequests);
   app.decorateRequest('caller', undefined);
-  // Hooks in callback style: they run on every request, and an async hook costs a promise each.
-  app.addHook('onRequest', (request, reply, done) => {
-    request.trail = {};
-    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
-    done(closing ? shuttingDown : undefined);
-  });
-  // Keep-alive connections that were busy when the close began would otherwise hold it open until
-  // their idle timeout: the answer in flight tells the client to go.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) void reply.header('connection', 'close');
-    done(null, payload);
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.observe({ route, method: request.method, status: reply.statusCode }, reply.elapsedTime / 1000);
-    const level = reply.statusCode >= 500 ? 'warn' : 'info';
-    if (log.isLevelEnabled(level)) {
-      request.log[level](
-        { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...request.trail, outcome: request.outcome },
-        'request',
-      );
-    }
-    done();
-  });
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);
   const addMethodNotAllowed = methodNotAllowed(app);
@@ -181,13 +114,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   return {
     app,
-    deps,
+    catalog,
     worker,
     adminToken,
     async close() {
-      closing = true;
+      requests.startClosing();
       unlistenRegistry();
-      unlistenDeliveries();
+      deps.outbox.close();
       // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.
       await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
       await audit.close();

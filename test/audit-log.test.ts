@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { openStore } from '../src/store/open.js';
-import type { CallRecord, Store } from '../src/store/store.js';
+import type { CallRecord } from '../src/audit/types.js';
+import type { AuditStore, Store } from '../src/store/store.js';
 
 const line = (id: string, at: number): CallRecord => ({
   id, at, communityId: 'c', consumer: 'viewer', provider: 'erp', action: '@a:B:c', version: 1, status: 200, outcome: 'ok', latencyMs: 3, providerStatus: 200, error: null,
@@ -40,10 +41,11 @@ describe('audit log', () => {
   it('keeps lines when a write fails and writes them with the next batch', async () => {
     // The real store behind a switch that makes its writes fail while the "outage" lasts.
     let down = true;
-    const flaky = {
-      insertCalls: (calls: CallRecord[]) => (down ? Promise.reject(new Error('disk unplugged')) : store.insertCalls(calls)),
-      pruneCalls: (before: number) => store.pruneCalls(before),
-    } as unknown as Store;
+    const flaky: AuditStore = {
+      insertCalls: (calls) => (down ? Promise.reject(new Error('disk unplugged')) : store.insertCalls(calls)),
+      queryCalls: (query) => store.queryCalls(query),
+      pruneCalls: (before) => store.pruneCalls(before),
+    };
     const audit = new AuditLog(flaky, log, { retentionMs: 1000, flushIntervalMs: 60_000, maxBuffered: 3 });
     audit.record(line('a', 1));
     audit.record(line('b', 2));

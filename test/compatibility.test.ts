@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { addFormats } from '../src/catalog/ajv-formats.js';
 import { findActionBreaks, findSchemaBreaks, type SchemaBreak } from '../src/catalog/compatibility.js';
 import type { ActionDefinition, JsonSchema } from '../src/catalog/definition.js';
 
@@ -542,8 +542,6 @@ function restrict(value: unknown, root: Obj, raw: Obj = root): unknown {
   );
 }
 
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
 function validator(schema: Obj): (value: unknown) => boolean {
   const ajv = new Ajv2020({ strict: false, validateFormats: true });
   addFormats(ajv);

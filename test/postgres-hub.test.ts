@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
 import type { HubConfig } from '../src/config.js';
-import type { DeliveryRecord } from '../src/store/store.js';
+import type { DeliveryRecord } from '../src/delivery/types.js';
 import { startHub, type Answer, type TestHub } from './support/hub.js';
 import { expectError } from './support/errors.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
@@ -119,8 +119,12 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
     return deliveries;
   }
 
+  /** Delivery attempts the hub counted, read from its /metrics as Prometheus scrapes it. */
   const attemptsMadeBy = async (hub: TestHub): Promise<number> =>
-    (await hub.hub.deps.metrics.deliveryAttempts.get()).values.reduce((sum, v) => sum + v.value, 0);
+    (await hub.send('GET', '/metrics')).text
+      .split('\n')
+      .filter((line) => line.startsWith('hub_delivery_attempts_total{'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 
   beforeAll(async () => {
     provider = await startServer((_req, res) => json(res, 200, GRADEBOOK));

@@ -6,7 +6,12 @@
 import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { defaultConfig } from '../src/config.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
+import { HubMetrics } from '../src/observability/metrics.js';
+import { Registry } from '../src/registry/registry.js';
+import { OutboundClient } from '../src/relay/http-client.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { expectError } from './support/errors.js';
 import { startServer, type Received, type TestServer } from './support/servers.js';
@@ -245,7 +250,12 @@ describe('deliveries while no worker runs', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ eventId: ids[4], coalesced: 4 });
 
-    const worker = new DeliveryWorker({ ...hub.hub.deps, onSubscriptionDisabled: async () => undefined });
+    // A worker of its own on the hub's storage, as another process's would be.
+    const registry = new Registry(hub.store);
+    await registry.reload();
+    const outbound = new OutboundClient();
+    const config = defaultConfig({ retrySchedule: [100] });
+    const worker = new DeliveryWorker({ store: hub.store, registry, outbound, config, log: pino({ level: 'silent' }), metrics: new HubMetrics(), onSubscriptionDisabled: async () => undefined });
     worker.start();
     try {
       await until(() => subscriber.received.length === 1);
@@ -253,6 +263,7 @@ describe('deliveries while no worker runs', () => {
       expect(JSON.parse(subscriber.received[0]!.body).context.eventId).toBe(ids[4]);
     } finally {
       await worker.stop(1000);
+      await outbound.close();
     }
   });
 

@@ -276,7 +276,7 @@ describe('operator-defined schemas', () => {
       for (let i = 0; i < 40; i++) {
         const definition = { kind: 'request', title: `Revision ${i}`, dataSchema: { type: 'object', properties: { [`field${i}`]: { type: 'string' } } }, responseSchema: {} };
         expect((await define('@acme:people:Directory:revised', definition, '?force=true')).status).toBe(i === 0 ? 201 : 200);
-        compiled.push(new WeakRef(hub.hub.deps.catalog.current.get('@acme:people:Directory:revised', 1)!.validateData));
+        compiled.push(new WeakRef(hub.hub.catalog.current.get('@acme:people:Directory:revised', 1)!.validateData));
       }
       // WeakRefs read in this turn stay alive until it ends: collect in a later one.
       await new Promise((resolve) => setImmediate(resolve));

@@ -15,7 +15,9 @@ import { openStore } from '../src/store/open.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { TEST_SECRET_KEY } from './support/hub.js';
-import type { AttemptOutcome, AttemptRecord, CallRecord, EventRecord, NewEvent, NotifyChannel, Store, StoredAction } from '../src/store/store.js';
+import type { CallRecord } from '../src/audit/types.js';
+import type { AttemptOutcome, AttemptRecord, EventRecord, NewEvent } from '../src/delivery/types.js';
+import type { NotifyChannel, Store, StoredAction } from '../src/store/store.js';
 import { quiet } from './support/wait.js';
 
 const T0 = 1_700_000_000_000;

@@ -7,6 +7,8 @@ import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdParam } from '../http/params.js';
 
+export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
+
 const validateBody = compileSchema({
   type: 'object',
   required: ['kind', 'title', 'dataSchema'],
@@ -47,12 +49,12 @@ function view(catalog: Catalog, id: string) {
     kind: catalog.kindOf(id),
     versions: catalog.versions(id).map((version) => {
       const entry = catalog.get(id, version)!;
-      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt || null };
+      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt };
     }),
   };
 }
 
-export function actionRoutes(deps: HubDeps) {
+export function actionRoutes(deps: ActionRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/actions', async () => {
       const catalog = deps.catalog.current;
@@ -82,7 +84,7 @@ export function actionRoutes(deps: HubDeps) {
             details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
           });
       }
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
     });
   };

@@ -2,12 +2,19 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { HubConfig } from '../config.js';
+import type { RegistryStore } from '../store/store.js';
 import { rotateSecrets, secretsInEffect } from '../registry/app-secrets.js';
 import { issueToken } from '../registry/credentials.js';
 import { validateManifest } from '../registry/manifest.js';
 import type { AppRecord, TokenRecord } from '../registry/types.js';
 import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
 import { idParam } from './params.js';
+
+export type AppRoutesDeps = Pick<HubDeps, 'catalog' | 'registry' | 'outbound' | 'reloadEverywhere'> & {
+  config: Pick<HubConfig, 'secretOverlapMs'>;
+  store: RegistryStore;
+};
 
 const appView = (app: AppRecord, tokens: TokenRecord[]) => ({
   id: app.id,
@@ -31,9 +38,9 @@ function secretsView(app: AppRecord, now: number) {
   };
 }
 
-export function appRoutes(deps: HubDeps) {
+export function appRoutes(deps: AppRoutesDeps) {
   const getApp = (appId: string): AppRecord => {
-    const app = deps.registry.snapshot.apps.get(appId);
+    const app = deps.registry.current.apps.get(appId);
     if (app === undefined) throw notFound(`no app "${appId}"`);
     return app;
   };
@@ -42,7 +49,7 @@ export function appRoutes(deps: HubDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/apps', async () => {
       const tokens = await deps.store.listTokens();
-      return [...deps.registry.snapshot.apps.values()]
+      return [...deps.registry.current.apps.values()]
         .sort((a, b) => (a.id < b.id ? -1 : 1))
         .map((a) => appView(a, tokens.filter((t) => t.appId === a.id)));
     });
@@ -56,7 +63,7 @@ export function appRoutes(deps: HubDeps) {
       const appId = idParam(request, 'appId', 'app');
       const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
       if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
-      const existing = deps.registry.snapshot.apps.get(appId);
+      const existing = deps.registry.current.apps.get(appId);
       const now = Date.now();
       const record: AppRecord = existing
         ? { ...existing, manifest: result.manifest, updatedAt: now }
@@ -72,7 +79,7 @@ export function appRoutes(deps: HubDeps) {
             updatedAt: now,
           };
       await deps.store.putApp(record);
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
@@ -84,7 +91,7 @@ export function appRoutes(deps: HubDeps) {
       }
       const issued = issueToken();
       await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: (body.label as string | undefined) ?? null, createdAt: Date.now(), revokedAt: null });
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return reply.code(201).send({ id: issued.id, token: issued.token });
     });
 
@@ -92,7 +99,7 @@ export function appRoutes(deps: HubDeps) {
       const appId = getApp(idParam(request, 'appId', 'app')).id;
       const tokenId = (request.params as { tokenId: string }).tokenId;
       if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return reply.code(204).send();
     });
 
@@ -104,7 +111,7 @@ export function appRoutes(deps: HubDeps) {
       const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
       const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);
       await deps.store.putApp(rotated);
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return secretsView(rotated, now);
     });
   };

@@ -1,9 +1,12 @@
 /** The audit log of calls, newest first, filtered and paginated. */
 import type { FastifyInstance } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
+import type { AuditStore } from '../store/store.js';
 import { pageOf, pageParams, stringFilter } from './params.js';
 
-export function callRoutes(deps: HubDeps) {
+export type CallRoutesDeps = Pick<HubDeps, 'audit'> & { store: AuditStore };
+
+export function callRoutes(deps: CallRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/calls', async (request) => {
       const page = pageParams(request);

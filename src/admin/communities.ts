@@ -2,8 +2,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { OutboxStore, RegistryStore } from '../store/store.js';
 import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
 import { idParam } from './params.js';
+
+export type CommunityRoutesDeps = Pick<HubDeps, 'registry' | 'reloadEverywhere'> & { store: RegistryStore & Pick<OutboxStore, 'cancelPendingDeliveries'> };
 
 const installationView = (i: InstallationRecord) => ({
   community: i.communityId,
@@ -13,11 +16,11 @@ const installationView = (i: InstallationRecord) => ({
   updatedAt: i.updatedAt,
 });
 
-export function communityRoutes(deps: HubDeps) {
+export function communityRoutes(deps: CommunityRoutesDeps) {
   const target = (request: FastifyRequest) => {
     const communityId = idParam(request, 'community', 'community');
     const appId = idParam(request, 'appId', 'app');
-    const registry = deps.registry.snapshot;
+    const registry = deps.registry.current;
     if (!registry.communities.has(communityId)) throw notFound(`no community "${communityId}"`);
     const app = registry.apps.get(appId);
     if (app === undefined) throw notFound(`no app "${appId}"`);
@@ -26,23 +29,23 @@ export function communityRoutes(deps: HubDeps) {
 
   const save = async (installation: InstallationRecord) => {
     await deps.store.putInstallation(installation);
-    await deps.registryChanged();
+    await deps.reloadEverywhere();
     return installationView(installation);
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/communities', async () => [...deps.registry.snapshot.communities].sort().map((id) => ({ id })));
+    app.get('/communities', async () => [...deps.registry.current.communities].sort().map((id) => ({ id })));
 
     app.put('/communities/:community', async (request, reply) => {
       const id = idParam(request, 'community', 'community');
       const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
-      if (created) await deps.registryChanged();
+      if (created) await deps.reloadEverywhere();
       return reply.code(created ? 201 : 200).send({ id });
     });
 
     app.get('/communities/:community/installations', async (request) => {
       const id = idParam(request, 'community', 'community');
-      const registry = deps.registry.snapshot;
+      const registry = deps.registry.current;
       if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
       return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
     });

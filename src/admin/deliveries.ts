@@ -2,13 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { OutboxStore } from '../store/store.js';
 import { actionIdParam } from '../http/params.js';
-import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../store/store.js';
+import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../delivery/types.js';
 import { idParam, pageOf, pageParams, stringFilter } from './params.js';
+
+export type DeliveryRoutesDeps = Pick<HubDeps, 'outbox' | 'reloadEverywhere'> & { store: OutboxStore };
 
 const eventView = ({ data, ...event }: EventRecord) => ({ ...event, data: data === null ? null : (JSON.parse(data) as unknown) });
 
-async function withAttempts(deps: HubDeps, deliveries: DeliveryRecord[]) {
+async function withAttempts(deps: DeliveryRoutesDeps, deliveries: DeliveryRecord[]) {
   const attempts = await deps.store.listAttempts(deliveries.map((d) => d.id));
   const byDelivery = new Map<string, AttemptRecord[]>();
   for (const a of attempts) {
@@ -19,7 +22,7 @@ async function withAttempts(deps: HubDeps, deliveries: DeliveryRecord[]) {
   return deliveries.map((d) => ({ ...d, history: byDelivery.get(d.id) ?? [] }));
 }
 
-export function deliveryRoutes(deps: HubDeps) {
+export function deliveryRoutes(deps: DeliveryRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/events', async (request) => {
       const page = pageParams(request);
@@ -75,7 +78,7 @@ export function deliveryRoutes(deps: HubDeps) {
         if ((await deps.store.getDelivery(id)) === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
         throw conflict(`delivery "${id}" is being attempted right now; replay it once the attempt is over`);
       }
-      deps.deliveriesChanged();
+      deps.outbox.deliveriesChanged();
       return replayed;
     });
 
@@ -86,7 +89,7 @@ export function deliveryRoutes(deps: HubDeps) {
       if (!(await deps.store.enableSubscription(communityId, appId, action))) {
         throw notFound(`the subscription of app "${appId}" to "${action}" in community "${communityId}" is not disabled`);
       }
-      await deps.registryChanged();
+      await deps.reloadEverywhere();
       return { community: communityId, app: appId, action, enabled: true };
     });
   };

@@ -1,20 +1,23 @@
 /** The operator API, behind the admin token. */
 import type { FastifyInstance } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
-import { actionRoutes } from './actions.js';
-import { appRoutes } from './apps.js';
+import { actionRoutes, type ActionRoutesDeps } from './actions.js';
+import { appRoutes, type AppRoutesDeps } from './apps.js';
 import { adminGuard } from './auth.js';
-import { callRoutes } from './calls.js';
-import { communityRoutes } from './communities.js';
-import { deliveryRoutes } from './deliveries.js';
+import { callRoutes, type CallRoutesDeps } from './calls.js';
+import { communityRoutes, type CommunityRoutesDeps } from './communities.js';
+import { deliveryRoutes, type DeliveryRoutesDeps } from './deliveries.js';
 
-export function adminRoutes(deps: HubDeps, adminToken: string) {
+/** What the operator API uses. */
+export type AdminDeps = ActionRoutesDeps & AppRoutesDeps & CallRoutesDeps & CommunityRoutesDeps & DeliveryRoutesDeps & Pick<HubDeps, 'reloadHere'>;
+
+export function adminRoutes(deps: AdminDeps, adminToken: string) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', adminGuard(adminToken));
     // A write is checked against what is committed, not against this process's copy: another hub
     // process sharing the database may have defined an action or registered an app a moment ago.
     app.addHook('preHandler', async (request) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reloadFromStore();
+      if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reloadHere();
     });
     await app.register(actionRoutes(deps));
     await app.register(appRoutes(deps));

@@ -4,7 +4,8 @@
  * Old lines are pruned on a timer according to the retention setting.
  */
 import type { Logger } from 'pino';
-import type { CallRecord, Store } from '../store/store.js';
+import type { CallRecord } from './types.js';
+import type { AuditStore } from '../store/store.js';
 
 export interface AuditLogOptions {
   retentionMs: number;
@@ -29,7 +30,7 @@ export class AuditLog {
   dropped = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuditStore,
     private readonly log: Logger,
     private readonly options: AuditLogOptions,
   ) {

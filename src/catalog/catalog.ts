@@ -9,8 +9,9 @@ import { compileAction, type CompiledAction } from './validators.js';
 
 export interface CatalogEntry extends CompiledAction {
   builtin: boolean;
-  createdAt: number;
-  updatedAt: number;
+  /** When the operator defined it; null for a built-in action. */
+  createdAt: number | null;
+  updatedAt: number | null;
 }
 
 /** A stored definition left out of a rebuilt catalogue because its schemas do not compile. */
@@ -40,7 +41,7 @@ export class Catalog {
     const catalog = new Catalog();
     for (const definition of builtins) {
       const stripped = strip(definition);
-      catalog.set(compile(stripped), { builtin: true, createdAt: 0, updatedAt: 0 });
+      catalog.set(compile(stripped), { builtin: true, createdAt: null, updatedAt: null });
     }
     for (const { createdAt, updatedAt, ...definition } of stored) {
       const stripped = strip(definition);
@@ -57,7 +58,7 @@ export class Catalog {
   }
 
   /** Adds or replaces one action version, compiled by `compileAction`. */
-  set(compiled: CompiledAction, meta: { builtin: boolean; createdAt: number; updatedAt: number }): void {
+  set(compiled: CompiledAction, meta: Pick<CatalogEntry, 'builtin' | 'createdAt' | 'updatedAt'>): void {
     const { id, version } = compiled.definition;
     let versions = this.actions.get(id);
     if (versions === undefined) {

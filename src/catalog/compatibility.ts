@@ -10,6 +10,7 @@
  * (`/data`, `/response`), with `*` standing for any array item or any undeclared property name.
  */
 import type { ActionDefinition, JsonSchema } from './definition.js';
+import { escapePointer } from './json-pointer.js';
 
 export interface SchemaBreak {
   /** JSON pointer of the affected instance location, prefixed by the part (`/data/user/id`). */
@@ -454,10 +455,6 @@ function asStrings(value: unknown): string[] {
 
 function hasOwn(object: SchemaObject, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(object, key);
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function dedupe(breaks: SchemaBreak[]): SchemaBreak[] {

@@ -4,7 +4,7 @@
  * is applied in one place.
  */
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
+import type { CatalogStore } from '../store/store.js';
 import { loadBuiltinCatalog } from './builtin.js';
 import { Catalog } from './catalog.js';
 import { findActionBreaks, type SchemaBreak } from './compatibility.js';
@@ -21,7 +21,7 @@ export class CatalogService {
   private catalog: Catalog;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: CatalogStore,
     builtins: ActionDefinition[] = loadBuiltinCatalog(),
     private readonly log?: Logger,
   ) {
@@ -55,7 +55,7 @@ export class CatalogService {
       const breaks = findActionBreaks(existing.definition, definition);
       if (breaks.length > 0) return { outcome: 'incompatible', breaks };
     }
-    const createdAt = existing?.createdAt || now;
+    const createdAt = existing?.createdAt ?? now;
     // Compiled before it is stored: a definition that does not compile stores nothing.
     const compiled = compileAction(definition);
     await this.store.putAction({ ...definition, builtin: false, createdAt, updatedAt: now });

@@ -11,21 +11,19 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { setFlagsFromString } from 'node:v8';
 import { RE2JS } from 're2js';
 import { MAX_ERROR_DETAILS, type ErrorDetail, type ErrorDetails } from '../errors.js';
+import { addFormats } from './ajv-formats.js';
 import type { ActionDefinition, JsonSchema } from './definition.js';
+import { escapePointer } from './json-pointer.js';
 
 // Ajv compiles each schema with `new Function`, and V8 keeps the source and code of every large
 // one in its compilation cache, unused and for ever (1,000 functions of 400 lines: 60 MB that no
 // GC frees): with it, a replaced definition's validators would never be freed. Only `eval` and
 // `new Function` of a source seen before lose from this; the hub compiles each schema once.
 setFlagsFromString('--no-compilation-cache');
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
 
 /** The problems of a document, or null when it is valid. */
 export type Validator = (value: unknown) => ErrorDetails | null;
@@ -104,10 +102,6 @@ function describe(error: ErrorObject): ErrorDetail {
       break;
   }
   return { pointer, message, keyword: error.keyword };
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Whether `root` holds at most `max` values, found without looking at more than that. */

@@ -1,7 +1,7 @@
 /** The body the hub POSTs to a subscriber: context, the subscriber's legacy secret in effect, the payload. */
 import { secretsInEffect } from '../registry/app-secrets.js';
 import type { AppRecord } from '../registry/types.js';
-import type { EventRecord } from '../store/store.js';
+import type { EventRecord } from './types.js';
 
 export function eventEnvelope(event: EventRecord, subscriber: AppRecord, now: number): string {
   const context = JSON.stringify({

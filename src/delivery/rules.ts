@@ -1,7 +1,7 @@
 /**
  * The delivery rules, free of I/O: what an answer from a subscriber means, and when to try again.
  */
-import type { AttemptOutcome } from '../store/store.js';
+import type { AttemptOutcome } from './types.js';
 
 /** Longest wait a Retry-After header may impose. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;

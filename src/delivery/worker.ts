@@ -15,7 +15,8 @@ import { signedHeaders } from '../relay/envelope.js';
 import { RelayError } from '../relay/errors.js';
 import type { OutboundClient } from '../relay/http-client.js';
 import { randomHex } from '../relay/random.js';
-import type { AttemptOutcome, AttemptRecord, ClaimedDelivery, DeliveryRecord, EventRecord, FinishedAttempt, Store } from '../store/store.js';
+import type { AttemptOutcome, AttemptRecord, ClaimedDelivery, DeliveryRecord, EventRecord, FinishedAttempt } from './types.js';
+import type { OutboxStore } from '../store/store.js';
 import { eventEnvelope } from './envelope.js';
 import { GroupCommit } from './group-commit.js';
 import { decide } from './rules.js';
@@ -32,7 +33,7 @@ const OUTCOME_LINGER_MS = 5;
 const LEASE_MARGIN_MS = 15_000;
 
 export interface DeliveryWorkerOptions {
-  store: Store;
+  store: OutboxStore;
   registry: Registry;
   outbound: OutboundClient;
   config: Pick<HubConfig, 'retrySchedule' | 'deliveryTimeoutMs' | 'deliveryConcurrency' | 'deliveryConcurrencyPerApp' | 'eventRetentionMs'>;
@@ -219,7 +220,7 @@ export class DeliveryWorker {
 
   private async attempt({ delivery, event }: ClaimedDelivery): Promise<void> {
     const { store, registry, outbound, config, log, metrics } = this.options;
-    const snapshot = registry.snapshot;
+    const snapshot = registry.current;
     const app = snapshot.apps.get(delivery.appId);
     const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
     // The subscriber may have left since the event was published: nothing is sent then.

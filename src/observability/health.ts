@@ -3,6 +3,13 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { bearerMatcher } from '../admin/auth.js';
 import { HubError, unauthorized } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { HubConfig } from '../config.js';
+import type { Store } from '../store/store.js';
+
+type HealthDeps = Pick<HubDeps, 'audit' | 'metrics'> & {
+  config: Pick<HubConfig, 'metricsToken'>;
+  store: Pick<Store, 'kind' | 'ping' | 'countOpenDeliveries'>;
+};
 
 function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | undefined {
   if (metricsToken === undefined) return undefined;
@@ -14,7 +21,7 @@ function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | 
   };
 }
 
-export function healthRoutes(deps: HubDeps) {
+export function healthRoutes(deps: HealthDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async () => {

@@ -4,7 +4,7 @@
  * when another hub process sharing the store says it wrote), so a revoked token or an uninstalled
  * app stops working as soon as the write is answered.
  */
-import type { Store } from '../store/store.js';
+import type { RegistryStore } from '../store/store.js';
 import { parseToken, secretMatches } from './credentials.js';
 import type { AppRecord, InstallationRecord, ServiceResponse, ServiceSubscribe, TokenRecord } from './types.js';
 
@@ -102,13 +102,14 @@ export class RegistrySnapshot {
 
 /** Holds the current snapshot and rebuilds it from the store; reloads never overlap. */
 export class Registry {
-  private current: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
+  private snapshot: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
   private reloading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: RegistryStore) {}
 
-  get snapshot(): RegistrySnapshot {
-    return this.current;
+  /** The snapshot in effect, as `CatalogService.current` is the catalogue in effect. */
+  get current(): RegistrySnapshot {
+    return this.snapshot;
   }
 
   /** Rebuilds the snapshot from the store. Calls made meanwhile wait for one fresh rebuild. */
@@ -121,7 +122,7 @@ export class Registry {
         this.store.listInstallations(),
         this.store.listDisabledSubscriptions(),
       ]);
-      this.current = new RegistrySnapshot({ apps, tokens, communities: communities.map((c) => c.id), installations, disabled });
+      this.snapshot = new RegistrySnapshot({ apps, tokens, communities: communities.map((c) => c.id), installations, disabled });
     });
     this.reloading = next.catch(() => undefined);
     return next;

@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { RelayError } from './errors.js';
 import { OutboundDeniedError, OutboundPolicy, unmapIPv4, type LookupFunction } from './outbound-policy.js';
+import { setBounded } from '../bounded-map.js';
 
 export interface OutboundClientOptions {
   /** Sockets per origin (default 128). */
@@ -163,11 +164,7 @@ export class OutboundClient {
         throw new RelayError('unavailable', `unsupported URL scheme ${parsed.protocol} in ${url}`, { publicReason: 'its URL is not valid' });
       }
       target = { origin: parsed.origin, path: parsed.pathname + parsed.search, host: parsed.host };
-      if (this.targets.size >= TARGET_CACHE_MAX) {
-        const oldest = this.targets.keys().next();
-        if (oldest.done !== true) this.targets.delete(oldest.value);
-      }
-      this.targets.set(url, target);
+      setBounded(this.targets, url, target, TARGET_CACHE_MAX);
     }
     return target;
   }

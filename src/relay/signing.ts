@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { randomBase64url } from './random.js';
+import { setBounded } from '../bounded-map.js';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -46,12 +47,7 @@ export function signingKey(secret: string): Buffer {
     const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
     key = Buffer.from(encoded, 'base64');
     if (key.length === 0) throw new Error('signing secret is empty or not base64');
-    if (keyCache.size >= KEY_CACHE_MAX) {
-      // Drop the oldest entry (Map keeps insertion order).
-      const oldest = keyCache.keys().next();
-      if (oldest.done !== true) keyCache.delete(oldest.value);
-    }
-    keyCache.set(secret, key);
+    setBounded(keyCache, secret, key, KEY_CACHE_MAX);
   }
   return key;
 }

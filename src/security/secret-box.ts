@@ -10,6 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SecretKey } from './secret-key.js';
+import { setBounded } from '../bounded-map.js';
 
 const PREFIX = 'enc:v1:';
 
@@ -74,8 +75,7 @@ export class SecretBox {
     } catch {
       throw new Error(`${where} in storage does not open with ${key.source} (key ${key.id}): the stored value was altered or moved`);
     }
-    if (this.opened.size >= OPENED_MAX) this.opened.clear();
-    this.opened.set(cacheKey, plaintext);
+    setBounded(this.opened, cacheKey, plaintext, OPENED_MAX);
     return plaintext;
   }
 

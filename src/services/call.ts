@@ -12,12 +12,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
 import { HubError, invalidRequest, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { HubConfig } from '../config.js';
 import { legacySecretsToHide, secretsInEffect } from '../registry/app-secrets.js';
 import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
 import { redactJson, redactValue } from '../relay/redaction.js';
-import { checkCallerAndAction, integerParam } from './caller.js';
+import { checkCallerAndAction, integerParam, type CallerDeps } from './caller.js';
+
+export type CallDeps = CallerDeps & Pick<HubDeps, 'outbound'> & { config: Pick<HubConfig, 'maxCallTimeoutMs' | 'maxProviderResponseBytes'> };
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
 const MAX_ECHOED_ERROR_BYTES = 4096;
@@ -81,7 +84,7 @@ function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubE
   }
 }
 
-export async function call(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function call(deps: CallDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     return await forward(deps, request, reply);
   } catch (err) {
@@ -92,12 +95,12 @@ export async function call(deps: HubDeps, request: FastifyRequest, reply: Fastif
   }
 }
 
-async function forward(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function forward(deps: CallDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: consumer, communityId, action, versions: actionVersions, requestedVersion } = checkCallerAndAction(deps, request, 'request');
   const requestedTimeout = integerParam(request, 'timeout');
   const providerId = (request.params as { provider: string }).provider;
   request.trail.provider = providerId;
-  const provider = findProvider(deps.registry.snapshot, communityId, providerId, action, request);
+  const provider = findProvider(deps.registry.current, communityId, providerId, action, request);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
   const entry = deps.catalog.current.get(action, version)!;

@@ -13,6 +13,9 @@ import type { RegistrySnapshot } from '../registry/registry.js';
 import type { AppRecord } from '../registry/types.js';
 import '../http/call-trail.js';
 
+/** What authenticating a caller and checking its action read. */
+export type CallerDeps = Pick<HubDeps, 'catalog' | 'registry' | 'rateLimiter'>;
+
 export interface Caller {
   app: AppRecord;
   communityId: string;
@@ -104,10 +107,10 @@ const KIND_ROUTE: Record<ActionKind, string> = { request: 'call it with POST /v1
  * onRequest hook of the public routes: token, community, caller installed, rate limit — before
  * the body is read or parsed. In callback style, as it runs on every call.
  */
-export function authenticateCaller(deps: HubDeps) {
+export function authenticateCaller(deps: CallerDeps) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     try {
-      const caller = identifyCaller(request, deps.registry.snapshot);
+      const caller = identifyCaller(request, deps.registry.current);
       deps.rateLimiter.take(caller.app.id, caller.communityId);
       request.caller = caller;
       done();
@@ -121,7 +124,7 @@ export function authenticateCaller(deps: HubDeps) {
  * The checks a call and a publish share, in the SPEC's order, after those of the onRequest hook:
  * action of that kind exists (and version), caller lists it in its manifest.
  */
-export function checkCallerAndAction(deps: HubDeps, request: FastifyRequest, kind: ActionKind): CheckedAction {
+export function checkCallerAndAction(deps: CallerDeps, request: FastifyRequest, kind: ActionKind): CheckedAction {
   const caller = request.caller;
   if (caller === undefined) throw new Error('a public route was registered without the authenticateCaller hook');
   const action = actionIdParam(request);

@@ -1,7 +1,6 @@
 /** GET /services/discover/:action — the providers of an action installed in the caller's community. */
 import type { FastifyRequest } from 'fastify';
-import type { HubDeps } from '../hub-deps.js';
-import { checkCallerAndAction } from './caller.js';
+import { checkCallerAndAction, type CallerDeps } from './caller.js';
 
 export interface DiscoveredProvider {
   id: string;
@@ -11,11 +10,11 @@ export interface DiscoveredProvider {
   versions: readonly number[];
 }
 
-export function discover(deps: HubDeps, request: FastifyRequest): DiscoveredProvider[] {
+export function discover(deps: CallerDeps, request: FastifyRequest): DiscoveredProvider[] {
   const { communityId, action, requestedVersion: version } = checkCallerAndAction(deps, request, 'request');
   const catalog = deps.catalog.current;
   const result: DiscoveredProvider[] = [];
-  for (const { app, responds } of deps.registry.snapshot.providers(communityId, action)) {
+  for (const { app, responds } of deps.registry.current.providers(communityId, action)) {
     const versions = (responds.versions ?? [1]).filter((v) => catalog.hasVersion(action, v));
     if (version !== undefined && !versions.includes(version)) continue;
     result.push({

@@ -7,10 +7,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { newMessageId } from '../relay/signing.js';
-import type { EventRecord } from '../store/store.js';
-import { newEventId, newDeliveryId } from '../delivery/ids.js';
-import { checkCallerAndAction } from './caller.js';
+import type { EventRecord } from '../delivery/types.js';
+import { newEventId } from '../delivery/ids.js';
+import { checkCallerAndAction, type CallerDeps } from './caller.js';
+
+export type PublishDeps = CallerDeps & Pick<HubDeps, 'metrics' | 'outbox'>;
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -34,7 +35,7 @@ function isSameRequest(earlier: EventRecord, event: EventRecord): boolean {
   return earlier.action === event.action && earlier.version === event.version && earlier.data === event.data;
 }
 
-export async function publish(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function publish(deps: PublishDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: publisher, communityId, action, versions, requestedVersion } = checkCallerAndAction(deps, request, 'event');
   const version = requestedVersion ?? versions[versions.length - 1]!;
   request.trail.version = version;
@@ -55,16 +56,7 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
     createdAt: now,
     idempotencyKey,
   };
-  const { worker } = deps;
-  const lease = worker?.leaseFromNow();
-  const deliveries = deps.registry.snapshot.subscribers(communityId, action).map(({ app }) => ({
-    id: newDeliveryId(now),
-    appId: app.id,
-    messageId: newMessageId(),
-    // Attempted by this process at once when it has room; otherwise left for the claims.
-    ...(lease !== undefined && worker!.hasRoomFor(app.id) && { lease }),
-  }));
-  const outcome = await deps.publisher.submit({ event, idempotentSince: now - IDEMPOTENCY_WINDOW_MS, deliveries, coalesce: entry.definition.coalesce === true });
+  const outcome = await deps.outbox.publish(event, deps.registry.current.subscribers(communityId, action), entry.definition.coalesce === true, now - IDEMPOTENCY_WINDOW_MS);
   if (outcome.duplicate && !isSameRequest(outcome.earlier!, event)) {
     throw conflict(
       `the Idempotency-Key "${idempotencyKey}" was already used by app "${publisher.id}" in community "${communityId}" for another request (event ${outcome.eventId}); send new data with a new key`,
@@ -73,11 +65,6 @@ export async function publish(deps: HubDeps, request: FastifyRequest, reply: Fas
   }
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
-  if (outcome.duplicate) {
-    void reply.header('idempotent-replayed', 'true');
-  } else {
-    if (outcome.leased.length > 0) worker!.dispatch(event, outcome.leased);
-    if (outcome.leased.length < deliveries.length) deps.deliveriesChanged();
-  }
+  if (outcome.duplicate) void reply.header('idempotent-replayed', 'true');
   return reply.code(201).send({ id: outcome.eventId });
 }

@@ -6,10 +6,16 @@
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
 import type { CallTrail } from '../http/call-trail.js';
 import type { HubDeps } from '../hub-deps.js';
+import type { CallDeps } from './call.js';
+import type { PublishDeps } from './publish.js';
+import type { HubConfig } from '../config.js';
 import { UNKNOWN_LABEL } from '../observability/metrics.js';
 import { call } from './call.js';
 import { discover } from './discover.js';
 import { publish } from './publish.js';
+
+/** What the public routes use. */
+export type ServicesDeps = CallDeps & PublishDeps & Pick<HubDeps, 'audit'> & { config: Pick<HubConfig, 'eventMaxBytes'> };
 
 /** `ok`, `duplicate` or an error type: a closed set. */
 function outcomeOf(request: FastifyRequest, reply: FastifyReply): string {
@@ -18,15 +24,15 @@ function outcomeOf(request: FastifyRequest, reply: FastifyReply): string {
 
 /** Metric labels of a call: the action only once the catalogue knows it, the provider only once
  * the registry knows it as a provider of that action installed in the community. */
-function callLabels(deps: HubDeps, trail: CallTrail): { action: string; provider: string } {
+function callLabels(deps: ServicesDeps, trail: CallTrail): { action: string; provider: string } {
   const { action, provider, community } = trail;
   if (action === undefined || deps.catalog.current.versions(action).length === 0) return { action: UNKNOWN_LABEL, provider: UNKNOWN_LABEL };
-  const known = community !== undefined && provider !== undefined && deps.registry.snapshot.provider(community, provider, action) !== undefined;
+  const known = community !== undefined && provider !== undefined && deps.registry.current.provider(community, provider, action) !== undefined;
   return { action, provider: known ? provider : UNKNOWN_LABEL };
 }
 
 /** Audits and measures a call whose caller was authenticated; the caller chose nothing else here. */
-function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply): void {
+function recordCall(deps: ServicesDeps, request: FastifyRequest, reply: FastifyReply): void {
   const trail = request.trail;
   if (trail.consumer === undefined) return;
   const latencyMs = reply.elapsedTime;
@@ -48,7 +54,7 @@ function recordCall(deps: HubDeps, request: FastifyRequest, reply: FastifyReply)
   deps.metrics.calls.observe({ ...callLabels(deps, trail), outcome }, latencyMs / 1000);
 }
 
-export function servicesRoutes(deps: HubDeps) {
+export function servicesRoutes(deps: ServicesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.addHook('onResponse', (request, reply, done) => {
       if (request.trail.consumer === undefined) deps.metrics.rejectedRequests.inc({ reason: outcomeOf(request, reply) });

@@ -1,6 +1,8 @@
 /**
- * The one storage interface of the hub. SQLite (embedded, default) and PostgreSQL (several hub
- * processes) implement it; `test/store.test.ts` runs the same suite against both.
+ * The storage interface of the hub, cut by its users: the catalogue, the registry, the audit log
+ * and the outbox (publish & subscribe) each get the slice they use; `Store` is all of them with the
+ * connection's own life. SQLite (embedded, default) and PostgreSQL (several hub processes)
+ * implement it; `test/store.test.ts` runs the same suite against both.
  *
  * Rules every adapter keeps:
  * - times are epoch milliseconds (integers);
@@ -10,6 +12,19 @@
  *   payloads are stored and given back as the exact JSON text received.
  */
 import type { ActionDefinition } from '../catalog/definition.js';
+import type { CallQuery, CallRecord } from '../audit/types.js';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryQuery,
+  DeliveryRecord,
+  EventQuery,
+  EventRecord,
+  FinishedAttempt,
+  NewEvent,
+  OpenDeliveryCounts,
+  PublishOutcome,
+} from '../delivery/types.js';
 import type {
   AppRecord,
   CommunityRecord,
@@ -25,188 +40,18 @@ export interface StoredAction extends ActionDefinition {
   updatedAt: number;
 }
 
-/** One line of the call audit log. */
-export interface CallRecord {
-  /** Order of insertion, assigned by the store; the pagination cursor. */
-  seq?: number;
-  /** The requestId of the call. */
-  id: string;
-  at: number;
-  communityId: string | null;
-  consumer: string | null;
-  provider: string | null;
-  action: string | null;
-  version: number | null;
-  /** HTTP status answered to the consumer. */
-  status: number;
-  /** `ok`, or the error type answered. */
-  outcome: string;
-  latencyMs: number;
-  /** Status the provider answered, when the call reached it. */
-  providerStatus: number | null;
-  /** Why the call failed, for the operator (may name hosts and addresses); null when it did not. */
-  error: string | null;
-}
-
-export interface CallQuery {
-  communityId?: string;
-  action?: string;
-  provider?: string;
-  consumer?: string;
-  /** Only calls at or after this time. */
-  since?: number;
-  /** Cursor: only rows with a smaller seq (rows come newest first). */
-  beforeSeq?: number;
-  limit: number;
-}
-
-export interface EventRecord {
-  seq?: number;
-  id: string;
-  communityId: string;
-  action: string;
-  version: number;
-  /** App id of the publisher. */
-  publisher: string;
-  /** The payload as the exact JSON text received, or null for an empty body. */
-  data: string | null;
-  createdAt: number;
-  idempotencyKey: string | null;
-}
-
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-export interface OpenDeliveryCounts {
-  pending: number;
-  dead: number;
-}
-
-export interface DeliveryRecord {
-  seq?: number;
-  id: string;
-  eventId: string;
-  communityId: string;
-  /** The subscriber. */
-  appId: string;
-  action: string;
-  /** Sent as `webhook-id`: stable across the retries of one delivery, renewed when coalescing
-   * swaps in a newer event (the content changed, so a subscriber must not skip it). */
-  messageId: string;
-  status: DeliveryStatus;
-  /** Attempts made since the delivery was created or last replayed. */
-  attempts: number;
-  nextAttemptAt: number;
-  leaseOwner: string | null;
-  leaseExpiresAt: number | null;
-  /** How many newer events were merged into this delivery by coalescing. */
-  coalesced: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-  deliveredAt: number | null;
-}
-
-export interface AttemptRecord {
-  deliveryId: string;
-  at: number;
-  durationMs: number;
-  /** HTTP status the subscriber answered, or null when no answer came. */
-  statusCode: number | null;
-  /** Connection error, timeout, etc.; null when an answer came. */
-  error: string | null;
-}
-
-export interface NewEvent {
-  event: EventRecord;
-  /** With an idempotency key: an earlier event of the same publisher, community and key created
-   * at or after this time is the answer (nothing is written, the earlier event is given back for
-   * the caller to check it was the same request); an older one no longer counts. */
-  idempotentSince: number;
-  /** One per subscription the registry found; each becomes a pending delivery due at
-   * `event.createdAt`, unless coalesced. One with a `lease` is written already leased (the
-   * publishing process attempts it at once, without claiming it). */
-  deliveries: NewDelivery[];
-  /** Merge into a pending, unleased delivery of the same (community, app, action) if one exists:
-   * that delivery then carries this event, takes this messageId and counts one more coalesced. */
-  coalesce: boolean;
-}
-
-export interface NewDelivery {
-  id: string;
-  appId: string;
-  messageId: string;
-  lease?: { owner: string; expiresAt: number };
-}
-
-export interface PublishOutcome {
-  eventId: string;
-  /** True when the idempotency key matched an earlier event and nothing was written. */
-  duplicate: boolean;
-  /** With `duplicate`: the earlier event the key matched, as stored. */
-  earlier?: EventRecord;
-  /** The deliveries written under the lease they were given (not merged by coalescing). */
-  leased: DeliveryRecord[];
-}
-
-export interface ClaimedDelivery {
-  delivery: DeliveryRecord;
-  event: EventRecord;
-}
-
-export type AttemptOutcome =
-  | { status: 'delivered' }
-  | { status: 'pending'; nextAttemptAt: number }
-  | { status: 'dead' }
-  | { status: 'cancelled' };
-
-export interface FinishedAttempt {
-  attempt: AttemptRecord;
-  outcome: AttemptOutcome;
-}
-
-export interface DeliveryQuery {
-  status?: DeliveryStatus;
-  appId?: string;
-  action?: string;
-  communityId?: string;
-  eventId?: string;
-  beforeSeq?: number;
-  limit: number;
-}
-
-export interface EventQuery {
-  communityId?: string;
-  action?: string;
-  publisher?: string;
-  beforeSeq?: number;
-  limit: number;
-}
-
 /** Channels on which hub processes sharing one storage tell each other about changes. */
 export type NotifyChannel = 'registry' | 'deliveries';
 
-export interface Store {
-  readonly kind: 'sqlite' | 'postgres';
-
-  /** Applies pending versioned migrations (safe to run from several processes at once). */
-  migrate(): Promise<void>;
-  /** Throws when the storage cannot be reached. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
-  /** Tells the other processes sharing this storage (not this one). No-op for SQLite. */
-  notify(channel: NotifyChannel): Promise<void>;
-  /** Calls back when another process notified on the channel; returns an unsubscribe function. */
-  listen(channel: NotifyChannel, callback: () => void): () => void;
-
-  // Catalogue
+/** What the catalogue reads and writes: the action definitions added through the admin API. */
+export interface CatalogStore {
   listActions(): Promise<StoredAction[]>;
   /** Insert or replace (id, version). */
   putAction(action: StoredAction): Promise<void>;
+}
 
-  // Registry
+/** What the registry reads, and the admin API writes: apps, tokens, communities, installations. */
+export interface RegistryStore {
   listApps(): Promise<AppRecord[]>;
   /** Insert or replace by id. */
   putApp(app: AppRecord): Promise<void>;
@@ -221,8 +66,10 @@ export interface Store {
   /** Insert or replace (communityId, appId). */
   putInstallation(installation: InstallationRecord): Promise<void>;
   listDisabledSubscriptions(): Promise<DisabledSubscription[]>;
+}
 
-  // Audit log
+/** What the audit log writes, and the admin API reads: the lines of the calls. */
+export interface AuditStore {
   /** Need not be durable at once: a power cut may lose the last lines written. */
   insertCalls(calls: CallRecord[]): Promise<void>;
   /** Newest first. */
@@ -230,8 +77,11 @@ export interface Store {
   /** Deletes calls older than `before`, at most `batchSize` rows per statement (default
    * PRUNE_CALLS_BATCH) with the event loop free between statements; returns how many. */
   pruneCalls(before: number, batchSize?: number): Promise<number>;
+}
 
-  // Publish & subscribe
+/** The outbox: publishes written with their deliveries, the delivery worker's leases and outcomes,
+ * and the event and delivery logs the admin API shows. */
+export interface OutboxStore {
   /** One transaction for the whole batch, applied in order (group commit). */
   publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]>;
   /** Leases up to `limit` due pending deliveries (next attempt at or before `now`, no live lease)
@@ -276,4 +126,20 @@ export interface Store {
    * deliveries and attempts, at most `batchSize` events per statement (default PRUNE_EVENTS_BATCH)
    * with the event loop free between statements; returns how many events. */
   pruneEvents(before: number, batchSize?: number): Promise<number>;
+}
+
+/** One connection to the storage: every slice, and its own life and notifications. */
+export interface Store extends CatalogStore, RegistryStore, AuditStore, OutboxStore {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Applies pending versioned migrations (safe to run from several processes at once). */
+  migrate(): Promise<void>;
+  /** Throws when the storage cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Tells the other processes sharing this storage (not this one). No-op for SQLite. */
+  notify(channel: NotifyChannel): Promise<void>;
+  /** Calls back when another process notified on the channel; returns an unsubscribe function. */
+  listen(channel: NotifyChannel, callback: () => void): () => void;
 }

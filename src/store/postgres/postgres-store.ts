@@ -11,23 +11,10 @@ import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
-import type {
-  FinishedAttempt,
-  AttemptRecord,
-  CallQuery,
-  CallRecord,
-  ClaimedDelivery,
-  DeliveryQuery,
-  DeliveryRecord,
-  EventQuery,
-  EventRecord,
-  NewEvent,
-  NotifyChannel,
-  OpenDeliveryCounts,
-  PublishOutcome,
-  Store,
-  StoredAction,
-} from '../store.js';
+import type { CallQuery, CallRecord } from '../../audit/types.js';
+import type { FinishedAttempt, AttemptRecord, ClaimedDelivery, DeliveryQuery, DeliveryRecord, EventQuery, EventRecord, NewEvent, OpenDeliveryCounts, PublishOutcome } from '../../delivery/types.js';
+import type { NotifyChannel, Store, StoredAction } from '../store.js';
+import { newDelivery, publishEventAsync, type AsyncPublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
 import type { SecretKey } from '../../security/secret-key.js';
 import { NotificationListener } from './listener.js';
@@ -219,6 +206,7 @@ export class PostgresStore implements Store {
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
     return withTransaction(this.pool, async (client) => {
+      const publishing = this.publishing(client);
       const outcomes: PublishOutcome[] = [];
       // Most publishes need no read (no Idempotency-Key, no coalescing): each run of those is
       // written in bulk; the others one by one, in the batch's order all the same.
@@ -228,7 +216,7 @@ export class PostgresStore implements Store {
           run.push(item);
           continue;
         }
-        outcomes.push(...(await this.insertPlain(run, client)), await this.publishEvent(item, client));
+        outcomes.push(...(await this.insertPlain(run, client)), await publishEventAsync(publishing, item));
         run = [];
       }
       outcomes.push(...(await this.insertPlain(run, client)));
@@ -239,7 +227,7 @@ export class PostgresStore implements Store {
   /** Publishes with nothing to read first: two statements however many events and deliveries. */
   private async insertPlain(batch: NewEvent[], client: pg.PoolClient): Promise<PublishOutcome[]> {
     if (batch.length === 0) return [];
-    const deliveries = batch.map(({ event, deliveries }) => deliveries.map((d) => rows.newDelivery(event, d)));
+    const deliveries = batch.map(({ event, deliveries }) => deliveries.map((d) => newDelivery(event, d)));
     await client.query(BULK.insertEvents, columnArrays(batch.map(({ event }) => rows.eventValues(event)), WIDTHS.event));
     const all = deliveries.flat();
     if (all.length > 0) await client.query(BULK.insertDeliveries, columnArrays(all.map(rows.deliveryValues), WIDTHS.delivery));
@@ -346,32 +334,19 @@ export class PostgresStore implements Store {
     return deleteInBatches((limit) => this.run(SQL.pruneEventsBatch, [before, limit]), batchSize);
   }
 
-  private async publishEvent(
-    { event, idempotentSince, deliveries, coalesce }: NewEvent,
-    client: pg.PoolClient,
-  ): Promise<PublishOutcome> {
-    if (event.idempotencyKey !== null) {
-      const lockKey = `${event.publisher}\n${event.communityId}\n${event.idempotencyKey}`;
-      await client.query(SQL.lockIdempotencyKey, [lockKey]);
-      const [first] = await this.all(SQL.firstIdempotentEvent, [
-        event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
-      ], client);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
-    }
-    await this.run(SQL.insertEvent, rows.eventValues(event), client);
-    const leased: DeliveryRecord[] = [];
-    for (const delivery of deliveries) {
-      const merged =
-        coalesce &&
-        (await this.run(SQL.coalesce, [
-          event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
-        ], client)) > 0;
-      if (merged) continue;
-      const record = rows.newDelivery(event, delivery);
-      await this.run(SQL.insertDelivery, rows.deliveryValues(record), client);
-      if (record.leaseOwner !== null) leased.push(record);
-    }
-    return { eventId: event.id, duplicate: false, leased };
+  /** The statements of a publish (see delivery/publishing.ts) on the client of its transaction. */
+  private publishing(client: pg.PoolClient): AsyncPublishTransaction {
+    return {
+      earlierEvent: async (event, since) => {
+        await client.query(SQL.lockIdempotencyKey, [`${event.publisher}\n${event.communityId}\n${event.idempotencyKey}`]);
+        const [row] = await this.all(SQL.firstIdempotentEvent, [event.publisher, event.communityId, event.idempotencyKey, since], client);
+        return row === undefined ? undefined : rows.toEvent(row);
+      },
+      insertEvent: async (event) => void (await this.run(SQL.insertEvent, rows.eventValues(event), client)),
+      coalesce: async (event, delivery) =>
+        (await this.run(SQL.coalesce, [event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action], client)) > 0,
+      insertDelivery: async (delivery) => void (await this.run(SQL.insertDelivery, rows.deliveryValues(delivery), client)),
+    };
   }
 
   private cancelPending(

@@ -14,17 +14,9 @@ import type {
   Manifest,
   TokenRecord,
 } from '../../registry/types.js';
-import type {
-  AttemptOutcome,
-  AttemptRecord,
-  CallRecord,
-  DeliveryRecord,
-  DeliveryStatus,
-  EventRecord,
-  NewDelivery,
-  OpenDeliveryCounts,
-  StoredAction,
-} from '../store.js';
+import type { CallRecord } from '../../audit/types.js';
+import type { AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord, OpenDeliveryCounts } from '../../delivery/types.js';
+import type { StoredAction } from '../store.js';
 import { isSealed, type SecretBox } from '../../security/secret-box.js';
 import type { Placeholder, SqlValue } from './compose.js';
 
@@ -268,30 +260,6 @@ export const DELIVERY_COLUMNS = [
   'next_attempt_at', 'lease_owner', 'lease_expires_at', 'coalesced', 'last_status_code',
   'last_error', 'created_at', 'updated_at', 'delivered_at',
 ] as const;
-
-/** A new delivery of `event` to one subscriber: pending, due at once, leased when it was given one. */
-export function newDelivery(event: EventRecord, delivery: NewDelivery): DeliveryRecord {
-  const at = event.createdAt;
-  return {
-    id: delivery.id,
-    eventId: event.id,
-    communityId: event.communityId,
-    appId: delivery.appId,
-    action: event.action,
-    messageId: delivery.messageId,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: at,
-    leaseOwner: delivery.lease?.owner ?? null,
-    leaseExpiresAt: delivery.lease?.expiresAt ?? null,
-    coalesced: 0,
-    lastStatusCode: null,
-    lastError: null,
-    createdAt: at,
-    updatedAt: at,
-    deliveredAt: null,
-  };
-}
 
 /** The values of a delivery in DELIVERY_COLUMNS order. */
 export function deliveryValues(d: DeliveryRecord): SqlValue[] {

@@ -3,7 +3,8 @@
  * adapter adds its own where the dialects part (locking, RETURNING with joins, MAX vs GREATEST).
  */
 import { insertSql, pageQuery, upsertSql, type Placeholder, type SqlValue } from './compose.js';
-import type { CallQuery, DeliveryQuery, EventQuery } from '../store.js';
+import type { CallQuery } from '../../audit/types.js';
+import type { DeliveryQuery, EventQuery } from '../../delivery/types.js';
 import * as rows from './rows.js';
 
 export function sharedStatements(p: Placeholder) {

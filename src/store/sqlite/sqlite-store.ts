@@ -9,24 +9,11 @@ import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
-import type {
-  FinishedAttempt,
-  AttemptRecord,
-  CallQuery,
-  CallRecord,
-  ClaimedDelivery,
-  DeliveryQuery,
-  DeliveryRecord,
-  EventQuery,
-  EventRecord,
-  NewEvent,
-  NotifyChannel,
-  OpenDeliveryCounts,
-  PublishOutcome,
-  Store,
-  StoredAction,
-} from '../store.js';
+import type { CallQuery, CallRecord } from '../../audit/types.js';
+import type { FinishedAttempt, AttemptRecord, ClaimedDelivery, DeliveryQuery, DeliveryRecord, EventQuery, EventRecord, NewEvent, OpenDeliveryCounts, PublishOutcome } from '../../delivery/types.js';
+import type { NotifyChannel, Store, StoredAction } from '../store.js';
 import { keyFileExists, keyFilePath, loadOrCreateKeyFile, type KeyFile } from '../../security/key-file.js';
+import { publishEvent, type PublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
 import type { SecretKey } from '../../security/secret-key.js';
 import { applyMigrations, openDatabase } from './database.js';
@@ -78,6 +65,17 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
 
   private readonly walSync: WalSync;
+  /** The statements of a publish (see delivery/publishing.ts), run inside `publishEvents`'s transaction. */
+  private readonly publishing: PublishTransaction = {
+    earlierEvent: (event, since) => {
+      const row = this.get(SQL.firstIdempotentEvent, [event.publisher, event.communityId, event.idempotencyKey, since]);
+      return row === undefined ? undefined : rows.toEvent(row);
+    },
+    insertEvent: (event) => void this.run(SQL.insertEvent, rows.eventValues(event)),
+    coalesce: (event, delivery) =>
+      this.run(SQL.coalesce, [event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action]) > 0,
+    insertDelivery: (delivery) => void this.run(SQL.insertDelivery, rows.deliveryValues(delivery)),
+  };
   /** Set by `migrate`, which must run before the registry is read or written. */
   private box: SecretBox | undefined;
   /** The key file in use, when no key was given. */
@@ -209,7 +207,7 @@ export class SqliteStore implements Store {
   }
 
   async publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]> {
-    const outcomes = this.unsynced(() => batch.map((item) => this.publishEvent(item)));
+    const outcomes = this.unsynced(() => batch.map((item) => publishEvent(this.publishing, item)));
     // Durable before anyone is told: the fsync runs off the event loop (see WalSync).
     await this.walSync.sync();
     return outcomes;
@@ -325,29 +323,6 @@ export class SqliteStore implements Store {
   async pruneEvents(before: number, batchSize = PRUNE_EVENTS_BATCH): Promise<number> {
     // Deliveries and their attempts go with their event (ON DELETE CASCADE).
     return deleteInBatches((limit) => this.unsynced(() => this.run(SQL.pruneEventsBatch, [before, limit])), batchSize);
-  }
-
-  private publishEvent({ event, idempotentSince, deliveries, coalesce }: NewEvent): PublishOutcome {
-    if (event.idempotencyKey !== null) {
-      const first = this.get(SQL.firstIdempotentEvent, [
-        event.publisher, event.communityId, event.idempotencyKey, idempotentSince,
-      ]);
-      if (first !== undefined) return { eventId: first.id as string, duplicate: true, leased: [], earlier: rows.toEvent(first) };
-    }
-    this.run(SQL.insertEvent, rows.eventValues(event));
-    const leased: DeliveryRecord[] = [];
-    for (const delivery of deliveries) {
-      const merged =
-        coalesce &&
-        this.run(SQL.coalesce, [
-          event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action,
-        ]) > 0;
-      if (merged) continue;
-      const record = rows.newDelivery(event, delivery);
-      this.run(SQL.insertDelivery, rows.deliveryValues(record));
-      if (record.leaseOwner !== null) leased.push(record);
-    }
-    return { eventId: event.id, duplicate: false, leased };
   }
 
   private cancelPending(filter: { communityId: string; appId: string; action?: string }, at: number): number {
