@@ -14,7 +14,7 @@ import { json, startServer } from './support/servers.js';
 /** The echo setup's own actions, as `generateActionTypes` declares a hub's custom actions. */
 type EchoActions = {
   [ECHO]: { 1: { kind: 'request'; data: { name: string }; response: { echo: { name: string } } } };
-  [CHANGED]: { 1: { kind: 'event'; data: { name: string } } };
+  [CHANGED]: { 1: { kind: 'event'; data: { name: string }; response: never } };
 };
 
 const GRADES = '@layers:education:GradeBooks:getRelated';

@@ -9,20 +9,24 @@ import { randomUUID } from 'node:crypto';
 import { HubApiError, HubConnectionError, type HubErrorBody } from './errors.js';
 import type { BuiltinActions } from './generated/builtin-actions.js';
 
-/** Action id → version → `{ kind, data, response? }`, as the generated files declare. */
-export type ActionMap = { [id: string]: { [version: number]: { kind: 'request' | 'event'; data: unknown; response?: unknown } } };
+/** Action id → version → `{ kind, data, response }` (`response: never` for an event), as the
+ * generated files declare. */
+export type ActionMap = { [id: string]: { [version: number]: { kind: 'request' | 'event'; data: unknown; response: unknown } } };
 
-type Versions<A extends ActionMap, Id extends keyof A> = keyof A[Id] & number;
-type Entry<A extends ActionMap, Id extends keyof A, V> = A[Id][V & keyof A[Id]];
+/** The versions of an action in a map. */
+export type VersionOf<A extends ActionMap, Id extends keyof A> = keyof A[Id] & number;
+type Entry<A extends ActionMap, Id extends keyof A, V> = A[Id][V & number];
 type KindOf<T> = T extends { kind: infer K } ? K : never;
 /** Ids of the request actions of a map. */
 export type RequestActionId<A extends ActionMap> = { [Id in keyof A]: 'request' extends KindOf<A[Id][keyof A[Id]]> ? Id : never }[keyof A] & string;
 /** Ids of the event actions of a map. */
 export type EventActionId<A extends ActionMap> = { [Id in keyof A]: 'event' extends KindOf<A[Id][keyof A[Id]]> ? Id : never }[keyof A] & string;
 /** The payload of an action version; of any of its versions when the version is not fixed. */
-export type ActionData<A extends ActionMap, Id extends keyof A, V = Versions<A, Id>> = Entry<A, Id, V> extends { data: infer D } ? D : never;
+// Indexed access types, not conditional ones: TypeScript can then type a handler's returned
+// literal against them while it still infers the action id.
+export type ActionData<A extends ActionMap, Id extends keyof A, V = VersionOf<A, Id>> = Entry<A, Id, V>['data'];
 /** The provider's answer (what the hub returns under `data`) of a request action version. */
-export type ActionResponse<A extends ActionMap, Id extends keyof A, V = Versions<A, Id>> = Entry<A, Id, V> extends { response: infer R } ? R : never;
+export type ActionResponse<A extends ActionMap, Id extends keyof A, V = VersionOf<A, Id>> = Entry<A, Id, V>['response'];
 
 export interface ClientOptions {
   /** The hub's base URL, e.g. `https://hub.example.org`. */
@@ -71,14 +75,14 @@ export interface PublishOptions<V> {
 }
 
 export interface HubClient<A extends ActionMap> {
-  discover<Id extends keyof A & string>(action: Id, options?: { version?: Versions<A, Id>; signal?: AbortSignal }): Promise<Provider[]>;
-  call<Id extends RequestActionId<A>, V extends Versions<A, Id> = Versions<A, Id>>(
+  discover<Id extends keyof A & string>(action: Id, options?: { version?: VersionOf<A, Id>; signal?: AbortSignal }): Promise<Provider[]>;
+  call<Id extends RequestActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
     action: Id,
     provider: string,
     data: ActionData<A, Id, V>,
     options?: CallOptions<V>,
   ): Promise<ActionResponse<A, Id, V>>;
-  publish<Id extends EventActionId<A>, V extends Versions<A, Id> = Versions<A, Id>>(
+  publish<Id extends EventActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
     action: Id,
     data: ActionData<A, Id, V>,
     options?: PublishOptions<V>,

@@ -58,7 +58,7 @@ export async function generateActionTypes(actions: readonly ActionSchemaSource[]
     const type =
       action.kind === 'request'
         ? `{ kind: 'request'; data: ${namespace}.Data; response: ${namespace}.Response }`
-        : `{ kind: 'event'; data: ${namespace}.Data }`;
+        : `{ kind: 'event'; data: ${namespace}.Data; response: never }`;
     const versions = entries.get(action.id) ?? [];
     versions.push(`    ${action.version}: ${type};`);
     entries.set(action.id, versions);

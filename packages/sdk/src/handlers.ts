@@ -6,7 +6,7 @@
  * without running it again. The app's errors answer 500 without their text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ActionData, ActionMap, ActionResponse, EventActionId, RequestActionId } from './client.js';
+import type { ActionData, ActionMap, ActionResponse, EventActionId, RequestActionId, VersionOf } from './client.js';
 import type { WebhookIdStore } from './dedupe.js';
 import { WebhookVerificationError } from './errors.js';
 import type { BuiltinActions } from './generated/builtin-actions.js';
@@ -24,16 +24,18 @@ export function reply(status: number, body?: unknown): Reply {
   return new Reply(status, body);
 }
 
-export interface HandlerOptions<Id extends string> extends VerifyOptions {
+export interface HandlerOptions<Id extends string, V extends number = number> extends VerifyOptions {
   /** The action this handler serves; a request for another action answers 400. */
   action: Id;
+  /** The version it serves; a request for another answers 400. Every version when not given. */
+  version?: V;
   /** Largest body read, in bytes; 2 MiB when not given (the hub sends at most 1 MiB of data). */
   maxBodyBytes?: number;
   /** Told of every error of the app's function (answered 500). */
   onError?: (error: unknown) => void;
 }
 
-export interface SubscriberOptions<Id extends string> extends HandlerOptions<Id> {
+export interface SubscriberOptions<Id extends string, V extends number = number> extends HandlerOptions<Id, V> {
   /** Where handled `webhook-id`s are remembered; without one, duplicates are handled again. */
   dedupe?: WebhookIdStore;
 }
@@ -67,45 +69,69 @@ export interface HubRequestHandler {
 
 const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-/** A provider's handler of one request action: the function gets the verified envelope and returns
- * the answer (typed by the action), or a `reply(status, body)`. */
-export function createProviderHandler<A extends ActionMap = BuiltinActions, Id extends RequestActionId<A> = RequestActionId<A>>(
-  options: HandlerOptions<Id>,
-  run: (request: Envelope<RequestContext, ActionData<A, Id>>) => ActionResponse<A, Id> | Reply | Promise<ActionResponse<A, Id> | Reply>,
-): HubRequestHandler {
-  return adapters(options, async (headers, rawBody) => {
-    const envelope = verifyAndParse<RequestContext, ActionData<A, Id>>(headers, rawBody, options);
-    checkAction(envelope.context.action, options.action);
-    return run(envelope);
-  });
+/** A provider's function: the verified envelope in, the answer (or a `reply`) out. */
+export type Provide<A extends ActionMap, Id extends keyof A, V> = (
+  request: Envelope<RequestContext, ActionData<A, Id, V>>,
+) => ActionResponse<A, Id, V> | Reply | Promise<ActionResponse<A, Id, V> | Reply>;
+/** A subscriber's function: the verified envelope in; returning acknowledges. */
+export type Subscribe<A extends ActionMap, Id extends keyof A, V> = (event: Envelope<EventContext, ActionData<A, Id, V>>) => void | Reply | Promise<void | Reply>;
+
+/** The handler factories for an action map: `handlersFor<BuiltinActions & CustomActions>()`.
+ * The action id is inferred from `options.action` and types the function. (An answer with enum
+ * literals returned from the function needs the id as a type argument,
+ * `createProviderHandler<typeof ACTION>(…)`: TypeScript widens literals it checks while still
+ * inferring.) */
+export function handlersFor<A extends ActionMap>() {
+  return {
+    /** A provider's handler of one request action: the function gets the verified envelope and
+     * returns the answer (typed by the action), or a `reply(status, body)`. */
+    provider<Id extends RequestActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
+      options: HandlerOptions<Id, V>,
+      run: Provide<A, NoInfer<Id>, NoInfer<V>>,
+    ): HubRequestHandler {
+      return adapters(options, async (headers, rawBody) => {
+        const envelope = verifyAndParse<RequestContext, ActionData<A, Id, V>>(headers, rawBody, options);
+        checkTarget(envelope.context, options);
+        return run(envelope);
+      });
+    },
+    /** A subscriber's handler of one event action: the function gets the verified envelope;
+     * returning acknowledges (204), throwing has the hub retry. With `dedupe`, a `webhook-id`
+     * already handled is acknowledged without running the function. */
+    subscriber<Id extends EventActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
+      options: SubscriberOptions<Id, V>,
+      run: Subscribe<A, NoInfer<Id>, NoInfer<V>>,
+    ): HubRequestHandler {
+      return adapters(options, async (headers, rawBody) => {
+        const envelope = verifyAndParse<EventContext, ActionData<A, Id, V>>(headers, rawBody, options);
+        checkTarget(envelope.context, options);
+        const { dedupe } = options;
+        if (dedupe === undefined) return run(envelope);
+        if (!(await dedupe.claim(envelope.webhookId))) return undefined;
+        try {
+          const result = await run(envelope);
+          if (result instanceof Reply && (result.status < 200 || result.status > 299)) await dedupe.release(envelope.webhookId);
+          return result;
+        } catch (error) {
+          await dedupe.release(envelope.webhookId);
+          throw error;
+        }
+      });
+    },
+  };
 }
 
-/** A subscriber's handler of one event action: the function gets the verified envelope; returning
- * acknowledges (204), throwing has the hub retry. With `dedupe`, a `webhook-id` already handled
- * is acknowledged without running the function. */
-export function createSubscriberHandler<A extends ActionMap = BuiltinActions, Id extends EventActionId<A> = EventActionId<A>>(
-  options: SubscriberOptions<Id>,
-  run: (event: Envelope<EventContext, ActionData<A, Id>>) => void | Reply | Promise<void | Reply>,
-): HubRequestHandler {
-  return adapters(options, async (headers, rawBody) => {
-    const envelope = verifyAndParse<EventContext, ActionData<A, Id>>(headers, rawBody, options);
-    checkAction(envelope.context.action, options.action);
-    const { dedupe } = options;
-    if (dedupe === undefined) return run(envelope);
-    if (!(await dedupe.claim(envelope.webhookId))) return undefined;
-    try {
-      const result = await run(envelope);
-      if (result instanceof Reply && (result.status < 200 || result.status > 299)) await dedupe.release(envelope.webhookId);
-      return result;
-    } catch (error) {
-      await dedupe.release(envelope.webhookId);
-      throw error;
-    }
-  });
-}
+const builtinHandlers = handlersFor<BuiltinActions>();
+/** A provider's handler of a built-in request action (see `handlersFor` for a hub's own). */
+export const createProviderHandler = builtinHandlers.provider;
+/** A subscriber's handler of a built-in event action (see `handlersFor` for a hub's own). */
+export const createSubscriberHandler = builtinHandlers.subscriber;
 
-function checkAction(received: string, expected: string): void {
-  if (received !== expected) throw new WebhookVerificationError(400, `this endpoint serves ${expected}, not ${received}`);
+function checkTarget(context: { action: string; version: number }, options: HandlerOptions<string>): void {
+  if (context.action !== options.action) throw new WebhookVerificationError(400, `this endpoint serves ${options.action}, not ${context.action}`);
+  if (options.version !== undefined && context.version !== options.version) {
+    throw new WebhookVerificationError(400, `this endpoint serves version ${options.version} of ${options.action}, not ${context.version}`);
+  }
 }
 
 function adapters(

@@ -3003,7 +3003,7 @@ export type BuiltinActions = {
     1: { kind: 'request'; data: LayersEducationAttendanceGetRelatedV1.Data; response: LayersEducationAttendanceGetRelatedV1.Response };
   };
   "@layers:education:Entrance:created": {
-    1: { kind: 'event'; data: LayersEducationEntranceCreatedV1.Data };
+    1: { kind: 'event'; data: LayersEducationEntranceCreatedV1.Data; response: never };
   };
   "@layers:education:Entrance:getRelated": {
     1: { kind: 'request'; data: LayersEducationEntranceGetRelatedV1.Data; response: LayersEducationEntranceGetRelatedV1.Response };
