@@ -25,6 +25,21 @@ describe('generated types', () => {
     expect(readFileSync(BUILTIN_TYPES_PATH, 'utf8'), 'stale: run `npm run generate -w packages/sdk`').toBe(await builtinActionTypes());
   });
 
+  it('types a format-only anyOf as its parent\'s type, and an object-or-null as either', async () => {
+    const text = await generateActionTypes([
+      {
+        id: '@acme:Slot:get',
+        version: 1,
+        kind: 'request',
+        dataSchema: { type: ['object', 'null'], description: 'a hint', properties: { at: { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] } } },
+        responseSchema: { type: 'object', properties: { since: { type: ['string', 'null'], anyOf: [{ format: 'date' }, { format: 'date-time' }] } } },
+      },
+    ]);
+    expect(text).toContain('export type Data = {\n    at?: string;\n    [k: string]: unknown;\n  } | null;');
+    expect(text).toContain('since?: string | null;');
+    expect(text).not.toContain('} & ');
+  });
+
   it('generates a hub\'s custom actions, and refuses two versions with one type name', async () => {
     const text = await generateActionTypes(
       [

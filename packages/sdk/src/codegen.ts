@@ -112,7 +112,48 @@ function rootSchema(schema: unknown): Record<string, unknown> {
   if (schema === true || schema === undefined) return {};
   if (schema === false) return { not: {} };
   const { title: _title, $id: _id, ...rest } = schema as Record<string, unknown>;
-  return rest;
+  return forTypes(rest) as Record<string, unknown>;
+}
+
+/** Keywords that say what type a value has; a subschema without any only constrains values. */
+const TYPE_KEYWORDS = ['type', 'properties', 'items', 'prefixItems', 'enum', 'const', '$ref', 'anyOf', 'oneOf', 'allOf', 'required', 'additionalProperties', 'not'];
+const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
+
+/**
+ * The schema rewritten where json-schema-to-typescript would give a wrong type (the validation
+ * meaning is not needed here, only the TypeScript one):
+ * - `{ type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] }`: members without a
+ *   type keyword are read as objects (`{ [k]: unknown } & string`, which no string satisfies);
+ *   they only constrain the parent's type, so they are dropped;
+ * - `{ type: ['object', 'null'], properties }`: read as `{ … } & ({ … } | null)`, which excludes
+ *   null; it becomes `anyOf` of the object and the other types.
+ */
+function forTypes(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(forTypes);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    out[key] = key === 'properties' || key === '$defs' || key === 'definitions'
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, sub]) => [name, forTypes(sub)]))
+      : key === 'enum' || key === 'const' || key === 'examples' || key === 'default' || key === 'required'
+        ? value
+        : forTypes(value);
+  }
+  for (const combinator of COMBINATORS) {
+    const members = out[combinator];
+    if (!Array.isArray(members)) continue;
+    const typed = members.filter((member) => typeof member !== 'object' || member === null || TYPE_KEYWORDS.some((keyword) => keyword in member));
+    if (typed.length === 0) delete out[combinator];
+    else out[combinator] = typed;
+  }
+  if (Array.isArray(out.type) && out.type.includes('object') && out.type.length > 1 && out.anyOf === undefined) {
+    const { type, description, ...objectPart } = out;
+    return {
+      ...(description !== undefined && { description }),
+      anyOf: (type as string[]).map((name) => (name === 'object' ? { ...objectPart, type: 'object' } : { type: name })),
+    };
+  }
+  return out;
 }
 
 function indent(text: string): string {

@@ -80,15 +80,11 @@ export namespace LayersCalendarGetRelatedV1 {
         /**
          * Start; a date without a time marks an all-day event.
          */
-        start: {
-          [k: string]: unknown;
-        } & string;
+        start: string;
         /**
          * End; a date without a time marks an all-day event.
          */
-        end: {
-          [k: string]: unknown;
-        } & string;
+        end: string;
         /**
          * Category name, matched against `categories` to pick a colour.
          */
@@ -302,15 +298,11 @@ export namespace LayersEventsGetUpdatedAfterV1 {
       /**
        * Start; a date without a time marks an all-day event.
        */
-      start: {
-        [k: string]: unknown;
-      } & string;
+      start: string;
       /**
        * End; a date without a time marks an all-day event.
        */
-      end: {
-        [k: string]: unknown;
-      } & string;
+      end: string;
       /**
        * Where it takes place.
        */
@@ -1255,16 +1247,7 @@ export namespace LayersEducationAcademicRecordsGetRelatedV1 {
     /**
      * When set, only records created after this date are wanted. A date, or a date-time as some consumers send.
      */
-    createdAfter?: {
-      [k: string]: unknown;
-    } & (
-      | ({
-          [k: string]: unknown;
-        } & string)
-      | ({
-          [k: string]: unknown;
-        } & null)
-    );
+    createdAfter?: string | null;
     [k: string]: unknown;
   }
 
@@ -1604,19 +1587,7 @@ export namespace LayersEducationEntranceCreatedV1 {
      */
     updatedAfter?: string;
     [k: string]: unknown;
-  } & ({
-    /**
-     * Ids of the new records, when the publisher knows them.
-     *
-     * @minItems 1
-     */
-    ids?: string[];
-    /**
-     * A time just before the earliest new record; fetching getUpdatedAfter from here finds them all.
-     */
-    updatedAfter?: string;
-    [k: string]: unknown;
-  } | null);
+  } | null;
 }
 
 /** A user's school entrances and exits (@layers:education:Entrance:getRelated v1) */
@@ -2356,6 +2327,60 @@ export namespace LayersHealthMedicalRecordGetRelatedV1 {
          * Fields of the section.
          */
         fields: {
+          /**
+           * Kind of field: `number`, `text`, `tags` or `attachment` are known; each needs its value property.
+           */
+          type: string;
+          /**
+           * Name of the field.
+           */
+          title: string;
+          /**
+           * Extra text under the name.
+           */
+          caption?: string;
+          /**
+           * Value of a `number` field; text or number.
+           */
+          number?: string | number;
+          /**
+           * Unit of the number, e.g. kg.
+           */
+          unit?: string;
+          /**
+           * Value of a `text` field.
+           */
+          text?: string;
+          /**
+           * Values of a `tags` field.
+           */
+          tags?: string[];
+          /**
+           * Tone of a `tags` field.
+           */
+          mood?: "neutral" | "good" | "attention" | "bad";
+          /**
+           * File of an `attachment` field.
+           */
+          attachment?: {
+            /**
+             * File or link name shown to the user.
+             */
+            title: string;
+            /**
+             * What the URL points to.
+             */
+            type: "file" | "link" | "image";
+            /**
+             * Where to fetch the attachment; an HTTPS URL.
+             */
+            url: string;
+            [k: string]: unknown;
+          };
+          /**
+           * LOINC code of the observation.
+           */
+          loinc?: string;
           [k: string]: unknown;
         }[];
         [k: string]: unknown;
