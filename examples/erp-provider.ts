@@ -5,18 +5,19 @@
  * the school gate's entrance records and answers `@layers:education:Entrance:getUpdatedAfter` with
  * those changed after a time, so subscribers of `Entrance:created` can pull what changed.
  *
- * Every request is authenticated twice, as the hub sends it: the Standard Webhooks signature over
- * the exact bytes received (`webhook-id`, `webhook-timestamp`, `webhook-signature`, checked with the
- * app's signing secret) and the legacy `secret` in the body. Either one wrong: 401.
+ * Every request is authenticated twice, as the hub sends it, by the SDK's provider handlers: the
+ * Standard Webhooks signature over the exact bytes received (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`, checked with the app's signing secret) and the legacy `secret` in the body.
+ * Either one wrong: 401.
  *
  * Run on its own: `ERP_SIGNING_SECRET=whsec_… ERP_SECRET=… ERP_PORT=4001 npx tsx examples/erp-provider.ts`
  * (the secrets come from `GET /v1/admin/apps/erp-modelo/secrets`).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { Webhook } from 'standardwebhooks';
+import { createProviderHandler, reply, type ActionResponse, type BuiltinActions, type HubRequestHandler, type Reply, type RequestContext } from '@api-hub/sdk';
 import type { Entrance } from './entrance-subscriber.js';
 
 export const CALENDAR = '@layers:Calendar:getRelated';
@@ -31,6 +32,9 @@ export const ERP_PATHS: Record<string, string> = {
   [PAYABLES]: '/layers/payables',
   [ENTRANCES_UPDATED_AFTER]: '/layers/entrances',
 };
+
+/** What the ERP answers for an action, as the action's response schema defines it. */
+type Answer<Action extends keyof BuiltinActions> = ActionResponse<BuiltinActions, Action>;
 
 export interface User {
   id: string;
@@ -100,7 +104,8 @@ function seeded(seed: string): () => number {
 
 const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
-const termStatus = (start: string, end: string, today: string) => (today < start ? 'scheduled' : today > end ? 'ended' : 'current');
+const mood = (score: number): 'good' | 'bad' => (score >= 6 ? 'good' : 'bad');
+const termStatus = (start: string, end: string, today: string): 'scheduled' | 'ended' | 'current' => (today < start ? 'scheduled' : today > end ? 'ended' : 'current');
 
 /** The students a user is responsible for: one or two children sharing the user's surname. */
 export function studentsOf(user: User): { id: string; name: string; course: string }[] {
@@ -125,7 +130,7 @@ export interface GradeBookOptions {
 }
 
 /** `@layers:education:GradeBooks:getRelated` answer for a user. */
-export function gradeBooksFor(user: User, options: GradeBookOptions = {}) {
+export function gradeBooksFor(user: User, options: GradeBookOptions = {}): Answer<typeof GRADES> {
   const today = isoDate(options.today ?? new Date());
   const year = today.slice(0, 4);
   const students = studentsOf(user).slice(0, options.students);
@@ -144,10 +149,10 @@ export function gradeBooksFor(user: User, options: GradeBookOptions = {}) {
             label: subject.label,
             abbr: subject.abbr,
             activities: [
-              { category: 'Tests', label: 'Test 1', date: startsAt.replace(/-\d\d$/, '-20'), scoreGiven: scores[0]!.toFixed(1), scoreMaximum: '10', scoreMood: scores[0]! >= 6 ? 'good' : 'bad' },
+              { category: 'Tests', label: 'Test 1', date: startsAt.replace(/-\d\d$/, '-20'), scoreGiven: scores[0]!.toFixed(1), scoreMaximum: '10', scoreMood: mood(scores[0]!) },
               { category: 'Homework', label: 'Project', scoreGiven: scores[1]!, scoreMaximum: 10 },
             ],
-            overall: [{ type: 'partial_grade', label: 'Average', scoreGiven: average.toFixed(1), scoreMaximum: '10', scoreMood: average >= 6 ? 'good' : 'bad', featured: true }],
+            overall: [{ type: 'partial_grade' as const, label: 'Average', scoreGiven: average.toFixed(1), scoreMaximum: '10', scoreMood: mood(average), featured: true }],
           };
         });
         return { label: term.label, startsAt, endsAt, status, subjects };
@@ -166,7 +171,7 @@ export function gradeBooksFor(user: User, options: GradeBookOptions = {}) {
 }
 
 /** `@layers:Calendar:getRelated` answer: the school calendar and each child's class calendar. */
-export function calendarFor(user: User, now: Date = new Date()) {
+export function calendarFor(user: User, now: Date = new Date()): Answer<typeof CALENDAR> {
   const year = now.getUTCFullYear();
   const school = {
     id: `cal-${year}`,
@@ -205,7 +210,7 @@ export function calendarFor(user: User, now: Date = new Date()) {
 }
 
 /** `@layers:payments:Payables:getRelated` answer: the year's monthly tuition of each child. */
-export function payablesFor(user: User, now: Date = new Date()) {
+export function payablesFor(user: User, now: Date = new Date()): Answer<typeof PAYABLES> {
   const today = isoDate(now);
   const year = now.getUTCFullYear();
   const random = seeded(`payables:${user.id}`);
@@ -220,7 +225,7 @@ export function payablesFor(user: User, now: Date = new Date()) {
         const past = dueAt < today;
         const late = past && m + 1 === lateMonth;
         const fine = late ? Math.round(tuition * 0.02) : 0;
-        const status = !past ? (m === now.getUTCMonth() ? 'open' : 'pending') : late ? 'late' : 'paid';
+        const status: 'open' | 'pending' | 'late' | 'paid' = !past ? (m === now.getUTCMonth() ? 'open' : 'pending') : late ? 'late' : 'paid';
         return {
           id: `ch-${student.id}-${month}`,
           alias: ref,
@@ -233,7 +238,7 @@ export function payablesFor(user: User, now: Date = new Date()) {
           centsPaid: status === 'paid' ? tuition : 0,
           centsTotal: tuition + fine,
           centsOriginal: tuition,
-          boleto: { link: `https://bank.example/boleto/${ref}.pdf`, code: `23793381286${ref}0000300000000401`.padEnd(47, '0'), type: 'file' },
+          boleto: { link: `https://bank.example/boleto/${ref}.pdf`, code: `23793381286${ref}0000300000000401`.padEnd(47, '0'), type: 'file' as const },
         };
       });
       return {
@@ -264,7 +269,7 @@ export function morningEntrances(now: Date = new Date()): Entrance[] {
 }
 
 /** getUpdatedAfter's answer: the records changed after `after` (and among `ids`, when given), oldest change first. */
-export function entrancesUpdatedAfter(entrances: readonly Entrance[], query: { after: string; limit: number; ids?: string[] }) {
+export function entrancesUpdatedAfter(entrances: readonly Entrance[], query: { after: string; limit: number; ids?: string[] }): Answer<typeof ENTRANCES_UPDATED_AFTER> {
   const after = Date.parse(query.after);
   return {
     result: entrances
@@ -274,17 +279,36 @@ export function entrancesUpdatedAfter(entrances: readonly Entrance[], query: { a
   };
 }
 
-const ANSWERS: Record<string, (user: User) => unknown> = {
-  [CALENDAR]: (user) => calendarFor(user),
-  [GRADES]: (user) => gradeBooksFor(user),
-  [PAYABLES]: (user) => payablesFor(user),
-};
-
 // ---------------------------------------------------------------------------------------------
-// The HTTP side.
+// The HTTP side: one SDK handler per action, which checks the signature and the legacy secret
+// (401), the envelope and the action (400) before our function runs.
 // ---------------------------------------------------------------------------------------------
 
-const MAX_BODY = 1024 * 1024;
+type Logged = { action?: string; status: number; consumer?: string; user?: string };
+
+function erpHandlers(secrets: ErpSecrets, entrances: readonly Entrance[], log: (entry: Logged) => void): Map<string, HubRequestHandler> {
+  const verify = { signingSecrets: [secrets.signingSecret], secrets: [secrets.secret] };
+  /** An action answered from the user the call is about. */
+  const forUser =
+    <T>(action: string, answer: (user: User) => T) =>
+    ({ context, data }: { context: RequestContext; data: { user?: User } }): T | Reply => {
+      if (data.user === undefined) return reply(400, { error: 'data.user with id, name and alias is required' });
+      log({ action, status: 200, consumer: context.consumer, user: data.user.alias });
+      return answer(data.user);
+    };
+  return new Map<string, HubRequestHandler>([
+    [ERP_PATHS[CALENDAR]!, createProviderHandler({ action: CALENDAR, ...verify }, forUser(CALENDAR, (user) => calendarFor(user)))],
+    [ERP_PATHS[GRADES]!, createProviderHandler({ action: GRADES, ...verify }, forUser(GRADES, (user) => gradeBooksFor(user)))],
+    [ERP_PATHS[PAYABLES]!, createProviderHandler({ action: PAYABLES, ...verify }, forUser(PAYABLES, (user) => payablesFor(user)))],
+    [
+      ERP_PATHS[ENTRANCES_UPDATED_AFTER]!,
+      createProviderHandler({ action: ENTRANCES_UPDATED_AFTER, ...verify }, ({ context, data }) => {
+        log({ action: ENTRANCES_UPDATED_AFTER, status: 200, consumer: context.consumer });
+        return entrancesUpdatedAfter(entrances, data);
+      }),
+    ],
+  ]);
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -292,54 +316,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function header(req: IncomingMessage, name: string): string {
-  const value = req.headers[name];
-  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
-}
-
-interface Envelope {
-  context?: { action?: string; consumer?: string; community?: string };
-  secret?: unknown;
-  data?: { user?: Partial<User>; after?: unknown; limit?: unknown; ids?: unknown };
-}
-
 export async function startErpProvider(options: ErpProviderOptions = {}): Promise<ErpProvider> {
-  let webhook: Webhook | undefined;
-  let secret: string | undefined;
+  const entrances: Entrance[] = [...(options.entrances ?? [])];
+  const log = (entry: Logged) => options.onRequest?.(entry);
+  // No handlers until the secrets are set: the ERP fails closed.
+  let handlers: Map<string, HubRequestHandler> | undefined;
   const setSecrets = (secrets: ErpSecrets) => {
-    webhook = new Webhook(secrets.signingSecret);
-    secret = secrets.secret;
+    handlers = erpHandlers(secrets, entrances, log);
   };
   if (options.signingSecret !== undefined && options.secret !== undefined) {
     setSecrets({ signingSecret: options.signingSecret, secret: options.secret });
   }
   const actionsByPath = new Map(Object.entries(ERP_PATHS).map(([action, path]) => [path, action]));
-  const entrances: Entrance[] = [...(options.entrances ?? [])];
   const recordEntrance = (person: Entrance['person'], direction: Entrance['direction']): Entrance => {
     // Strictly increasing update times, so a subscriber's cursor never skips a record.
     const last = entrances.reduce((max, e) => Math.max(max, Date.parse(e.updatedAt)), 0);
@@ -349,69 +337,17 @@ export async function startErpProvider(options: ErpProviderOptions = {}): Promis
     return entrance;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ action?: string; status: number; consumer?: string; user?: string }> => {
-    const action = actionsByPath.get((req.url ?? '').split('?')[0]!);
-    if (action === undefined) {
-      send(res, 404, { error: 'no such endpoint' });
-      return { status: 404 };
-    }
-    if (req.method !== 'POST') {
-      send(res, 405, { error: 'use POST' });
-      return { action, status: 405 };
-    }
-    const raw = await readBody(req);
-    if (raw === null) {
-      send(res, 413, { error: 'body too large' });
-      return { action, status: 413 };
-    }
-    // 1. The signature, over the exact bytes received (fails closed until the secrets are set).
-    let envelope: Envelope;
-    try {
-      if (webhook === undefined) throw new Error('no signing secret configured');
-      envelope = webhook.verify(raw.toString('utf8'), {
-        'webhook-id': header(req, 'webhook-id'),
-        'webhook-timestamp': header(req, 'webhook-timestamp'),
-        'webhook-signature': header(req, 'webhook-signature'),
-      }) as Envelope;
-    } catch {
-      send(res, 401, { error: 'invalid or missing webhook signature' });
-      return { action, status: 401 };
-    }
-    // 2. The legacy secret in the body.
-    if (secret === undefined || !sameSecret(envelope.secret, secret)) {
-      send(res, 401, { error: 'invalid secret' });
-      return { action, status: 401 };
-    }
-    const consumer = envelope.context?.consumer;
-    if (envelope.context?.action !== action) {
-      send(res, 400, { error: `this endpoint answers ${action}` });
-      return { action, status: 400, consumer };
-    }
-    if (action === ENTRANCES_UPDATED_AFTER) {
-      const { after, limit, ids } = envelope.data ?? {};
-      if (typeof after !== 'string' || Number.isNaN(Date.parse(after)) || typeof limit !== 'number' || (ids !== undefined && !Array.isArray(ids))) {
-        send(res, 400, { error: 'data.after (a date-time) and data.limit (a number) are required' });
-        return { action, status: 400, consumer };
-      }
-      send(res, 200, entrancesUpdatedAfter(entrances, { after, limit, ...(ids !== undefined && { ids: ids.map(String) }) }));
-      return { action, status: 200, consumer };
-    }
-    const user = envelope.data?.user;
-    if (typeof user?.id !== 'string' || typeof user.name !== 'string' || typeof user.alias !== 'string') {
-      send(res, 400, { error: 'data.user with id, name and alias is required' });
-      return { action, status: 400, consumer };
-    }
-    send(res, 200, ANSWERS[action]!(user as User));
-    return { action, status: 200, consumer, user: user.alias };
-  };
-
   const server = createServer((req, res) => {
-    handle(req, res)
-      .then((entry) => options.onRequest?.(entry))
-      .catch(() => {
-        if (!res.headersSent) send(res, 500, { error: 'internal error' });
-        else res.destroy();
-      });
+    const path = (req.url ?? '').split('?')[0]!;
+    const action = actionsByPath.get(path);
+    if (action === undefined) return send(res, 404, { error: 'no such endpoint' });
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    if (handlers === undefined) return send(res, 401, { error: 'no signing secret configured' });
+    // Answers other than 200 are logged here; a 200 is logged by the action, which knows the caller.
+    res.once('finish', () => {
+      if (res.statusCode !== 200) log({ action, status: res.statusCode });
+    });
+    handlers.get(path)!.node(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
