@@ -21,6 +21,11 @@ const SUBCOMMANDS: Record<string, Entry> = {
     run: async () => (await import('./conformance.js')).conformance,
     help: async () => (await import('./conformance.js')).CONFORMANCE_HELP,
   },
+  mock: {
+    summary: 'run a provider that answers actions with schema-valid, deterministic data',
+    run: async () => (await import('./mock.js')).mock,
+    help: async () => (await import('./mock.js')).MOCK_HELP,
+  },
 };
 
 export function topLevelHelp(): string {
