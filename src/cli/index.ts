@@ -26,6 +26,16 @@ const SUBCOMMANDS: Record<string, Entry> = {
     run: async () => (await import('./mock.js')).mock,
     help: async () => (await import('./mock.js')).MOCK_HELP,
   },
+  call: {
+    summary: 'call a provider through a hub, as an app',
+    run: async () => (await import('./app-requests.js')).call,
+    help: async () => (await import('./app-requests.js')).CALL_HELP,
+  },
+  publish: {
+    summary: 'publish an event through a hub, as an app',
+    run: async () => (await import('./app-requests.js')).publish,
+    help: async () => (await import('./app-requests.js')).PUBLISH_HELP,
+  },
 };
 
 export function topLevelHelp(): string {
