@@ -3,6 +3,12 @@
 import { runCli } from './cli/index.js';
 import { processIo } from './cli/output.js';
 
+// `api-hub types | head`: a reader that goes away ends the output, as it does for any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 runCli(process.argv.slice(2), processIo()).then(
   (code) => {
     // Not process.exit: `serve` keeps the process alive with its server until a signal.

@@ -19,7 +19,7 @@ describe('api-hub dispatcher', () => {
     expect(run.stdout).toContain('HUB_ADMIN_TOKEN');
   });
 
-  it.each([['serve'], ['conformance']])('%s --help describes the subcommand, exit 0', async (name) => {
+  it.each([['serve'], ['conformance'], ['mock'], ['call'], ['publish'], ['types']])('%s --help describes the subcommand, exit 0', async (name) => {
     const run = await runApiHub([name, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(name === 'serve' ? 'Usage: api-hub [serve] [options]' : `Usage: api-hub ${name} `);

@@ -36,6 +36,11 @@ const SUBCOMMANDS: Record<string, Entry> = {
     run: async () => (await import('./app-requests.js')).publish,
     help: async () => (await import('./app-requests.js')).PUBLISH_HELP,
   },
+  types: {
+    summary: 'print the TypeScript types of actions (built-in, or a hub\'s own)',
+    run: async () => (await import('./types.js')).types,
+    help: async () => (await import('./types.js')).TYPES_HELP,
+  },
 };
 
 export function topLevelHelp(): string {
