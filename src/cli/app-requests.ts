@@ -65,7 +65,7 @@ export async function call(argv: string[], io: Io, stdin: AsyncIterable<Buffer |
   const timeout = optionalInteger(values, 'timeout', 1);
   if (version !== undefined) query.set('version', String(version));
   if (timeout !== undefined) query.set('timeout', String(timeout));
-  const path = `/services/call/${encodeURIComponent(action)}/${encodeURIComponent(provider)}${query.size > 0 ? `?${query}` : ''}`;
+  const path = `/v1/services/call/${encodeURIComponent(action)}/${encodeURIComponent(provider)}${query.size > 0 ? `?${query}` : ''}`;
   const answer = await send(values, io, path, {}, stdin);
   if (answer.status !== 200) return failed(answer, io, values);
   if (values.json === true) printJson(io, answer.body);
@@ -82,7 +82,7 @@ export async function publish(argv: string[], io: Io, stdin: AsyncIterable<Buffe
   const action = requiredString(values, 'action');
   const version = optionalInteger(values, 'version', 1);
   const key = optionalString(values, 'idempotency-key');
-  const path = `/services/publish/${encodeURIComponent(action)}${version === undefined ? '' : `?version=${version}`}`;
+  const path = `/v1/services/publish/${encodeURIComponent(action)}${version === undefined ? '' : `?version=${version}`}`;
   const answer = await send(values, io, path, key === undefined ? {} : { 'idempotency-key': key }, stdin);
   if (answer.status !== 201) return failed(answer, io, values);
   const replayed = answer.replayed;
