@@ -42,7 +42,9 @@ describe('api-hub call and publish', () => {
     const run = await runApiHub(['call', '--action', ECHO, '--provider', 'echo', ...app, '--data', '{"name":5}']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^400 Bad Request: the body does not match the request schema of "${ECHO}" version 1\n  /name: must be string\n  request id \\S+\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^400 Bad Request: the body does not match the request schema of "${ECHO}" version 1\n  /name: must be string\n  request id \\S+\n$`),
+    );
 
     const json = await runApiHub(['call', '--action', ECHO, '--provider', 'echo', ...app, '--data', '{"name":5}', '--json']);
     expect(json.code).toBe(1);
@@ -57,7 +59,22 @@ describe('api-hub call and publish', () => {
   });
 
   it('exits 1 with the 401 when the token is wrong', async () => {
-    const run = await runApiHub(['call', '--action', ECHO, '--provider', 'echo', '--hub', setup.hub.url, '--token', 'not-a-token', '--community', COMMUNITY, '--data', '{"name":"x"}', '--json']);
+    const run = await runApiHub([
+      'call',
+      '--action',
+      ECHO,
+      '--provider',
+      'echo',
+      '--hub',
+      setup.hub.url,
+      '--token',
+      'not-a-token',
+      '--community',
+      COMMUNITY,
+      '--data',
+      '{"name":"x"}',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 401, type: 'Unauthorized', name: 'Unauthorized' });
   });
@@ -81,7 +98,10 @@ describe('api-hub call and publish', () => {
     for (const [argv, message] of [
       [['call', '--provider', 'echo', ...app, '--data', '{}'], /--action is required/],
       [['call', '--action', ECHO, ...app, '--data', '{}'], /--provider is required/],
-      [['call', '--action', ECHO, '--provider', 'echo', '--hub', setup.hub.url, '--community', COMMUNITY, '--data', '{}'], /--token \(or API_HUB_TOKEN\) is required/],
+      [
+        ['call', '--action', ECHO, '--provider', 'echo', '--hub', setup.hub.url, '--community', COMMUNITY, '--data', '{}'],
+        /--token \(or API_HUB_TOKEN\) is required/,
+      ],
       [['call', '--action', ECHO, '--provider', 'echo', ...app, '--data', '{name:'], /the payload \(--data\) is not JSON/],
       [['call', '--action', ECHO, '--provider', 'echo', ...app, '--hub', 'ftp://x', '--data', '{}'], /--hub must be an http\(s\) URL/],
       [['publish', ...app, '--data', '{}'], /--action is required/],

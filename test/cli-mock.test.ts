@@ -34,11 +34,23 @@ describe('api-hub mock through a real hub', () => {
 
   beforeAll(async () => {
     hub = await startHub();
-    await hub.admin('PUT', `/actions/${STOCK}/versions/1`, { kind: 'request', title: 'Stock', dataSchema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } }, responseSchema: stockResponseSchema });
+    await hub.admin('PUT', `/actions/${STOCK}/versions/1`, {
+      kind: 'request',
+      title: 'Stock',
+      dataSchema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } },
+      responseSchema: stockResponseSchema,
+    });
     const [calendarPort, stockPort] = [await freePort(), await freePort()];
     await registerApp(hub, 'erp', { services: { responds: [{ action: CALENDAR, reason: 'x', url: `http://127.0.0.1:${calendarPort}/calendar` }] } });
     await registerApp(hub, 'stock', { services: { responds: [{ action: STOCK, reason: 'x', url: `http://127.0.0.1:${stockPort}/any/path` }] } });
-    const token = await registerApp(hub, 'client', { services: { requests: [{ action: CALENDAR, reason: 'x' }, { action: STOCK, reason: 'x' }] } });
+    const token = await registerApp(hub, 'client', {
+      services: {
+        requests: [
+          { action: CALENDAR, reason: 'x' },
+          { action: STOCK, reason: 'x' },
+        ],
+      },
+    });
     for (const app of ['erp', 'stock', 'client']) await install(hub, COMMUNITY, app);
     headers = { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY };
     const secretOf = async (app: string) => (await hub.admin('GET', `/apps/${app}/secrets`)).body.signingSecret as string;
@@ -54,7 +66,11 @@ describe('api-hub mock through a real hub', () => {
   const call = (action: string, provider: string, data: unknown) => hub.send('POST', `/services/call/${action}/${provider}`, { headers, body: data });
 
   it('says where it listens and what it answers', () => {
-    expect(JSON.parse(calendarMock.firstLine)).toEqual({ listening: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), actions: [`${CALENDAR} v1`], verifiesSignatures: true });
+    expect(JSON.parse(calendarMock.firstLine)).toEqual({
+      listening: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      actions: [`${CALENDAR} v1`],
+      verifiesSignatures: true,
+    });
     expect(stockMock.firstLine).toMatch(/^Mock provider listening on http:\/\/127\.0\.0\.1:\d+$/);
   });
 
@@ -71,7 +87,13 @@ describe('api-hub mock through a real hub', () => {
     const answer = await call(STOCK, 'stock', { sku: 'ABC-1' });
     // 200 through the hub: the hub checked the answer against the response schema.
     expect(answer.status).toBe(200);
-    expect(answer.body.data).toEqual({ sku: expect.any(String), quantity: expect.any(Number), updatedAt: expect.any(String), tags: expect.any(Array), warehouse: { code: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    expect(answer.body.data).toEqual({
+      sku: expect.any(String),
+      quantity: expect.any(Number),
+      updatedAt: expect.any(String),
+      tags: expect.any(Array),
+      warehouse: { code: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
     expect((await call(STOCK, 'stock', { sku: 'ABC-1' })).body).toEqual(answer.body);
   });
 
@@ -81,7 +103,10 @@ describe('api-hub mock through a real hub', () => {
     const unsigned = await sendTo(url, 'POST', '/calendar', { body: envelope });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body).toEqual({ error: 'missing webhook-id, webhook-timestamp or webhook-signature' });
-    const forged = await sendTo(url, 'POST', '/calendar', { body: envelope, headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' } });
+    const forged = await sendTo(url, 'POST', '/calendar', {
+      body: envelope,
+      headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+    });
     expect(forged.status).toBe(401);
     expect(forged.body).toEqual({ error: 'no valid signature' });
     // The hub's own, signed, calls were answered.
@@ -92,7 +117,10 @@ describe('api-hub mock through a real hub', () => {
     const url = stockMock.firstLine.replace('Mock provider listening on ', '');
     const answer = await sendTo(url, 'POST', '/any/path', { body: { context: { action: STOCK, version: 1 }, data: { sku: 5 } } });
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: `the data does not match the request schema of "${STOCK}" version 1`, details: [{ pointer: '/sku', message: 'must be string', keyword: 'type' }] });
+    expect(answer.body).toEqual({
+      error: `the data does not match the request schema of "${STOCK}" version 1`,
+      details: [{ pointer: '/sku', message: 'must be string', keyword: 'type' }],
+    });
     const unknown = await sendTo(url, 'POST', '/any/path', { body: { context: { action: CALENDAR, version: 1 }, data: {} } });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: `this mock does not answer "${CALENDAR}" version 1` });

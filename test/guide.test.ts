@@ -36,11 +36,14 @@ describe('docs/build-a-provider.md', () => {
     // `api-hub` on the PATH: this repository's binary.
     const bin = join(dir, '.bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'api-hub'), `#!/bin/sh\nexec "${process.execPath}" --import "${join(PROJECT_ROOT, 'node_modules/tsx/dist/esm/index.mjs')}" "${join(PROJECT_ROOT, 'src/main.ts')}" "$@"\n`);
+    writeFileSync(
+      join(bin, 'api-hub'),
+      `#!/bin/sh\nexec "${process.execPath}" --import "${join(PROJECT_ROOT, 'node_modules/tsx/dist/esm/index.mjs')}" "${join(PROJECT_ROOT, 'src/main.ts')}" "$@"\n`,
+    );
     chmodSync(join(bin, 'api-hub'), 0o755);
     const linkSdk = `mkdir -p node_modules/@api-hub && ln -s "${join(PROJECT_ROOT, 'packages/sdk')}" node_modules/@api-hub/sdk`;
 
-    let script = 'set -euo pipefail\ntrap \'kill $(jobs -p) 2>/dev/null || true\' EXIT\n';
+    let script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n";
     let sh = 0;
     for (const block of blocks(GUIDE)) {
       if (block.kind === 'file') {
@@ -48,7 +51,9 @@ describe('docs/build-a-provider.md', () => {
         script += `cat > ${block.name} <<'GUIDE_FILE'\n${ports(block.text)}GUIDE_FILE\n`;
       } else {
         sh++;
-        const text = ports(block.text).replace(/^npm init -y.*\n/m, '').replace(/^npm install @api-hub\/sdk\n/m, `${linkSdk}\n`);
+        const text = ports(block.text)
+          .replace(/^npm init -y.*\n/m, '')
+          .replace(/^npm install @api-hub\/sdk\n/m, `${linkSdk}\n`);
         script += `echo "--- block ${sh}"\n${text}`;
       }
     }

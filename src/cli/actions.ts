@@ -21,7 +21,10 @@ export interface ActionSource {
 /** The action's version asked for, or its highest; throws a UsageError when there is none. */
 export async function findAction(id: string, version: number | undefined, source: ActionSource): Promise<ActionVersion> {
   const versions = await actionVersions(id, source);
-  const chosen = version === undefined ? versions.reduce((a, b) => (b.definition.version > a.definition.version ? b : a)) : versions.find((v) => v.definition.version === version);
+  const chosen =
+    version === undefined
+      ? versions.reduce((a, b) => (b.definition.version > a.definition.version ? b : a))
+      : versions.find((v) => v.definition.version === version);
   if (chosen === undefined) throw new UsageError(`"${id}" has no version ${version} (versions: ${versions.map((v) => v.definition.version).join(', ')})`);
   return chosen;
 }
@@ -29,7 +32,10 @@ export async function findAction(id: string, version: number | undefined, source
 /** Every version of the action; throws a UsageError when there is none. */
 export async function actionVersions(id: string, source: ActionSource): Promise<ActionVersion[]> {
   const versions = source.hub === undefined ? builtinVersions(id) : await hubVersions(id, source.hub, source.adminToken);
-  if (versions.length === 0) throw new UsageError(`unknown action "${id}"${source.hub === undefined ? ' in the built-in catalogue (use --hub for a hub\'s actions)' : ` on ${source.hub}`}`);
+  if (versions.length === 0)
+    throw new UsageError(
+      `unknown action "${id}"${source.hub === undefined ? " in the built-in catalogue (use --hub for a hub's actions)" : ` on ${source.hub}`}`,
+    );
   return versions;
 }
 

@@ -97,7 +97,13 @@ interface HubAnswer {
   replayed: boolean;
 }
 
-async function send(values: Parsed['values'], io: Io, path: string, headers: Record<string, string>, stdin: AsyncIterable<Buffer | string>): Promise<HubAnswer> {
+async function send(
+  values: Parsed['values'],
+  io: Io,
+  path: string,
+  headers: Record<string, string>,
+  stdin: AsyncIterable<Buffer | string>,
+): Promise<HubAnswer> {
   const hub = optionalString(values, 'hub') ?? io.env.API_HUB_URL;
   const token = optionalString(values, 'token') ?? io.env.API_HUB_TOKEN;
   const community = optionalString(values, 'community') ?? io.env.API_HUB_COMMUNITY;
@@ -142,8 +148,10 @@ function failed(answer: HubAnswer, io: Io, values: Parsed['values']): number {
   const paint = coloursFor(io.stderr, io.env);
   const error = answer.body as Partial<HubErrorBody>;
   const lines = [paint.fail(`${answer.status} ${error.name ?? ''}: ${error.error ?? String(answer.body)}`)];
-  for (const detail of (error.details ?? []) as { pointer?: string; message?: string }[]) lines.push(`  ${detail.pointer === '' ? '(the payload)' : detail.pointer}: ${detail.message}`);
-  if (error.provider !== undefined) lines.push(`  provider answered ${error.provider.status}${error.provider.body === undefined ? '' : `: ${JSON.stringify(error.provider.body)}`}`);
+  for (const detail of (error.details ?? []) as { pointer?: string; message?: string }[])
+    lines.push(`  ${detail.pointer === '' ? '(the payload)' : detail.pointer}: ${detail.message}`);
+  if (error.provider !== undefined)
+    lines.push(`  provider answered ${error.provider.status}${error.provider.body === undefined ? '' : `: ${JSON.stringify(error.provider.body)}`}`);
   if (error.requestId !== undefined) lines.push(paint.dim(`  request id ${error.requestId}`));
   io.stderr.write(lines.join('\n') + '\n');
   return EXIT_FAILED;

@@ -65,7 +65,8 @@ export async function runConformance(action: ActionVersion, options: Conformance
   if (definition.kind !== 'request') throw new Error(`"${definition.id}" is an event action; conformance checks providers of request actions`);
   const compiled = compileAction(definition);
   const timeoutMs = options.timeoutMs ?? definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  const send = (data: unknown, signing: Signing, extra: Record<string, unknown> = {}) => post(definition.id, definition.version, data, signing, extra, options, timeoutMs);
+  const send = (data: unknown, signing: Signing, extra: Record<string, unknown> = {}) =>
+    post(definition.id, definition.version, data, signing, extra, options, timeoutMs);
 
   const examples = action.examples?.data.valid ?? [];
   const random = seededRandom(options.seed ?? 1);
@@ -91,8 +92,24 @@ function withUnknownField(data: unknown, compiled: CompiledAction): unknown {
   return compiled.validateData(extended) === null ? extended : data;
 }
 
-async function post(action: string, version: number, data: unknown, signing: Signing, extra: Record<string, unknown>, options: ConformanceOptions, timeoutMs: number): Promise<Answer | Error> {
-  const context = { issuedAt: new Date().toISOString(), action, community: 'conformance', version, consumer: 'api-hub-conformance', requestId: randomUUID(), ...extra };
+async function post(
+  action: string,
+  version: number,
+  data: unknown,
+  signing: Signing,
+  extra: Record<string, unknown>,
+  options: ConformanceOptions,
+  timeoutMs: number,
+): Promise<Answer | Error> {
+  const context = {
+    issuedAt: new Date().toISOString(),
+    action,
+    community: 'conformance',
+    version,
+    consumer: 'api-hub-conformance',
+    requestId: randomUUID(),
+    ...extra,
+  };
   const body = JSON.stringify({ context, secret: options.secret ?? '', data, ...extra });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (signing !== 'missing') {
@@ -108,7 +125,9 @@ async function post(action: string, version: number, data: unknown, signing: Sig
     return { status: res.statusCode, body: text, durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     const error = err as Error;
-    return error.name === 'TimeoutError' || error.name === 'AbortError' ? new Error(`no answer within ${timeoutMs} ms`) : new Error(`no answer: ${error.message}`);
+    return error.name === 'TimeoutError' || error.name === 'AbortError'
+      ? new Error(`no answer within ${timeoutMs} ms`)
+      : new Error(`no answer: ${error.message}`);
   }
 }
 
@@ -119,16 +138,37 @@ function answered(name: string, answer: Answer | Error, compiled: CompiledAction
   const { status, durationMs } = answer;
   if (status < 200 || status > 299) {
     const passed = !mustSucceed && status >= 400 && status < 500;
-    return { name, passed, status, durationMs, summary: `answered ${status}${passed ? ' (refused as the provider may)' : mustSucceed ? ', not 2xx' : ': a server error'}` };
+    return {
+      name,
+      passed,
+      status,
+      durationMs,
+      summary: `answered ${status}${passed ? ' (refused as the provider may)' : mustSucceed ? ', not 2xx' : ': a server error'}`,
+    };
   }
   let parsed: unknown;
   try {
     parsed = answer.body === '' ? null : JSON.parse(answer.body);
   } catch {
-    return { name, passed: false, status, durationMs, summary: `answered ${status} with a body that is not JSON`, problems: [{ pointer: '', message: 'is not JSON' }] };
+    return {
+      name,
+      passed: false,
+      status,
+      durationMs,
+      summary: `answered ${status} with a body that is not JSON`,
+      problems: [{ pointer: '', message: 'is not JSON' }],
+    };
   }
   const problems = compiled.validateResponse!(parsed);
-  if (problems !== null) return { name, passed: false, status, durationMs, summary: `answered ${status} with JSON that does not match the response schema`, problems: [...problems] };
+  if (problems !== null)
+    return {
+      name,
+      passed: false,
+      status,
+      durationMs,
+      summary: `answered ${status} with JSON that does not match the response schema`,
+      problems: [...problems],
+    };
   return { name, passed: true, status, durationMs, summary: `answered ${status} within ${timeoutMs} ms, matching the response schema` };
 }
 
@@ -137,5 +177,11 @@ function refused(name: string, answer: Answer | Error, timeoutMs: number): Check
   if (answer instanceof Error) return { name, passed: false, summary: answer.message };
   const { status, durationMs } = answer;
   const passed = status >= 400 && status < 500;
-  return { name, passed, status, durationMs, summary: passed ? `refused with ${status} within ${timeoutMs} ms` : `accepted with ${status}: the provider must refuse it (4xx)` };
+  return {
+    name,
+    passed,
+    status,
+    durationMs,
+    summary: passed ? `refused with ${status} within ${timeoutMs} ms` : `accepted with ${status}: the provider must refuse it (4xx)`,
+  };
 }

@@ -54,7 +54,8 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
     hub: optionalString(values, 'hub'),
     adminToken: optionalString(values, 'admin-token'),
   });
-  if (action.definition.kind !== 'request') throw new UsageError(`"${action.definition.id}" is an event action; conformance checks providers of request actions`);
+  if (action.definition.kind !== 'request')
+    throw new UsageError(`"${action.definition.id}" is an event action; conformance checks providers of request actions`);
   const report = await runConformance(action, {
     url,
     signingSecret,
@@ -74,7 +75,8 @@ export function formatReport(report: ConformanceReport, io: Io): string {
   for (const check of report.checks) {
     const mark = check.passed ? paint.ok('PASS') : paint.fail('FAIL');
     lines.push(`  ${mark}  ${check.name}: ${check.summary}`);
-    for (const problem of check.problems ?? []) lines.push(paint.dim(`          ${problem.pointer === '' ? '(the answer)' : problem.pointer}: ${problem.message}`));
+    for (const problem of check.problems ?? [])
+      lines.push(paint.dim(`          ${problem.pointer === '' ? '(the answer)' : problem.pointer}: ${problem.message}`));
   }
   const failed = report.checks.filter((c) => !c.passed).length;
   lines.push('', failed === 0 ? paint.ok(`All ${report.checks.length} checks passed.`) : paint.fail(`${failed} of ${report.checks.length} checks failed.`), '');

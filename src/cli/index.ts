@@ -37,7 +37,7 @@ const SUBCOMMANDS: Record<string, Entry> = {
     help: async () => (await import('./app-requests.js')).PUBLISH_HELP,
   },
   types: {
-    summary: 'print the TypeScript types of actions (built-in, or a hub\'s own)',
+    summary: "print the TypeScript types of actions (built-in, or a hub's own)",
     run: async () => (await import('./types.js')).types,
     help: async () => (await import('./types.js')).TYPES_HELP,
   },
@@ -74,10 +74,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    return await (await entry.run())(named ? rest : argv, io);
+    return await (
+      await entry.run()
+    )(named ? rest : argv, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`api-hub: ${err.message}\n\n${await entry.help()}`);
+      // The hub's own messages keep the form they had before subcommands (scripts match them).
+      const prefix = entry === SUBCOMMANDS.serve ? '' : 'api-hub: ';
+      io.stderr.write(`${prefix}${err.message}\n\n${await entry.help()}`);
       return EXIT_USAGE;
     }
     throw err;

@@ -24,16 +24,20 @@ export class MockAnswers {
     actions: readonly ActionVersion[],
     private readonly seed: number,
   ) {
-    for (const action of actions) this.versions.set(key(action.definition.id, action.definition.version), { action, compiled: compileAction(action.definition) });
+    for (const action of actions)
+      this.versions.set(key(action.definition.id, action.definition.version), { action, compiled: compileAction(action.definition) });
   }
 
   answer(actionId: string, version: number, data: unknown): MockAnswer {
     const mocked = this.versions.get(key(actionId, version));
     if (mocked === undefined) return { status: 404, body: { error: `this mock does not answer "${actionId}" version ${version}` } };
     const problems = mocked.compiled.validateData(data);
-    if (problems !== null) return { status: 400, body: { error: `the data does not match the request schema of "${actionId}" version ${version}`, details: [...problems] } };
+    if (problems !== null)
+      return { status: 400, body: { error: `the data does not match the request schema of "${actionId}" version ${version}`, details: [...problems] } };
     // One number from the seed, the action and the data: the same question, the same answer.
-    const digest = createHash('sha256').update(`${this.seed}\n${actionId}\n${version}\n${JSON.stringify(data)}`).digest();
+    const digest = createHash('sha256')
+      .update(`${this.seed}\n${actionId}\n${version}\n${JSON.stringify(data)}`)
+      .digest();
     const examples = mocked.action.examples?.response?.valid ?? [];
     if (examples.length > 0) return { status: 200, body: examples[digest.readUInt32LE(0) % examples.length] };
     const generated = sampleFromSchema(mocked.action.definition.responseSchema ?? true, seededRandom(digest.readInt32LE(4)));

@@ -57,7 +57,8 @@ export async function mock(argv: string[], io: Io): Promise<number> {
   const ids = (values.action as string[] | undefined) ?? [];
   if (ids.length === 0) throw new UsageError('--action is required (repeat it for several actions)');
   const signingSecret = optionalString(values, 'signing-secret');
-  if (signingSecret !== undefined && !/^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(signingSecret)) throw new UsageError('--signing-secret must be whsec_ followed by base64');
+  if (signingSecret !== undefined && !/^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(signingSecret))
+    throw new UsageError('--signing-secret must be whsec_ followed by base64');
   const source = { hub: optionalString(values, 'hub'), adminToken: optionalString(values, 'admin-token') };
   const actions = (await Promise.all(ids.map((id) => actionVersions(id, source)))).flat();
   const event = actions.find((a) => a.definition.kind !== 'request');
@@ -76,7 +77,10 @@ export async function mock(argv: string[], io: Io): Promise<number> {
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
   const names = [...new Set(actions.map((a) => `${a.definition.id} v${a.definition.version}`))];
-  print({ listening: url, actions: names, verifiesSignatures: signingSecret !== undefined }, `Mock provider listening on ${url}\n${names.map((n) => `  ${n}`).join('\n')}${signingSecret === undefined ? '\n  (signatures not checked: no --signing-secret)' : ''}`);
+  print(
+    { listening: url, actions: names, verifiesSignatures: signingSecret !== undefined },
+    `Mock provider listening on ${url}\n${names.map((n) => `  ${n}`).join('\n')}${signingSecret === undefined ? '\n  (signatures not checked: no --signing-secret)' : ''}`,
+  );
   const stop = () => {
     server.close();
     server.closeAllConnections();
@@ -86,7 +90,12 @@ export async function mock(argv: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, answers: MockAnswers, signingSecret: string | undefined): Promise<{ status: number; action?: string }> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answers: MockAnswers,
+  signingSecret: string | undefined,
+): Promise<{ status: number; action?: string }> {
   const send = (status: number, body: unknown, action?: string) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -122,7 +131,8 @@ function signatureProblem(req: IncomingMessage, body: Buffer, signingSecret: str
   const id = req.headers['webhook-id'];
   const timestamp = req.headers['webhook-timestamp'];
   const signature = req.headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') return 'missing webhook-id, webhook-timestamp or webhook-signature';
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string')
+    return 'missing webhook-id, webhook-timestamp or webhook-signature';
   const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
   if (!(Math.abs(Date.now() / 1000 - seconds) <= TOLERANCE_SECONDS)) return 'webhook-timestamp is missing or too far from now';
   const expected = Buffer.from(sign(id, seconds, body, signingSecret));

@@ -122,7 +122,10 @@ function array(schema: Schema, root: JsonSchema, random: Random, mode: SampleMod
   const prefix = Array.isArray(schema.prefixItems) ? (schema.prefixItems as JsonSchema[]) : [];
   const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
   const max = typeof schema.maxItems === 'number' ? schema.maxItems : Math.max(min, MAX_ITEMS);
-  const count = Math.max(prefix.length, mode === 'minimal' ? min : mode === 'maximal' ? Math.min(max, Math.max(min, MAX_ITEMS)) : Math.min(max, Math.max(min, 1)));
+  const count = Math.max(
+    prefix.length,
+    mode === 'minimal' ? min : mode === 'maximal' ? Math.min(max, Math.max(min, MAX_ITEMS)) : Math.min(max, Math.max(min, 1)),
+  );
   const items = (schema.items ?? true) as JsonSchema;
   return Array.from({ length: count }, (_, i) => sample(prefix[i] ?? items, root, random, mode, depth + 1));
 }
