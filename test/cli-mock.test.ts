@@ -126,6 +126,41 @@ describe('api-hub mock through a real hub', () => {
     expect(unknown.body).toEqual({ error: `this mock does not answer "${CALENDAR}" version 1` });
   });
 
+  it('passes api-hub conformance when it checks signatures, and fails only those checks when not', async () => {
+    const calendarUrl = `${JSON.parse(calendarMock.firstLine).listening as string}/calendar`;
+    const signingSecret = (await hub.admin('GET', '/apps/erp/secrets')).body.signingSecret as string;
+    const verified = await runApiHub(['conformance', '--action', CALENDAR, '--url', calendarUrl, '--signing-secret', signingSecret, '--json']);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ action: CALENDAR, version: 1, passed: true });
+
+    // The action read from the hub (--hub): no examples there, so generated inputs only.
+    const stockUrl = `${stockMock.firstLine.replace('Mock provider listening on ', '')}/any/path`;
+    const unverified = await runApiHub([
+      'conformance',
+      '--action',
+      STOCK,
+      '--url',
+      stockUrl,
+      '--signing-secret',
+      signingSecret,
+      '--hub',
+      hub.url,
+      '--admin-token',
+      ADMIN_TOKEN,
+      '--json',
+    ]);
+    expect(unverified.code).toBe(1);
+    const report = JSON.parse(unverified.stdout);
+    expect(report.checks.map((c: { name: string; passed: boolean }) => [c.name, c.passed])).toEqual([
+      ['boundary values (minimal)', true],
+      ['boundary values (maximal)', true],
+      ['unknown fields', true],
+      ['missing signature', false],
+      ['wrong signature', false],
+      ['old timestamp', false],
+    ]);
+  });
+
   it('refuses a bad command line with exit 2', async () => {
     for (const [argv, message] of [
       [['mock'], /--action is required/],
