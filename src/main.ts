@@ -1,60 +1,22 @@
 #!/usr/bin/env node
-/** Runs the hub: configuration, storage, HTTP server, graceful shutdown on SIGTERM/SIGINT. */
-import { pino } from 'pino';
-import { helpText, loadConfig } from './config.js';
-import { createHub } from './hub.js';
-import { openStore } from './store/open.js';
+/** The `api-hub` binary: runs a subcommand (src/cli/); with none, the hub itself. */
+import { runCli } from './cli/index.js';
+import { processIo } from './cli/output.js';
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpText());
-    return;
-  }
-  let config;
-  try {
-    config = loadConfig(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${helpText()}`);
-    process.exitCode = 2;
-    return;
-  }
-  const log = pino({ level: config.logLevel });
-  const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
-  const hub = await createHub({ config, store, logger: log });
-  await hub.app.listen({ port: config.port, host: config.host });
-  log.info({ port: config.port, host: config.host, storage: store.kind }, 'API Hub listening');
-  if (config.adminToken === undefined) {
-    // Printed once, on stdout, so `npm start` alone gives a usable hub; never logged.
-    process.stdout.write(`\nHUB_ADMIN_TOKEN was not set; the admin token of this run is:\n\n  ${hub.adminToken}\n\n`);
-  }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight work');
-    const force = setTimeout(() => {
-      log.error('shutdown grace period over; exiting with work unfinished');
-      process.exit(1);
-    }, config.shutdownGraceMs).unref();
-    hub
-      .close()
-      .then(() => store.close())
-      .then(() => {
-        clearTimeout(force);
-        log.info('stopped');
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'error during shutdown');
-        process.exitCode = 1;
-      });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`API Hub failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+// `api-hub types | head`: a reader that goes away ends the output, as it does for any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
 });
+
+runCli(process.argv.slice(2), processIo()).then(
+  (code) => {
+    // Not process.exit: `serve` keeps the process alive with its server until a signal.
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const serving = process.argv[2] === undefined || process.argv[2] === 'serve' || process.argv[2].startsWith('-');
+    process.stderr.write(serving ? `API Hub failed to start: ${(err as Error).stack ?? String(err)}\n` : `api-hub: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);
