@@ -17,6 +17,7 @@ import type { HubDeps } from './hub-deps.js';
 import { methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerRequestHooks } from './http/request-hooks.js';
+import { registerRouteValidation } from './http/route-validation.js';
 import { serverOptions } from './http/server-options.js';
 import { HubMetrics } from './observability/metrics.js';
 import { healthRoutes } from './observability/health.js';
@@ -95,6 +96,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.decorateRequest('caller', undefined);
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);
+  registerRouteValidation(app);
   const addMethodNotAllowed = methodNotAllowed(app);
   await app.register(healthRoutes(deps));
   for (const prefix of ['/v1', '']) {

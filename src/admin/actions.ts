@@ -5,7 +5,7 @@ import type { ActionDefinition } from '../catalog/definition.js';
 import { compileSchema, schemaProblems } from '../catalog/validators.js';
 import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdParam } from '../http/params.js';
+import { actionIdSchema, pathParams, queryParams } from '../http/route-schemas.js';
 
 export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
 
@@ -43,6 +43,25 @@ function definitionFrom(id: string, version: number, body: unknown): ActionDefin
   return { ...input, id, version };
 }
 
+/** The route schema of a definition: path and query checked by Fastify; the body described (its
+ * shape and the kind-specific rules are checked by definitionFrom, which names every problem). */
+const DEFINE_SCHEMA = {
+  params: pathParams({
+    action: actionIdSchema,
+    version: {
+      type: 'string',
+      pattern: '^0*[1-9][0-9]{0,8}$',
+      description: 'The version, a positive integer.',
+      'x-hub-error': { error: 'the version must be a positive integer', message: 'must be a positive integer' },
+    },
+  }),
+  querystring: queryParams({ force: { type: 'string', description: '`true` to replace a version with one that breaks apps built against it.' } }),
+  body: {
+    description: 'The action definition: kind, title, description, dataSchema, responseSchema (request actions), timeoutMs, coalesce (event actions).',
+    examples: [{ kind: 'request', title: 'Related grade books', dataSchema: { type: 'object' }, responseSchema: { type: 'array' } }],
+  },
+};
+
 function view(catalog: Catalog, id: string) {
   return {
     id,
@@ -61,20 +80,19 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       return catalog.ids().map((id) => view(catalog, id));
     });
 
-    app.get('/actions/:action', async (request) => {
-      const id = actionIdParam(request);
+    app.get<{ Params: { action: string } }>('/actions/:action', { schema: { params: pathParams({ action: actionIdSchema }) } }, async (request) => {
+      const id = request.params.action;
       const catalog = deps.catalog.current;
       if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
       return view(catalog, id);
     });
 
-    app.put('/actions/:action/versions/:version', async (request, reply) => {
-      const id = actionIdParam(request);
-      const rawVersion = (request.params as { version: string }).version;
-      const version = /^\d{1,9}$/.test(rawVersion) ? Number(rawVersion) : 0;
-      if (version < 1) throw invalidRequest('the version must be a positive integer', [{ pointer: '/path/version', message: 'must be a positive integer' }]);
+    type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
+    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA }, async (request, reply) => {
+      const id = request.params.action;
+      const version = Number(request.params.version);
       const definition = definitionFrom(id, version, request.body);
-      const force = (request.query as { force?: string }).force === 'true';
+      const force = request.query.force === 'true';
       const result = await deps.catalog.define(definition, { force });
       switch (result.outcome) {
         case 'kind-mismatch':

@@ -9,7 +9,7 @@ import { issueToken } from '../registry/credentials.js';
 import { validateManifest } from '../registry/manifest.js';
 import type { AppRecord, TokenRecord } from '../registry/types.js';
 import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
-import { idParam } from './params.js';
+import { HUB_ERROR_KEYWORD, idSchema, opaqueIdSchema, pathParams } from '../http/route-schemas.js';
 
 export type AppRoutesDeps = Pick<HubDeps, 'catalog' | 'registry' | 'outbound' | 'reloadEverywhere'> & {
   config: Pick<HubConfig, 'secretOverlapMs'>;
@@ -38,6 +38,23 @@ function secretsView(app: AppRecord, now: number) {
   };
 }
 
+const TOKEN_ERROR = { error: 'the body may only hold a label, a string of at most 200 characters', message: 'must be a string of at most 200 characters' };
+
+/** A token's body: nothing, or an object with an optional label. */
+const TOKEN_BODY = {
+  type: ['object', 'null'],
+  properties: {
+    label: { type: 'string', maxLength: 200, description: 'What the token is for, shown with it.', [HUB_ERROR_KEYWORD]: TOKEN_ERROR },
+  },
+  [HUB_ERROR_KEYWORD]: TOKEN_ERROR,
+};
+
+/** An app's manifest, described only: validateManifest checks it, with the catalogue at hand. */
+const MANIFEST_BODY = {
+  description: 'The app manifest (see the SPEC): displayName, services.requests, responds, publishes and subscribes, approval.',
+  examples: [{ displayName: 'Student Viewer', services: { requests: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'show grades' }] } }],
+};
+
 export function appRoutes(deps: AppRoutesDeps) {
   const getApp = (appId: string): AppRecord => {
     const app = deps.registry.current.apps.get(appId);
@@ -47,6 +64,8 @@ export function appRoutes(deps: AppRoutesDeps) {
   const tokensOf = async (appId: string) => (await deps.store.listTokens()).filter((t) => t.appId === appId);
 
   return async function routes(app: FastifyInstance): Promise<void> {
+    const appParams = { params: pathParams({ appId: idSchema('app') }) };
+    type AppParams = { Params: { appId: string } };
     app.get('/apps', async () => {
       const tokens = await deps.store.listTokens();
       return [...deps.registry.current.apps.values()]
@@ -54,13 +73,15 @@ export function appRoutes(deps: AppRoutesDeps) {
         .map((a) => appView(a, tokens.filter((t) => t.appId === a.id)));
     });
 
-    app.get('/apps/:appId', async (request) => {
-      const found = getApp(idParam(request, 'appId', 'app'));
+    app.get<AppParams>('/apps/:appId', { schema: appParams }, async (request) => {
+      const found = getApp(request.params.appId);
       return appView(found, await tokensOf(found.id));
     });
 
-    app.put('/apps/:appId', async (request, reply) => {
-      const appId = idParam(request, 'appId', 'app');
+    // The manifest is checked by validateManifest (its domain rules need the catalogue); the route
+    // schema only describes it.
+    app.put<AppParams>('/apps/:appId', { schema: { ...appParams, body: MANIFEST_BODY } }, async (request, reply) => {
+      const appId = request.params.appId;
       const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
       if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
       const existing = deps.registry.current.apps.get(appId);
@@ -83,30 +104,27 @@ export function appRoutes(deps: AppRoutesDeps) {
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
-    app.post('/apps/:appId/tokens', async (request, reply) => {
-      const appId = getApp(idParam(request, 'appId', 'app')).id;
-      const body = (request.body ?? {}) as { label?: unknown };
-      if (typeof body !== 'object' || (body.label !== undefined && (typeof body.label !== 'string' || body.label.length > 200))) {
-        throw invalidRequest('the body may only hold a label, a string of at most 200 characters', [{ pointer: '/label', message: 'must be a string of at most 200 characters' }]);
-      }
+    app.post<AppParams & { Body: { label?: string } | null | undefined }>('/apps/:appId/tokens', { schema: { ...appParams, body: TOKEN_BODY } }, async (request, reply) => {
+      const appId = getApp(request.params.appId).id;
       const issued = issueToken();
-      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: (body.label as string | undefined) ?? null, createdAt: Date.now(), revokedAt: null });
+      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: request.body?.label ?? null, createdAt: Date.now(), revokedAt: null });
       await deps.reloadEverywhere();
       return reply.code(201).send({ id: issued.id, token: issued.token });
     });
 
-    app.delete('/apps/:appId/tokens/:tokenId', async (request, reply) => {
-      const appId = getApp(idParam(request, 'appId', 'app')).id;
-      const tokenId = (request.params as { tokenId: string }).tokenId;
+    const tokenParams = { params: pathParams({ appId: idSchema('app'), tokenId: opaqueIdSchema('token') }) };
+    app.delete<{ Params: { appId: string; tokenId: string } }>('/apps/:appId/tokens/:tokenId', { schema: tokenParams }, async (request, reply) => {
+      const appId = getApp(request.params.appId).id;
+      const tokenId = request.params.tokenId;
       if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
       await deps.reloadEverywhere();
       return reply.code(204).send();
     });
 
-    app.get('/apps/:appId/secrets', async (request) => secretsView(getApp(idParam(request, 'appId', 'app')), Date.now()));
+    app.get<AppParams>('/apps/:appId/secrets', { schema: appParams }, async (request) => secretsView(getApp(request.params.appId), Date.now()));
 
-    app.post('/apps/:appId/secrets/rotate', async (request) => {
-      const current = getApp(idParam(request, 'appId', 'app'));
+    app.post<AppParams>('/apps/:appId/secrets/rotate', { schema: appParams }, async (request) => {
+      const current = getApp(request.params.appId);
       const now = Date.now();
       const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
       const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);
