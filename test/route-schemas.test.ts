@@ -6,7 +6,7 @@
  * JSON type.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerApp, startHub, type TestHub } from './support/hub.js';
+import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { expectExactError } from './support/errors.js';
 
 const LIMIT = { error: 'limit must be an integer from 1 to 1000', details: [{ pointer: '/query/limit', message: 'must be an integer from 1 to 1000' }] };
@@ -107,5 +107,62 @@ describe('route schemas of the admin API', () => {
     }
     const labels = (await hub.admin('GET', '/apps/erp')).body.tokens.map((t: { label: string | null }) => t.label);
     expect(labels.filter((l: string | null) => l !== null)).toEqual(['ci']);
+  });
+});
+
+describe('route schemas of the public routes', () => {
+  const GRADES = '@layers:education:GradeBooks:getRelated';
+  let hub: TestHub;
+  let token: string;
+  beforeAll(async () => {
+    hub = await startHub();
+    token = await registerApp(hub, 'viewer', { services: { requests: [{ action: GRADES, reason: 'grades' }] } });
+    await install(hub, 'school-a', 'viewer');
+  });
+  afterAll(() => hub.close());
+
+  const headers = () => ({ authorization: `Bearer ${token}`, 'x-community-id': 'school-a', 'content-type': 'application/json' });
+  const positive = (name: string) => ({
+    error: `the ${name} parameter must be a positive integer`,
+    details: [{ pointer: `/query/${name}`, message: 'must be a positive integer' }],
+  });
+  const notAnAction = (value: string) => ({
+    error: `"${value}" is not an action id (expected @scope:Name:verb or @scope:area:Name:verb)`,
+    details: [{ pointer: '/path/action', message: 'is not an action id' }],
+  });
+
+  it('checks version and timeout as before: text of a positive integer, given once', async () => {
+    for (const bad of ['0', '-1', 'two', '1.5', '1e3', '99999999999999999999', '1&$=1']) {
+      const discovered = await hub.send('GET', `/v1/services/discover/${GRADES}?version=${bad.replace('$', 'version')}`, { headers: headers() });
+      expectExactError(discovered, 400, 'InvalidRequest', positive('version').error, { details: positive('version').details });
+      const called = await hub.send('POST', `/v1/services/call/${GRADES}/erp?timeout=${bad.replace('$', 'timeout')}`, { headers: headers(), body: {} });
+      expectExactError(called, 400, 'InvalidRequest', positive('timeout').error, { details: positive('timeout').details });
+    }
+    const published = await hub.send('POST', `/v1/services/publish/@layers:education:Entrance:created?version=x`, { headers: headers(), body: {} });
+    expectExactError(published, 400, 'InvalidRequest', positive('version').error, { details: positive('version').details });
+    // Empty is absent; the same community given twice in the query is one community.
+    expect((await hub.send('GET', `/v1/services/discover/${GRADES}?version=`, { headers: headers() })).status).toBe(200);
+    const twice = await hub.send('GET', `/v1/services/discover/${GRADES}?_community=school-a&_community=school-a`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(twice.status, twice.text).toBe(200);
+  });
+
+  it('checks the action id of every public route, after the caller', async () => {
+    for (const bad of ['not-an-action', '@x', `@${'a'.repeat(200)}:b`]) {
+      const expected = notAnAction(bad.slice(0, 200));
+      expectExactError(await hub.send('GET', `/v1/services/discover/${bad}`, { headers: headers() }), 400, 'InvalidRequest', expected.error, {
+        details: expected.details,
+      });
+      expectExactError(await hub.send('POST', `/v1/services/call/${bad}/erp`, { headers: headers(), body: {} }), 400, 'InvalidRequest', expected.error, {
+        details: expected.details,
+      });
+      expectExactError(await hub.send('POST', `/services/publish/${bad}`, { headers: headers(), body: {} }), 400, 'InvalidRequest', expected.error, {
+        details: expected.details,
+      });
+    }
+    // No token: 401 first, whatever the parameters.
+    const anonymous = await hub.send('GET', '/v1/services/discover/not-an-action?version=x');
+    expectExactError(anonymous, 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
   });
 });

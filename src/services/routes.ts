@@ -6,13 +6,34 @@
 import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
 import type { CallTrail } from '../http/call-trail.js';
 import type { HubDeps } from '../hub-deps.js';
-import type { CallDeps } from './call.js';
+import type { CallDeps, CallRoute } from './call.js';
+import type { PublicRoute } from './caller.js';
 import type { PublishDeps } from './publish.js';
 import type { HubConfig } from '../config.js';
 import { UNKNOWN_LABEL } from '../observability/metrics.js';
 import { call } from './call.js';
 import { discover } from './discover.js';
 import { publish } from './publish.js';
+import { actionIdSchema, opaqueIdSchema, pathParams, positiveIntegerQuery, queryParams } from '../http/route-schemas.js';
+
+/** `_community`: read (with the headers) by the onRequest hook, before validation; documented
+ * here, checked there. */
+const communityQuery = { description: 'The community, when neither community-id nor X-Community-Id is sent.' };
+const versionQuery = positiveIntegerQuery('version', 'The version of the action; by default the highest both sides support.');
+const actionParams = pathParams({ action: actionIdSchema });
+
+/** Route schemas of the public routes: path and query only. A body is validated by the hub against
+ * the action's own schema (a Fastify body schema would validate it twice). */
+const DISCOVER_SCHEMA = { params: actionParams, querystring: queryParams({ version: versionQuery, _community: communityQuery }) };
+const PUBLISH_SCHEMA = DISCOVER_SCHEMA;
+const CALL_SCHEMA = {
+  params: pathParams({ action: actionIdSchema, provider: opaqueIdSchema('provider app') }),
+  querystring: queryParams({
+    version: versionQuery,
+    timeout: positiveIntegerQuery('timeout', 'Milliseconds the hub waits for the provider, up to HUB_MAX_CALL_TIMEOUT.'),
+    _community: communityQuery,
+  }),
+};
 
 /** What the public routes use. */
 export type ServicesDeps = CallDeps & PublishDeps & Pick<HubDeps, 'audit'> & { config: Pick<HubConfig, 'eventMaxBytes'> };
@@ -60,14 +81,16 @@ export function servicesRoutes(deps: ServicesDeps) {
       if (request.trail.consumer === undefined) deps.metrics.rejectedRequests.inc({ reason: outcomeOf(request, reply) });
       done();
     });
-    app.get('/services/discover/:action', (request) => discover(deps, request));
+    app.get<PublicRoute>('/services/discover/:action', { schema: DISCOVER_SCHEMA }, (request) => discover(deps, request));
     // Events get their own limit: each payload is stored and sent to every subscriber, retries included.
-    app.post('/services/publish/:action', {
+    app.post<PublicRoute>('/services/publish/:action', {
+      schema: PUBLISH_SCHEMA,
       bodyLimit: deps.config.eventMaxBytes,
       config: { bodyLimitSetting: 'HUB_EVENT_MAX_BYTES' },
       handler: (request, reply) => publish(deps, request, reply),
     });
-    app.post('/services/call/:action/:provider', {
+    app.post<CallRoute>('/services/call/:action/:provider', {
+      schema: CALL_SCHEMA,
       handler: (request, reply) => call(deps, request, reply),
       onResponse: (request, reply, done) => {
         recordCall(deps, request, reply);
