@@ -170,6 +170,7 @@ export function methodNotAllowed(app: FastifyInstance): () => void {
       app.route({
         method: missing,
         url,
+        config: { openapi: false },
         onRequest: (_request, _reply, done) => done(refusal),
         handler: () => undefined,
       });
