@@ -5,7 +5,8 @@ import type { ActionDefinition } from '../catalog/definition.js';
 import { compileSchema, schemaProblems } from '../catalog/validators.js';
 import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdSchema, pathParams, queryParams } from '../http/route-schemas.js';
+import { actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
+import type { RouteDoc } from '../openapi/hub-openapi.js';
 
 export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
 
@@ -62,6 +63,19 @@ const DEFINE_SCHEMA = {
   },
 };
 
+/** An action as the admin API shows it (documented only: definitions hold schemas, open shapes). */
+const ACTION_VIEW = answerSchema('An action and its versions.', {
+  id: { type: 'string' },
+  kind: { enum: ['request', 'event'] },
+  versions: { type: 'array', items: { type: 'object', additionalProperties: true, description: 'A definition, with builtin and updatedAt.' } },
+});
+const DEFINE_DOC: RouteDoc = {
+  summary: 'Defines or replaces a version of an action; a replacement that breaks apps needs ?force=true.',
+  errors: ['Conflict'],
+  success: { status: 201, description: 'Created: the action with its versions.', schema: ACTION_VIEW },
+  otherSuccess: [{ status: 200, description: 'Replaced: the action with its versions.' }],
+};
+
 function view(catalog: Catalog, id: string) {
   return {
     id,
@@ -75,12 +89,12 @@ function view(catalog: Catalog, id: string) {
 
 export function actionRoutes(deps: ActionRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/actions', async () => {
+    app.get('/actions', { config: { openapi: { summary: 'The catalogue: every action with its versions.', success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } } } } }, async () => {
       const catalog = deps.catalog.current;
       return catalog.ids().map((id) => view(catalog, id));
     });
 
-    app.get<{ Params: { action: string } }>('/actions/:action', { schema: { params: pathParams({ action: actionIdSchema }) } }, async (request) => {
+    app.get<{ Params: { action: string } }>('/actions/:action', { schema: { params: pathParams({ action: actionIdSchema }) }, config: { openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } } } }, async (request) => {
       const id = request.params.action;
       const catalog = deps.catalog.current;
       if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
@@ -88,7 +102,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     });
 
     type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
-    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA }, async (request, reply) => {
+    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: { openapi: DEFINE_DOC } }, async (request, reply) => {
       const id = request.params.action;
       const version = Number(request.params.version);
       const definition = definitionFrom(id, version, request.body);

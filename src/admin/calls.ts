@@ -2,10 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
 import type { AuditStore } from '../store/store.js';
-import { filterSchema, pageQuery, queryParams } from '../http/route-schemas.js';
+import { MILLIS, answerSchema, filterSchema, pageAnswer, pageQuery, queryParams } from '../http/route-schemas.js';
 import { filter, pageOf, pageParams, type PageQuery } from './params.js';
 
 export type CallRoutesDeps = Pick<HubDeps, 'audit'> & { store: AuditStore };
+
+/** An audit row; open, so that a field added to the log reaches the operator. */
+const CALL = answerSchema('A call.', { id: { type: 'string' }, at: MILLIS, status: { type: 'integer' }, outcome: { type: 'string' } });
 
 export function callRoutes(deps: CallRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -17,7 +20,7 @@ export function callRoutes(deps: CallRoutesDeps) {
       consumer: filterSchema('consumer', 'Calls made by this app.'),
     });
     type Query = PageQuery & { community?: string; action?: string; provider?: string; consumer?: string };
-    app.get<{ Querystring: Query }>('/calls', { schema: { querystring } }, async (request) => {
+    app.get<{ Querystring: Query }>('/calls', { schema: { querystring, response: { 200: pageAnswer('Calls, newest first.', CALL) } }, config: { openapi: { summary: 'The audit log of calls, newest first.' } } }, async (request) => {
       const { query } = request;
       const page = pageParams(query);
       // What was answered a moment ago may still be in the write buffer.

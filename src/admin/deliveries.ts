@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { conflict, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { OutboxStore } from '../store/store.js';
-import { actionIdSchema, filterSchema, idSchema, opaqueIdSchema, pageQuery, pathParams, queryParams } from '../http/route-schemas.js';
+import { actionIdSchema, answerSchema, filterSchema, idSchema, opaqueIdSchema, pageAnswer, pageQuery, pathParams, queryParams } from '../http/route-schemas.js';
 import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../delivery/types.js';
 import { filter, pageOf, pageParams, type PageQuery } from './params.js';
 
@@ -45,10 +45,19 @@ const eventParams = { params: pathParams({ eventId: opaqueIdSchema('event') }) }
 const deliveryParams = { params: pathParams({ deliveryId: opaqueIdSchema('delivery') }) };
 const subscriptionParams = { params: pathParams({ community: idSchema('community'), appId: idSchema('app'), action: actionIdSchema }) };
 
+/** Events and deliveries as the admin API shows them: open (event data is any JSON). */
+const EVENT = answerSchema('An event.', { id: { type: 'string' }, action: { type: 'string' }, data: { description: 'The event data: any JSON.' } }, ['id', 'action']);
+const DELIVERY = answerSchema('A delivery of an event to a subscriber, with its attempts under `history`.', {
+  id: { type: 'string' },
+  status: { enum: [...DELIVERY_STATUSES] },
+  history: { type: 'array', items: { type: 'object', additionalProperties: true } },
+});
+const ENABLED = answerSchema('The subscription, enabled.', { community: { type: 'string' }, app: { type: 'string' }, action: { type: 'string' }, enabled: { const: true } });
+
 export function deliveryRoutes(deps: DeliveryRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     type EventsQuery = PageQuery & { community?: string; action?: string; publisher?: string };
-    app.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery } }, async (request) => {
+    app.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery, response: { 200: pageAnswer('Events, newest first.', EVENT) } }, config: { openapi: { summary: 'The event log, newest first.' } } }, async (request) => {
       const { query } = request;
       const page = pageParams(query);
       const rows = await deps.store.listEvents({
@@ -62,7 +71,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: items.map(eventView), nextCursor };
     });
 
-    app.get<{ Params: { eventId: string } }>('/events/:eventId', { schema: eventParams }, async (request) => {
+    app.get<{ Params: { eventId: string } }>('/events/:eventId', { schema: { ...eventParams, response: { 200: EVENT } }, config: { openapi: { summary: 'An event with its deliveries and their attempts.', errors: ['NotFound'] } } }, async (request) => {
       const id = request.params.eventId;
       const event = await deps.store.getEvent(id);
       if (event === null) throw notFound(`no event "${id.slice(0, 100)}"`);
@@ -71,7 +80,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
     });
 
     type DeliveriesQuery = PageQuery & { status?: DeliveryStatus | ''; app?: string; action?: string; community?: string; event?: string };
-    app.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery } }, async (request) => {
+    app.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery, response: { 200: pageAnswer('Deliveries, newest first.', DELIVERY) } }, config: { openapi: { summary: 'The deliveries, newest first, with their attempts.' } } }, async (request) => {
       const { query } = request;
       const page = pageParams(query);
       const rows = await deps.store.listDeliveries({
@@ -87,14 +96,14 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: await withAttempts(deps, items), nextCursor };
     });
 
-    app.get<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId', { schema: deliveryParams }, async (request) => {
+    app.get<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId', { schema: { ...deliveryParams, response: { 200: DELIVERY } }, config: { openapi: { summary: 'A delivery with its attempts.', errors: ['NotFound'] } } }, async (request) => {
       const id = request.params.deliveryId;
       const delivery = await deps.store.getDelivery(id);
       if (delivery === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
       return (await withAttempts(deps, [delivery]))[0];
     });
 
-    app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/replay', { schema: deliveryParams }, async (request) => {
+    app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/replay', { schema: deliveryParams, config: { openapi: { summary: 'Sends a delivery again, dead or delivered.', errors: ['NotFound', 'Conflict'], success: { status: 200, description: 'The delivery, pending again.', schema: DELIVERY } } } }, async (request) => {
       const id = request.params.deliveryId;
       const replayed = await deps.store.replayDelivery(id, Date.now());
       if (replayed === null) {
@@ -107,7 +116,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
 
     type SubscriptionParams = { community: string; appId: string; action: string };
     const enablePath = '/communities/:community/installations/:appId/subscriptions/:action/enable';
-    app.post<{ Params: SubscriptionParams }>(enablePath, { schema: subscriptionParams }, async (request) => {
+    app.post<{ Params: SubscriptionParams }>(enablePath, { schema: { ...subscriptionParams, response: { 200: ENABLED } }, config: { openapi: { summary: 'Enables again a subscription the hub disabled.', errors: ['NotFound'] } } }, async (request) => {
       const { community: communityId, appId, action } = request.params;
       if (!(await deps.store.enableSubscription(communityId, appId, action))) {
         throw notFound(`the subscription of app "${appId}" to "${action}" in community "${communityId}" is not disabled`);

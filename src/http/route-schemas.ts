@@ -90,3 +90,23 @@ export const positiveIntegerQuery = (name: string, description: string): ParamSc
   description,
   [HUB_ERROR_KEYWORD]: { error: `the ${name} parameter must be a positive integer`, message: 'must be a positive integer' },
 });
+
+/**
+ * An answer's schema, for the document and for Fastify's serializer: the listed properties and,
+ * `additionalProperties: true`, any other the route returns (the serializer drops undeclared
+ * properties otherwise, and clients may rely on them).
+ */
+export function answerSchema(description: string, properties: Record<string, unknown>, required: string[] = Object.keys(properties)) {
+  return { type: 'object', description, required, properties, additionalProperties: true } as const;
+}
+
+/** A page of an admin list: items, newest first, and the cursor of the next page. */
+export function pageAnswer(description: string, item: Record<string, unknown>) {
+  return answerSchema(description, {
+    items: { type: 'array', items: item },
+    nextCursor: { type: ['string', 'null'], description: 'Pass it as `cursor` for the next page; null on the last one.' },
+  });
+}
+
+/** A timestamp of the registry: milliseconds since the epoch. */
+export const MILLIS = { type: 'integer', description: 'Milliseconds since 1970-01-01 UTC.' } as const;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { catalogDir } from '../catalog/builtin.js';
 import { HUB_ERROR_SCHEMA } from '../catalog-docs/shared.js';
-import { HubError, type ErrorType } from '../errors.js';
+import { ERROR_TYPES, HubError, type ErrorType } from '../errors.js';
 import { HUB_ERROR_KEYWORD } from '../http/route-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -94,23 +94,12 @@ const errorRef = (type: ErrorType) => `#/components/responses/${type}`;
 
 /** One reusable answer per error type, each with an example of the body. */
 function errorResponses(): Json {
-  const types: ErrorType[] = [
-    'InvalidRequest',
-    'Unauthorized',
-    'Forbidden',
-    'NotFound',
-    'Conflict',
-    'PayloadTooLarge',
-    'UnsupportedMediaType',
-    'TooManyRequests',
-    'InternalError',
-    'ServiceUnavailable',
-  ];
+  const types = ERROR_TYPES;
   return Object.fromEntries(
     types.map((type) => {
       const example = new HubError(
         type,
-        EXAMPLE_SENTENCES[type] ?? 'see the error sentence',
+        EXAMPLE_SENTENCES[type],
         type === 'InvalidRequest' ? { details: [{ pointer: '/query/limit', message: 'must be an integer from 1 to 1000' }] } : {},
       );
       return [
@@ -126,7 +115,7 @@ function errorResponses(): Json {
   );
 }
 
-const EXAMPLE_SENTENCES: Partial<Record<ErrorType, string>> = {
+const EXAMPLE_SENTENCES: Record<ErrorType, string> = {
   InvalidRequest: 'limit must be an integer from 1 to 1000',
   Unauthorized: 'the token is unknown or revoked',
   Forbidden: 'app "student-viewer" is not installed in community "escola-modelo"',
@@ -137,6 +126,14 @@ const EXAMPLE_SENTENCES: Partial<Record<ErrorType, string>> = {
   TooManyRequests: 'app "student-viewer" is over its rate limit in community "escola-modelo"',
   InternalError: 'the hub failed to handle this request; the operator can find it in the logs by its requestId',
   ServiceUnavailable: 'the storage cannot be reached',
+  MethodNotAllowed: 'this route answers GET, HEAD only',
+  ProviderError: 'app "erp-modelo" answered 500',
+  InvalidProviderResponse: 'the answer of app "erp-modelo" does not match the response schema',
+  ProviderUnavailable: 'app "erp-modelo" cannot be reached',
+  ProviderTimeout: 'app "erp-modelo" did not answer within 10000 ms',
+  RequestTimeout: 'the request was not received in time',
+  UriTooLong: 'a path segment of the URL is longer than any id the hub knows',
+  HeadersTooLarge: 'the request headers are too large',
 };
 
 function operationOf(route: CollectedRoute, operationId: string): Json {
@@ -160,7 +157,8 @@ function operationOf(route: CollectedRoute, operationId: string): Json {
     ...area.errors,
     ...(doc?.errors ?? []),
   ]);
-  for (const type of errors) responses[String(new HubError(type, '').status)] = { $ref: errorRef(type) };
+  // Types sharing a status (the 502s) are shown by the first the route lists.
+  for (const type of errors) responses[String(new HubError(type, '').status)] ??= { $ref: errorRef(type) };
   responses.default = { $ref: errorRef('InternalError') };
   const body = schema.body === undefined ? undefined : (documented(schema.body) as Json);
   return {

@@ -14,7 +14,8 @@ import { UNKNOWN_LABEL } from '../observability/metrics.js';
 import { call } from './call.js';
 import { discover } from './discover.js';
 import { publish } from './publish.js';
-import { actionIdSchema, opaqueIdSchema, pathParams, positiveIntegerQuery, queryParams } from '../http/route-schemas.js';
+import { actionIdSchema, answerSchema, opaqueIdSchema, pathParams, positiveIntegerQuery, queryParams } from '../http/route-schemas.js';
+import type { RouteDoc } from '../openapi/hub-openapi.js';
 
 /** `_community`: read (with the headers) by the onRequest hook, before validation; documented
  * here, checked there. */
@@ -37,6 +38,38 @@ const CALL_SCHEMA = {
 
 /** What the public routes use. */
 export type ServicesDeps = CallDeps & PublishDeps & Pick<HubDeps, 'audit'> & { config: Pick<HubConfig, 'eventMaxBytes'> };
+
+/** What the document says of the public routes (the answers are not serialized by Fastify: a
+ * call passes the provider's answer through as text). */
+const ANY_JSON = { description: 'Any JSON value: validated by the hub against the action\'s schema of that version.' };
+const DISCOVER_DOC: RouteDoc = {
+  summary: 'The providers of a request action installed in the caller\'s community.',
+  errors: ['NotFound'],
+  success: {
+    status: 200,
+    description: 'The providers, with the versions each answers.',
+    schema: {
+      type: 'array',
+      items: answerSchema('A provider.', {
+        id: { type: 'string' },
+        displayName: { type: 'string' },
+        icon: { type: ['string', 'null'] },
+        versions: { type: 'array', items: { type: 'integer', minimum: 1 } },
+      }),
+      examples: [[{ id: 'erp-modelo', displayName: 'ERP Modelo', icon: null, versions: [1] }]],
+    },
+  },
+};
+const CALL_DOC: RouteDoc = {
+  summary: 'Calls a provider of a request action: the body is `data`, the answer the provider\'s, under `data`.',
+  errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType', 'ProviderError', 'ProviderTimeout'],
+  success: { status: 200, description: 'The provider\'s answer, validated against the response schema.', schema: answerSchema('The answer.', { data: ANY_JSON }) },
+};
+const PUBLISH_DOC: RouteDoc = {
+  summary: 'Publishes an event, stored durably before the answer; `Idempotency-Key` makes a retry safe.',
+  errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType'],
+  success: { status: 201, description: 'Stored: the event\'s id (also on a replay, with `idempotent-replayed: true`).', schema: answerSchema('The event.', { id: { type: 'string' } }) },
+};
 
 /** `ok`, `duplicate` or an error type: a closed set. */
 function outcomeOf(request: FastifyRequest, reply: FastifyReply): string {
@@ -81,16 +114,17 @@ export function servicesRoutes(deps: ServicesDeps) {
       if (request.trail.consumer === undefined) deps.metrics.rejectedRequests.inc({ reason: outcomeOf(request, reply) });
       done();
     });
-    app.get<PublicRoute>('/services/discover/:action', { schema: DISCOVER_SCHEMA }, (request) => discover(deps, request));
+    app.get<PublicRoute>('/services/discover/:action', { schema: DISCOVER_SCHEMA, config: { openapi: DISCOVER_DOC } }, (request) => discover(deps, request));
     // Events get their own limit: each payload is stored and sent to every subscriber, retries included.
     app.post<PublicRoute>('/services/publish/:action', {
       schema: PUBLISH_SCHEMA,
       bodyLimit: deps.config.eventMaxBytes,
-      config: { bodyLimitSetting: 'HUB_EVENT_MAX_BYTES' },
+      config: { bodyLimitSetting: 'HUB_EVENT_MAX_BYTES', openapi: PUBLISH_DOC },
       handler: (request, reply) => publish(deps, request, reply),
     });
     app.post<CallRoute>('/services/call/:action/:provider', {
       schema: CALL_SCHEMA,
+      config: { openapi: CALL_DOC },
       handler: (request, reply) => call(deps, request, reply),
       onResponse: (request, reply, done) => {
         recordCall(deps, request, reply);
