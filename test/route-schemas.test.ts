@@ -166,3 +166,29 @@ describe('route schemas of the public routes', () => {
     expectExactError(anonymous, 401, 'Unauthorized', 'no token: send Authorization: Bearer <app token>');
   });
 });
+
+describe('response schemas', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startHub({ secretOverlapMs: 60_000 });
+    await registerApp(hub, 'erp', { displayName: 'ERP' });
+  });
+  afterAll(() => hub.close());
+
+  it('keep every field of an answer, in the order the route writes them', async () => {
+    const rotated = await hub.admin('POST', '/apps/erp/secrets/rotate');
+    expect(rotated.status).toBe(200);
+    expect(Object.keys(rotated.body)).toEqual([
+      'secret',
+      'nextSecret',
+      'nextSecretTakesEffectAt',
+      'signingSecret',
+      'previousSigningSecret',
+      'previousSigningSecretExpiresAt',
+    ]);
+    expect(rotated.text.startsWith('{"secret":')).toBe(true);
+    const installed = await install(hub, 'school-a', 'erp');
+    expect(Object.keys(installed.body)).toEqual(['community', 'app', 'status', 'createdAt', 'updatedAt']);
+    expect(Object.keys((await hub.admin('GET', '/events')).body)).toEqual(['items', 'nextCursor']);
+  });
+});

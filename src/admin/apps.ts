@@ -73,7 +73,7 @@ const PUT_APP_DOC: RouteDoc = {
 };
 const ISSUED_TOKEN = answerSchema('The token, shown once.', { id: { type: 'string' }, token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] } });
 const SECRETS = answerSchema(
-  'The secrets: the legacy one sent as `secret`, the Standard Webhooks signing one; during an overlap, the next and previous ones.',
+  'The secrets: the legacy one sent as `secret` and the Standard Webhooks signing one, always; during an overlap, the next and previous ones.',
   {
     secret: { type: 'string' },
     nextSecret: { type: 'string' },
@@ -82,7 +82,8 @@ const SECRETS = answerSchema(
     previousSigningSecret: { type: 'string' },
     previousSigningSecretExpiresAt: { type: 'string', format: 'date-time' },
   },
-  ['secret', 'signingSecret'],
+  // None listed as required: the serializer writes required properties first, out of order.
+  [],
 );
 
 export function appRoutes(deps: AppRoutesDeps) {

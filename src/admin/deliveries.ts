@@ -45,7 +45,8 @@ const eventParams = { params: pathParams({ eventId: opaqueIdSchema('event') }) }
 const deliveryParams = { params: pathParams({ deliveryId: opaqueIdSchema('delivery') }) };
 const subscriptionParams = { params: pathParams({ community: idSchema('community'), appId: idSchema('app'), action: actionIdSchema }) };
 
-/** Events and deliveries as the admin API shows them: open (event data is any JSON). */
+/** Events and deliveries as the admin API shows them, documented only: open (event data is any
+ * JSON), and rows keep their own order of fields (a serializer puts declared properties first). */
 const EVENT = answerSchema('An event.', { id: { type: 'string' }, action: { type: 'string' }, data: { description: 'The event data: any JSON.' } }, ['id', 'action']);
 const DELIVERY = answerSchema('A delivery of an event to a subscriber, with its attempts under `history`.', {
   id: { type: 'string' },
@@ -57,7 +58,7 @@ const ENABLED = answerSchema('The subscription, enabled.', { community: { type: 
 export function deliveryRoutes(deps: DeliveryRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     type EventsQuery = PageQuery & { community?: string; action?: string; publisher?: string };
-    app.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery, response: { 200: pageAnswer('Events, newest first.', EVENT) } }, config: { openapi: { summary: 'The event log, newest first.' } } }, async (request) => {
+    app.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery }, config: { openapi: { summary: 'The event log, newest first.', success: { status: 200, description: 'A page.', schema: pageAnswer('Events, newest first.', EVENT) } } } }, async (request) => {
       const { query } = request;
       const page = pageParams(query);
       const rows = await deps.store.listEvents({
@@ -71,7 +72,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: items.map(eventView), nextCursor };
     });
 
-    app.get<{ Params: { eventId: string } }>('/events/:eventId', { schema: { ...eventParams, response: { 200: EVENT } }, config: { openapi: { summary: 'An event with its deliveries and their attempts.', errors: ['NotFound'] } } }, async (request) => {
+    app.get<{ Params: { eventId: string } }>('/events/:eventId', { schema: eventParams, config: { openapi: { summary: 'An event with its deliveries and their attempts.', errors: ['NotFound'], success: { status: 200, description: 'The event.', schema: EVENT } } } }, async (request) => {
       const id = request.params.eventId;
       const event = await deps.store.getEvent(id);
       if (event === null) throw notFound(`no event "${id.slice(0, 100)}"`);
@@ -80,7 +81,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
     });
 
     type DeliveriesQuery = PageQuery & { status?: DeliveryStatus | ''; app?: string; action?: string; community?: string; event?: string };
-    app.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery, response: { 200: pageAnswer('Deliveries, newest first.', DELIVERY) } }, config: { openapi: { summary: 'The deliveries, newest first, with their attempts.' } } }, async (request) => {
+    app.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery }, config: { openapi: { summary: 'The deliveries, newest first, with their attempts.', success: { status: 200, description: 'A page.', schema: pageAnswer('Deliveries, newest first.', DELIVERY) } } } }, async (request) => {
       const { query } = request;
       const page = pageParams(query);
       const rows = await deps.store.listDeliveries({
@@ -96,7 +97,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: await withAttempts(deps, items), nextCursor };
     });
 
-    app.get<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId', { schema: { ...deliveryParams, response: { 200: DELIVERY } }, config: { openapi: { summary: 'A delivery with its attempts.', errors: ['NotFound'] } } }, async (request) => {
+    app.get<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId', { schema: deliveryParams, config: { openapi: { summary: 'A delivery with its attempts.', errors: ['NotFound'], success: { status: 200, description: 'The delivery.', schema: DELIVERY } } } }, async (request) => {
       const id = request.params.deliveryId;
       const delivery = await deps.store.getDelivery(id);
       if (delivery === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
