@@ -92,6 +92,14 @@ describe('GET /openapi.json', () => {
     expect(pattern.test('-erp')).toBe(false);
     expect((await hub.admin('GET', '/apps/-erp')).status).toBe(400);
     expect(JSON.stringify(doc)).not.toContain('x-hub-error');
+    // Bodies the hub validates itself, and the headers the public routes read, are described.
+    const publish = doc.paths['/v1/services/publish/{action}'].post;
+    expect(publish.requestBody.description).toMatch(/data schema of the action version/);
+    expect(publish.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name)).toEqual([
+      'X-Community-Id',
+      'community-id',
+      'Idempotency-Key',
+    ]);
   });
 
   it('has schemas that compile and examples that validate against their schemas', () => {

@@ -26,6 +26,10 @@ export interface RouteDoc {
   otherSuccess?: Array<{ status: number; description: string }>;
   /** The error types the route answers, beyond those every route of its kind answers. */
   errors?: ErrorType[];
+  /** Request headers the route reads. */
+  headers?: Array<{ name: string; description: string; schema?: Json }>;
+  /** A body the hub validates itself (no body schema on the route), described. */
+  body?: { description: string; schema: Json };
 }
 
 declare module 'fastify' {
@@ -139,7 +143,8 @@ const EXAMPLE_SENTENCES: Record<ErrorType, string> = {
 function operationOf(route: CollectedRoute, operationId: string): Json {
   const { schema, doc } = route;
   const area = areaOf(route.url);
-  const parameters = [...parametersOf(schema, 'path'), ...parametersOf(schema, 'query')];
+  const headers = (doc?.headers ?? []).map(({ name, description, schema: value }) => ({ name, in: 'header', required: false, description, schema: value ?? { type: 'string' } }));
+  const parameters = [...parametersOf(schema, 'path'), ...parametersOf(schema, 'query'), ...headers];
   const responses: Json = {};
   const declared = (schema.response ?? {}) as Record<string, Json>;
   const success = doc?.success ?? { status: 200, description: 'Success' };
@@ -160,14 +165,14 @@ function operationOf(route: CollectedRoute, operationId: string): Json {
   // Types sharing a status (the 502s) are shown by the first the route lists.
   for (const type of errors) responses[String(new HubError(type, '').status)] ??= { $ref: errorRef(type) };
   responses.default = { $ref: errorRef('InternalError') };
-  const body = schema.body === undefined ? undefined : (documented(schema.body) as Json);
+  const body = schema.body === undefined ? doc?.body?.schema : (documented(schema.body) as Json);
   return {
     operationId,
     summary: doc?.summary ?? `${route.method} ${route.url}`,
     tags: [area.tag],
     security: area.security,
     ...(parameters.length > 0 && { parameters }),
-    ...(body !== undefined && { requestBody: { required: false, content: { 'application/json': { schema: body } } } }),
+    ...(body !== undefined && { requestBody: { required: false, ...(doc?.body !== undefined && { description: doc.body.description }), content: { 'application/json': { schema: body } } } }),
     responses,
   };
 }
