@@ -1,9 +1,8 @@
 /**
- * Schemas of path and query parameters shared by the routes, and the hub's wording of their
- * errors. A schema may carry `x-hub-error`: the sentence (`error`) and the detail message
- * (`message`) answered when a value fails it; `{value}` in the sentence is the value given, cut to
- * the schema's maxLength. Fastify validates with them (its own Ajv, configured in
- * server-options.ts); error-handler.ts turns a failure into the hub's format, pointer included
+ * Schemas of path and query parameters shared by the routes, of their answers, and the hub's
+ * wording of their errors. A schema may carry `x-hub-error`: the sentence (`error`) and the detail
+ * message (`message`) answered when a value fails it; `{value}` in the sentence is the value given,
+ * cut to the schema's maxLength. Fastify validates with them (route-validation.ts); error-handler.ts turns a failure into the hub's format, pointer included
  * (`/path/<name>`, `/query/<name>`, or into the body). The schemas are inline and `$id`-free.
  */
 import { MAX_ACTION_ID_LENGTH } from '../catalog/action-id.js';

@@ -143,7 +143,13 @@ const EXAMPLE_SENTENCES: Record<ErrorType, string> = {
 function operationOf(route: CollectedRoute, operationId: string): Json {
   const { schema, doc } = route;
   const area = areaOf(route.url);
-  const headers = (doc?.headers ?? []).map(({ name, description, schema: value }) => ({ name, in: 'header', required: false, description, schema: value ?? { type: 'string' } }));
+  const headers = (doc?.headers ?? []).map(({ name, description, schema: value }) => ({
+    name,
+    in: 'header',
+    required: false,
+    description,
+    schema: value ?? { type: 'string' },
+  }));
   const parameters = [...parametersOf(schema, 'path'), ...parametersOf(schema, 'query'), ...headers];
   const responses: Json = {};
   const declared = (schema.response ?? {}) as Record<string, Json>;
@@ -172,7 +178,13 @@ function operationOf(route: CollectedRoute, operationId: string): Json {
     tags: [area.tag],
     security: area.security,
     ...(parameters.length > 0 && { parameters }),
-    ...(body !== undefined && { requestBody: { required: false, ...(doc?.body !== undefined && { description: doc.body.description }), content: { 'application/json': { schema: body } } } }),
+    ...(body !== undefined && {
+      requestBody: {
+        required: false,
+        ...(doc?.body !== undefined && { description: doc.body.description }),
+        content: { 'application/json': { schema: body } },
+      },
+    }),
     responses,
   };
 }
