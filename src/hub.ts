@@ -17,8 +17,10 @@ import type { HubDeps } from './hub-deps.js';
 import { methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerRequestHooks } from './http/request-hooks.js';
+import { registerRouteValidation } from './http/route-validation.js';
 import { serverOptions } from './http/server-options.js';
 import { HubMetrics } from './observability/metrics.js';
+import { registerHubOpenApi } from './openapi/hub-openapi.js';
 import { healthRoutes } from './observability/health.js';
 import { Registry } from './registry/registry.js';
 import { OutboundClient } from './relay/http-client.js';
@@ -95,7 +97,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.decorateRequest('caller', undefined);
   registerJsonBody(app);
   registerErrorHandling(app, config.bodyLimit);
+  registerRouteValidation(app);
   const addMethodNotAllowed = methodNotAllowed(app);
+  registerHubOpenApi(app);
   await app.register(healthRoutes(deps));
   for (const prefix of ['/v1', '']) {
     // The caller is authenticated before its body is read: without a token, a request costs

@@ -5,7 +5,8 @@ import type { ActionDefinition } from '../catalog/definition.js';
 import { compileSchema, schemaProblems } from '../catalog/validators.js';
 import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdParam } from '../http/params.js';
+import { actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
+import type { RouteDoc } from '../openapi/hub-openapi.js';
 
 export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
 
@@ -43,6 +44,38 @@ function definitionFrom(id: string, version: number, body: unknown): ActionDefin
   return { ...input, id, version };
 }
 
+/** The route schema of a definition: path and query checked by Fastify; the body described (its
+ * shape and the kind-specific rules are checked by definitionFrom, which names every problem). */
+const DEFINE_SCHEMA = {
+  params: pathParams({
+    action: actionIdSchema,
+    version: {
+      type: 'string',
+      pattern: '^0*[1-9][0-9]{0,8}$',
+      description: 'The version, a positive integer.',
+      'x-hub-error': { error: 'the version must be a positive integer', message: 'must be a positive integer' },
+    },
+  }),
+  querystring: queryParams({ force: { type: 'string', description: '`true` to replace a version with one that breaks apps built against it.' } }),
+  body: {
+    description: 'The action definition: kind, title, description, dataSchema, responseSchema (request actions), timeoutMs, coalesce (event actions).',
+    examples: [{ kind: 'request', title: 'Related grade books', dataSchema: { type: 'object' }, responseSchema: { type: 'array' } }],
+  },
+};
+
+/** An action as the admin API shows it (documented only: definitions hold schemas, open shapes). */
+const ACTION_VIEW = answerSchema('An action and its versions.', {
+  id: { type: 'string' },
+  kind: { enum: ['request', 'event'] },
+  versions: { type: 'array', items: { type: 'object', additionalProperties: true, description: 'A definition, with builtin and updatedAt.' } },
+});
+const DEFINE_DOC: RouteDoc = {
+  summary: 'Defines or replaces a version of an action; a replacement that breaks apps needs ?force=true.',
+  errors: ['Conflict'],
+  success: { status: 201, description: 'Created: the action with its versions.', schema: ACTION_VIEW },
+  otherSuccess: [{ status: 200, description: 'Replaced: the action with its versions.' }],
+};
+
 function view(catalog: Catalog, id: string) {
   return {
     id,
@@ -56,25 +89,24 @@ function view(catalog: Catalog, id: string) {
 
 export function actionRoutes(deps: ActionRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/actions', async () => {
+    app.get('/actions', { config: { openapi: { summary: 'The catalogue: every action with its versions.', success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } } } } }, async () => {
       const catalog = deps.catalog.current;
       return catalog.ids().map((id) => view(catalog, id));
     });
 
-    app.get('/actions/:action', async (request) => {
-      const id = actionIdParam(request);
+    app.get<{ Params: { action: string } }>('/actions/:action', { schema: { params: pathParams({ action: actionIdSchema }) }, config: { openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } } } }, async (request) => {
+      const id = request.params.action;
       const catalog = deps.catalog.current;
       if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
       return view(catalog, id);
     });
 
-    app.put('/actions/:action/versions/:version', async (request, reply) => {
-      const id = actionIdParam(request);
-      const rawVersion = (request.params as { version: string }).version;
-      const version = /^\d{1,9}$/.test(rawVersion) ? Number(rawVersion) : 0;
-      if (version < 1) throw invalidRequest('the version must be a positive integer', [{ pointer: '/path/version', message: 'must be a positive integer' }]);
+    type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
+    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: { openapi: DEFINE_DOC } }, async (request, reply) => {
+      const id = request.params.action;
+      const version = Number(request.params.version);
       const definition = definitionFrom(id, version, request.body);
-      const force = (request.query as { force?: string }).force === 'true';
+      const force = request.query.force === 'true';
       const result = await deps.catalog.define(definition, { force });
       switch (result.outcome) {
         case 'kind-mismatch':

@@ -9,7 +9,8 @@ import { issueToken } from '../registry/credentials.js';
 import { validateManifest } from '../registry/manifest.js';
 import type { AppRecord, TokenRecord } from '../registry/types.js';
 import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
-import { idParam } from './params.js';
+import { HUB_ERROR_KEYWORD, MILLIS, answerSchema, idSchema, opaqueIdSchema, pathParams } from '../http/route-schemas.js';
+import type { RouteDoc } from '../openapi/hub-openapi.js';
 
 export type AppRoutesDeps = Pick<HubDeps, 'catalog' | 'registry' | 'outbound' | 'reloadEverywhere'> & {
   config: Pick<HubConfig, 'secretOverlapMs'>;
@@ -38,6 +39,53 @@ function secretsView(app: AppRecord, now: number) {
   };
 }
 
+const TOKEN_ERROR = { error: 'the body may only hold a label, a string of at most 200 characters', message: 'must be a string of at most 200 characters' };
+
+/** A token's body: nothing, or an object with an optional label. */
+const TOKEN_BODY = {
+  type: ['object', 'null'],
+  properties: {
+    label: { type: 'string', maxLength: 200, description: 'What the token is for, shown with it.', [HUB_ERROR_KEYWORD]: TOKEN_ERROR },
+  },
+  [HUB_ERROR_KEYWORD]: TOKEN_ERROR,
+};
+
+/** An app's manifest, described only: validateManifest checks it, with the catalogue at hand. */
+const MANIFEST_BODY = {
+  description: 'The app manifest (see the SPEC): displayName, services.requests, responds, publishes and subscribes, approval.',
+  examples: [{ displayName: 'Student Viewer', services: { requests: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'show grades' }] } }],
+};
+
+const APP_VIEW = answerSchema('An app.', {
+  id: { type: 'string' },
+  manifest: { type: 'object', additionalProperties: true },
+  tokens: {
+    type: 'array',
+    items: answerSchema('A token, without its value.', { id: { type: 'string' }, label: { type: ['string', 'null'] }, createdAt: MILLIS, revokedAt: { type: ['integer', 'null'] } }),
+  },
+  createdAt: MILLIS,
+  updatedAt: MILLIS,
+});
+const PUT_APP_DOC: RouteDoc = {
+  summary: 'Registers or replaces an app from its manifest; its secrets are kept.',
+  success: { status: 201, description: 'Registered: the app.', schema: APP_VIEW },
+  otherSuccess: [{ status: 200, description: 'Replaced: the app.' }],
+};
+const ISSUED_TOKEN = answerSchema('The token, shown once.', { id: { type: 'string' }, token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] } });
+const SECRETS = answerSchema(
+  'The secrets: the legacy one sent as `secret` and the Standard Webhooks signing one, always; during an overlap, the next and previous ones.',
+  {
+    secret: { type: 'string' },
+    nextSecret: { type: 'string' },
+    nextSecretTakesEffectAt: { type: 'string', format: 'date-time' },
+    signingSecret: { type: 'string', pattern: '^whsec_' },
+    previousSigningSecret: { type: 'string' },
+    previousSigningSecretExpiresAt: { type: 'string', format: 'date-time' },
+  },
+  // None listed as required: the serializer writes required properties first, out of order.
+  [],
+);
+
 export function appRoutes(deps: AppRoutesDeps) {
   const getApp = (appId: string): AppRecord => {
     const app = deps.registry.current.apps.get(appId);
@@ -47,20 +95,24 @@ export function appRoutes(deps: AppRoutesDeps) {
   const tokensOf = async (appId: string) => (await deps.store.listTokens()).filter((t) => t.appId === appId);
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/apps', async () => {
+    const appParams = { params: pathParams({ appId: idSchema('app') }) };
+    type AppParams = { Params: { appId: string } };
+    app.get('/apps', { config: { openapi: { summary: 'Every app, with its manifest and tokens (without their values).', success: { status: 200, description: 'The apps.', schema: { type: 'array', items: APP_VIEW } } } } }, async () => {
       const tokens = await deps.store.listTokens();
       return [...deps.registry.current.apps.values()]
         .sort((a, b) => (a.id < b.id ? -1 : 1))
         .map((a) => appView(a, tokens.filter((t) => t.appId === a.id)));
     });
 
-    app.get('/apps/:appId', async (request) => {
-      const found = getApp(idParam(request, 'appId', 'app'));
+    app.get<AppParams>('/apps/:appId', { schema: appParams, config: { openapi: { summary: 'An app.', errors: ['NotFound'], success: { status: 200, description: 'The app.', schema: APP_VIEW } } } }, async (request) => {
+      const found = getApp(request.params.appId);
       return appView(found, await tokensOf(found.id));
     });
 
-    app.put('/apps/:appId', async (request, reply) => {
-      const appId = idParam(request, 'appId', 'app');
+    // The manifest is checked by validateManifest (its domain rules need the catalogue); the route
+    // schema only describes it.
+    app.put<AppParams>('/apps/:appId', { schema: { ...appParams, body: MANIFEST_BODY }, config: { openapi: PUT_APP_DOC } }, async (request, reply) => {
+      const appId = request.params.appId;
       const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
       if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
       const existing = deps.registry.current.apps.get(appId);
@@ -83,30 +135,27 @@ export function appRoutes(deps: AppRoutesDeps) {
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
-    app.post('/apps/:appId/tokens', async (request, reply) => {
-      const appId = getApp(idParam(request, 'appId', 'app')).id;
-      const body = (request.body ?? {}) as { label?: unknown };
-      if (typeof body !== 'object' || (body.label !== undefined && (typeof body.label !== 'string' || body.label.length > 200))) {
-        throw invalidRequest('the body may only hold a label, a string of at most 200 characters', [{ pointer: '/label', message: 'must be a string of at most 200 characters' }]);
-      }
+    app.post<AppParams & { Body: { label?: string } | null | undefined }>('/apps/:appId/tokens', { schema: { ...appParams, body: TOKEN_BODY, response: { 201: ISSUED_TOKEN } }, config: { openapi: { summary: 'Issues a token; its value is shown once.', errors: ['NotFound'], success: { status: 201, description: 'The token.' } } } }, async (request, reply) => {
+      const appId = getApp(request.params.appId).id;
       const issued = issueToken();
-      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: (body.label as string | undefined) ?? null, createdAt: Date.now(), revokedAt: null });
+      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: request.body?.label ?? null, createdAt: Date.now(), revokedAt: null });
       await deps.reloadEverywhere();
       return reply.code(201).send({ id: issued.id, token: issued.token });
     });
 
-    app.delete('/apps/:appId/tokens/:tokenId', async (request, reply) => {
-      const appId = getApp(idParam(request, 'appId', 'app')).id;
-      const tokenId = (request.params as { tokenId: string }).tokenId;
+    const tokenParams = { params: pathParams({ appId: idSchema('app'), tokenId: opaqueIdSchema('token') }) };
+    app.delete<{ Params: { appId: string; tokenId: string } }>('/apps/:appId/tokens/:tokenId', { schema: tokenParams, config: { openapi: { summary: 'Revokes a token.', errors: ['NotFound'], success: { status: 204, description: 'Revoked.' } } } }, async (request, reply) => {
+      const appId = getApp(request.params.appId).id;
+      const tokenId = request.params.tokenId;
       if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
       await deps.reloadEverywhere();
       return reply.code(204).send();
     });
 
-    app.get('/apps/:appId/secrets', async (request) => secretsView(getApp(idParam(request, 'appId', 'app')), Date.now()));
+    app.get<AppParams>('/apps/:appId/secrets', { schema: { ...appParams, response: { 200: SECRETS } }, config: { openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } } }, async (request) => secretsView(getApp(request.params.appId), Date.now()));
 
-    app.post('/apps/:appId/secrets/rotate', async (request) => {
-      const current = getApp(idParam(request, 'appId', 'app'));
+    app.post<AppParams>('/apps/:appId/secrets/rotate', { schema: { ...appParams, response: { 200: SECRETS } }, config: { openapi: { summary: 'Rotates the secrets; the old ones stay valid for HUB_SECRET_OVERLAP.', errors: ['NotFound'] } } }, async (request) => {
+      const current = getApp(request.params.appId);
       const now = Date.now();
       const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
       const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);

@@ -2,21 +2,35 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
 import type { AuditStore } from '../store/store.js';
-import { pageOf, pageParams, stringFilter } from './params.js';
+import { MILLIS, answerSchema, filterSchema, pageAnswer, pageQuery, queryParams } from '../http/route-schemas.js';
+import { filter, pageOf, pageParams, type PageQuery } from './params.js';
 
 export type CallRoutesDeps = Pick<HubDeps, 'audit'> & { store: AuditStore };
 
+/** An audit row, documented only: rows keep their own order of fields, which a serializer with
+ * declared properties would change (declared ones first). */
+const CALL = answerSchema('A call.', { id: { type: 'string' }, at: MILLIS, status: { type: 'integer' }, outcome: { type: 'string' } });
+
 export function callRoutes(deps: CallRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/calls', async (request) => {
-      const page = pageParams(request);
+    const querystring = queryParams({
+      ...pageQuery,
+      community: filterSchema('community', 'Calls in this community.'),
+      action: filterSchema('action', 'Calls of this action.'),
+      provider: filterSchema('provider', 'Calls answered by this app.'),
+      consumer: filterSchema('consumer', 'Calls made by this app.'),
+    });
+    type Query = PageQuery & { community?: string; action?: string; provider?: string; consumer?: string };
+    app.get<{ Querystring: Query }>('/calls', { schema: { querystring }, config: { openapi: { summary: 'The audit log of calls, newest first.', success: { status: 200, description: 'A page.', schema: pageAnswer('Calls, newest first.', CALL) } } } }, async (request) => {
+      const { query } = request;
+      const page = pageParams(query);
       // What was answered a moment ago may still be in the write buffer.
       await deps.audit.flush();
       const rows = await deps.store.queryCalls({
-        communityId: stringFilter(request, 'community'),
-        action: stringFilter(request, 'action'),
-        provider: stringFilter(request, 'provider'),
-        consumer: stringFilter(request, 'consumer'),
+        communityId: filter(query.community),
+        action: filter(query.action),
+        provider: filter(query.provider),
+        consumer: filter(query.consumer),
         beforeSeq: page.beforeSeq,
         limit: page.limit,
       });

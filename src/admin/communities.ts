@@ -4,7 +4,8 @@ import { notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { OutboxStore, RegistryStore } from '../store/store.js';
 import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
-import { idParam } from './params.js';
+import { MILLIS, answerSchema, idSchema, pathParams } from '../http/route-schemas.js';
+import type { RouteDoc } from '../openapi/hub-openapi.js';
 
 export type CommunityRoutesDeps = Pick<HubDeps, 'registry' | 'reloadEverywhere'> & { store: RegistryStore & Pick<OutboxStore, 'cancelPendingDeliveries'> };
 
@@ -16,10 +17,28 @@ const installationView = (i: InstallationRecord) => ({
   updatedAt: i.updatedAt,
 });
 
+const communityParams = { params: pathParams({ community: idSchema('community') }) };
+const installationParams = { params: pathParams({ community: idSchema('community'), appId: idSchema('app') }) };
+type InstallationParams = { community: string; appId: string };
+
+const COMMUNITY = answerSchema('A community.', { id: { type: 'string' } });
+const INSTALLATION = answerSchema('An installation of an app in a community.', {
+  community: { type: 'string' },
+  app: { type: 'string' },
+  status: { enum: ['pending_approval', 'installed', 'uninstalled'] },
+  createdAt: MILLIS,
+  updatedAt: MILLIS,
+});
+const INSTALL_DOC: RouteDoc = {
+  summary: 'Installs an app in a community: at once, or pending approval when its manifest asks for it.',
+  errors: ['NotFound'],
+  success: { status: 201, description: 'Installed (or pending approval).' },
+  otherSuccess: [{ status: 200, description: 'It was installed already, or is installed again.' }],
+};
+
 export function communityRoutes(deps: CommunityRoutesDeps) {
-  const target = (request: FastifyRequest) => {
-    const communityId = idParam(request, 'community', 'community');
-    const appId = idParam(request, 'appId', 'app');
+  const target = (request: FastifyRequest<{ Params: InstallationParams }>) => {
+    const { community: communityId, appId } = request.params;
     const registry = deps.registry.current;
     if (!registry.communities.has(communityId)) throw notFound(`no community "${communityId}"`);
     const app = registry.apps.get(appId);
@@ -34,23 +53,23 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/communities', async () => [...deps.registry.current.communities].sort().map((id) => ({ id })));
+    app.get('/communities', { schema: { response: { 200: { type: 'array', items: COMMUNITY } } }, config: { openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } } }, async () => [...deps.registry.current.communities].sort().map((id) => ({ id })));
 
-    app.put('/communities/:community', async (request, reply) => {
-      const id = idParam(request, 'community', 'community');
+    app.put<{ Params: { community: string } }>('/communities/:community', { schema: { ...communityParams, response: { 200: COMMUNITY, 201: COMMUNITY } }, config: { openapi: { summary: 'Creates a community (idempotent).', success: { status: 201, description: 'Created.' }, otherSuccess: [{ status: 200, description: 'It existed.' }] } } }, async (request, reply) => {
+      const id = request.params.community;
       const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
       if (created) await deps.reloadEverywhere();
       return reply.code(created ? 201 : 200).send({ id });
     });
 
-    app.get('/communities/:community/installations', async (request) => {
-      const id = idParam(request, 'community', 'community');
+    app.get<{ Params: { community: string } }>('/communities/:community/installations', { schema: { ...communityParams, response: { 200: { type: 'array', items: INSTALLATION } } }, config: { openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } } }, async (request) => {
+      const id = request.params.community;
       const registry = deps.registry.current;
       if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
       return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
     });
 
-    app.put('/communities/:community/installations/:appId', async (request, reply) => {
+    app.put<{ Params: InstallationParams }>('/communities/:community/installations/:appId', { schema: { ...installationParams, response: { 200: INSTALLATION, 201: INSTALLATION } }, config: { openapi: INSTALL_DOC } }, async (request, reply) => {
       const { communityId, app: installed, existing } = target(request);
       const now = Date.now();
       // Installing again what is installed changes nothing; otherwise manual apps wait for approval.
@@ -60,7 +79,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       return reply.code(existing === undefined ? 201 : 200).send(view);
     });
 
-    app.post('/communities/:community/installations/:appId/approve', async (request) => {
+    app.post<{ Params: InstallationParams }>('/communities/:community/installations/:appId/approve', { schema: { ...installationParams, response: { 200: INSTALLATION } }, config: { openapi: { summary: 'Approves a pending installation.', errors: ['NotFound'] } } }, async (request) => {
       const { communityId, app: installed, existing } = target(request);
       if (existing === undefined || existing.status === 'uninstalled') {
         throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
@@ -69,7 +88,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       return save({ ...existing, status: 'installed', updatedAt: Date.now() });
     });
 
-    app.delete('/communities/:community/installations/:appId', async (request, reply) => {
+    app.delete<{ Params: InstallationParams }>('/communities/:community/installations/:appId', { schema: installationParams, config: { openapi: { summary: 'Uninstalls an app; its pending deliveries are cancelled.', errors: ['NotFound'], success: { status: 204, description: 'Uninstalled.' } } } }, async (request, reply) => {
       const { communityId, app: installed, existing } = target(request);
       if (existing === undefined || existing.status === 'uninstalled') {
         throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);

@@ -1,11 +1,11 @@
 /** Operator routes of publish & subscribe: the event and delivery logs, replay, subscriptions. */
 import type { FastifyInstance } from 'fastify';
-import { conflict, invalidRequest, notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { OutboxStore } from '../store/store.js';
-import { actionIdParam } from '../http/params.js';
+import { actionIdSchema, answerSchema, filterSchema, idSchema, opaqueIdSchema, pageAnswer, pageQuery, pathParams, queryParams } from '../http/route-schemas.js';
 import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../delivery/types.js';
-import { idParam, pageOf, pageParams, stringFilter } from './params.js';
+import { filter, pageOf, pageParams, type PageQuery } from './params.js';
 
 export type DeliveryRoutesDeps = Pick<HubDeps, 'outbox' | 'reloadEverywhere'> & { store: OutboxStore };
 
@@ -22,14 +22,49 @@ async function withAttempts(deps: DeliveryRoutesDeps, deliveries: DeliveryRecord
   return deliveries.map((d) => ({ ...d, history: byDelivery.get(d.id) ?? [] }));
 }
 
+const eventsQuery = queryParams({
+  ...pageQuery,
+  community: filterSchema('community', 'Events published in this community.'),
+  action: filterSchema('action', 'Events of this action.'),
+  publisher: filterSchema('publisher', 'Events published by this app.'),
+});
+const statusText = `must be one of ${DELIVERY_STATUSES.join(', ')}`;
+const deliveriesQuery = queryParams({
+  ...pageQuery,
+  // A filter first (once, a string): then its own wording when it is one string but not a status.
+  status: {
+    description: 'Deliveries in this status.',
+    allOf: [filterSchema('status', 'A filter.'), { enum: [...DELIVERY_STATUSES, ''], 'x-hub-error': { error: `status ${statusText}`, message: statusText } }],
+  },
+  app: filterSchema('app', 'Deliveries to this subscriber app.'),
+  action: filterSchema('action', 'Deliveries of events of this action.'),
+  community: filterSchema('community', 'Deliveries in this community.'),
+  event: filterSchema('event', 'Deliveries of this event.'),
+});
+const eventParams = { params: pathParams({ eventId: opaqueIdSchema('event') }) };
+const deliveryParams = { params: pathParams({ deliveryId: opaqueIdSchema('delivery') }) };
+const subscriptionParams = { params: pathParams({ community: idSchema('community'), appId: idSchema('app'), action: actionIdSchema }) };
+
+/** Events and deliveries as the admin API shows them, documented only: open (event data is any
+ * JSON), and rows keep their own order of fields (a serializer puts declared properties first). */
+const EVENT = answerSchema('An event.', { id: { type: 'string' }, action: { type: 'string' }, data: { description: 'The event data: any JSON.' } }, ['id', 'action']);
+const DELIVERY = answerSchema('A delivery of an event to a subscriber, with its attempts under `history`.', {
+  id: { type: 'string' },
+  status: { enum: [...DELIVERY_STATUSES] },
+  history: { type: 'array', items: { type: 'object', additionalProperties: true } },
+});
+const ENABLED = answerSchema('The subscription, enabled.', { community: { type: 'string' }, app: { type: 'string' }, action: { type: 'string' }, enabled: { const: true } });
+
 export function deliveryRoutes(deps: DeliveryRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/events', async (request) => {
-      const page = pageParams(request);
+    type EventsQuery = PageQuery & { community?: string; action?: string; publisher?: string };
+    app.get<{ Querystring: EventsQuery }>('/events', { schema: { querystring: eventsQuery }, config: { openapi: { summary: 'The event log, newest first.', success: { status: 200, description: 'A page.', schema: pageAnswer('Events, newest first.', EVENT) } } } }, async (request) => {
+      const { query } = request;
+      const page = pageParams(query);
       const rows = await deps.store.listEvents({
-        communityId: stringFilter(request, 'community'),
-        action: stringFilter(request, 'action'),
-        publisher: stringFilter(request, 'publisher'),
+        communityId: filter(query.community),
+        action: filter(query.action),
+        publisher: filter(query.publisher),
         beforeSeq: page.beforeSeq,
         limit: page.limit,
       });
@@ -37,26 +72,24 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: items.map(eventView), nextCursor };
     });
 
-    app.get('/events/:eventId', async (request) => {
-      const id = (request.params as { eventId: string }).eventId;
+    app.get<{ Params: { eventId: string } }>('/events/:eventId', { schema: eventParams, config: { openapi: { summary: 'An event with its deliveries and their attempts.', errors: ['NotFound'], success: { status: 200, description: 'The event.', schema: EVENT } } } }, async (request) => {
+      const id = request.params.eventId;
       const event = await deps.store.getEvent(id);
       if (event === null) throw notFound(`no event "${id.slice(0, 100)}"`);
       const deliveries = await deps.store.listDeliveries({ eventId: id, limit: 1000 });
       return { ...eventView(event), deliveries: await withAttempts(deps, deliveries) };
     });
 
-    app.get('/deliveries', async (request) => {
-      const page = pageParams(request);
-      const status = stringFilter(request, 'status');
-      if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status)) {
-        throw invalidRequest(`status must be one of ${DELIVERY_STATUSES.join(', ')}`, [{ pointer: '/query/status', message: `must be one of ${DELIVERY_STATUSES.join(', ')}` }]);
-      }
+    type DeliveriesQuery = PageQuery & { status?: DeliveryStatus | ''; app?: string; action?: string; community?: string; event?: string };
+    app.get<{ Querystring: DeliveriesQuery }>('/deliveries', { schema: { querystring: deliveriesQuery }, config: { openapi: { summary: 'The deliveries, newest first, with their attempts.', success: { status: 200, description: 'A page.', schema: pageAnswer('Deliveries, newest first.', DELIVERY) } } } }, async (request) => {
+      const { query } = request;
+      const page = pageParams(query);
       const rows = await deps.store.listDeliveries({
-        status: status as DeliveryStatus | undefined,
-        appId: stringFilter(request, 'app'),
-        action: stringFilter(request, 'action'),
-        communityId: stringFilter(request, 'community'),
-        eventId: stringFilter(request, 'event'),
+        status: query.status === '' ? undefined : query.status,
+        appId: filter(query.app),
+        action: filter(query.action),
+        communityId: filter(query.community),
+        eventId: filter(query.event),
         beforeSeq: page.beforeSeq,
         limit: page.limit,
       });
@@ -64,15 +97,15 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return { items: await withAttempts(deps, items), nextCursor };
     });
 
-    app.get('/deliveries/:deliveryId', async (request) => {
-      const id = (request.params as { deliveryId: string }).deliveryId;
+    app.get<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId', { schema: deliveryParams, config: { openapi: { summary: 'A delivery with its attempts.', errors: ['NotFound'], success: { status: 200, description: 'The delivery.', schema: DELIVERY } } } }, async (request) => {
+      const id = request.params.deliveryId;
       const delivery = await deps.store.getDelivery(id);
       if (delivery === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
       return (await withAttempts(deps, [delivery]))[0];
     });
 
-    app.post('/deliveries/:deliveryId/replay', async (request) => {
-      const id = (request.params as { deliveryId: string }).deliveryId;
+    app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/replay', { schema: deliveryParams, config: { openapi: { summary: 'Sends a delivery again, dead or delivered.', errors: ['NotFound', 'Conflict'], success: { status: 200, description: 'The delivery, pending again.', schema: DELIVERY } } } }, async (request) => {
+      const id = request.params.deliveryId;
       const replayed = await deps.store.replayDelivery(id, Date.now());
       if (replayed === null) {
         if ((await deps.store.getDelivery(id)) === null) throw notFound(`no delivery "${id.slice(0, 100)}"`);
@@ -82,10 +115,10 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       return replayed;
     });
 
-    app.post('/communities/:community/installations/:appId/subscriptions/:action/enable', async (request) => {
-      const communityId = idParam(request, 'community', 'community');
-      const appId = idParam(request, 'appId', 'app');
-      const action = actionIdParam(request);
+    type SubscriptionParams = { community: string; appId: string; action: string };
+    const enablePath = '/communities/:community/installations/:appId/subscriptions/:action/enable';
+    app.post<{ Params: SubscriptionParams }>(enablePath, { schema: { ...subscriptionParams, response: { 200: ENABLED } }, config: { openapi: { summary: 'Enables again a subscription the hub disabled.', errors: ['NotFound'] } } }, async (request) => {
+      const { community: communityId, appId, action } = request.params;
       if (!(await deps.store.enableSubscription(communityId, appId, action))) {
         throw notFound(`the subscription of app "${appId}" to "${action}" in community "${communityId}" is not disabled`);
       }

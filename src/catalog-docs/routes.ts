@@ -60,11 +60,12 @@ function documentOf(catalog: Catalog, build: Builder): string {
 
 export function catalogDocsRoutes(deps: Pick<HubDeps, 'catalog'>) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    for (const [path, build] of [
-      ['/catalog/openapi.json', catalogOpenApi],
-      ['/catalog/asyncapi.json', catalogAsyncApi],
+    for (const [path, build, summary] of [
+      ['/catalog/openapi.json', catalogOpenApi, 'The request actions of the catalogue, as OpenAPI 3.1.'],
+      ['/catalog/asyncapi.json', catalogAsyncApi, 'The event actions of the catalogue, as AsyncAPI 3.0.'],
     ] as const) {
-      app.get(path, (_request, reply) => reply.type('application/json; charset=utf-8').send(documentOf(deps.catalog.current, build)));
+      const openapi = { summary, success: { status: 200, description: 'The document.', schema: { type: 'object' } } };
+      app.get(path, { config: { openapi } }, (_request, reply) => reply.type('application/json; charset=utf-8').send(documentOf(deps.catalog.current, build)));
     }
   };
 }

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { HubError, type ErrorType } from '../errors.js';
+import { escapePointer } from '../catalog/json-pointer.js';
+import { HubError, type ErrorDetail, type ErrorType } from '../errors.js';
+import { HUB_ERROR_KEYWORD, type HubErrorText } from './route-schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +36,43 @@ const BY_STATUS: Record<number, ErrorType> = {
   503: 'ServiceUnavailable',
 };
 
+/** Where each part of a request is in a pointer: the body's pointers are into the body itself, as
+ * the hub's own checks of bodies always said. */
+const POINTER_PREFIX: Record<string, string> = { params: '/path', querystring: '/query', headers: '/headers', body: '' };
+const PART_NAME: Record<string, string> = { params: 'path', querystring: 'query', headers: 'headers', body: 'body' };
+
+/**
+ * A route schema's failure (FST_ERR_VALIDATION) in the hub's format: the first problem, located by
+ * a pointer, in the words of the schema's `x-hub-error` when it has one (Ajv runs with `verbose`,
+ * so the failing schema is at hand), in Ajv's otherwise.
+ */
+function fromValidation(errors: NonNullable<FastifyError['validation']>, context: string): HubError {
+  const first = errors[0]!;
+  const params = first.params as Record<string, unknown>;
+  let pointer = `${POINTER_PREFIX[context] ?? `/${context}`}${first.instancePath}`;
+  let message = first.message ?? 'is not valid';
+  if (first.keyword === 'required') {
+    pointer = `${pointer}/${escapePointer(String(params.missingProperty))}`;
+    message = 'is required';
+  } else if (first.keyword === 'additionalProperties') {
+    pointer = `${pointer}/${escapePointer(String(params.additionalProperty))}`;
+    message = 'is not allowed here';
+  } else if (first.keyword === 'enum') {
+    message = `must be one of ${JSON.stringify(params.allowedValues)}`;
+  }
+  const verbose = first as { parentSchema?: Record<string, unknown>; data?: unknown };
+  const text = verbose.parentSchema?.[HUB_ERROR_KEYWORD] as HubErrorText | undefined;
+  const detail: ErrorDetail = { pointer, message: text?.message ?? message };
+  if (text !== undefined) {
+    const maxLength = typeof verbose.parentSchema?.maxLength === 'number' ? verbose.parentSchema.maxLength : 200;
+    const value = typeof verbose.data === 'string' ? verbose.data.slice(0, maxLength) : JSON.stringify(verbose.data ?? null).slice(0, maxLength);
+    return new HubError('InvalidRequest', text.error.replace('{value}', value), { details: [detail] });
+  }
+  return new HubError('InvalidRequest', `the ${PART_NAME[context] ?? context} is not valid: ${pointer || '/'} ${message}`, { details: [detail] });
+}
+
 function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): HubError | undefined {
+  if (error.validation !== undefined) return fromValidation(error.validation, error.validationContext ?? 'body');
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit ?? bodyLimit;
@@ -132,6 +170,7 @@ export function methodNotAllowed(app: FastifyInstance): () => void {
       app.route({
         method: missing,
         url,
+        config: { openapi: false },
         onRequest: (_request, _reply, done) => done(refusal),
         handler: () => undefined,
       });

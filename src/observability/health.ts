@@ -5,6 +5,7 @@ import { HubError, unauthorized } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { HubConfig } from '../config.js';
 import type { Store } from '../store/store.js';
+import { answerSchema } from '../http/route-schemas.js';
 
 type HealthDeps = Pick<HubDeps, 'audit' | 'metrics'> & {
   config: Pick<HubConfig, 'metricsToken'>;
@@ -23,8 +24,9 @@ function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | 
 
 export function healthRoutes(deps: HealthDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/readyz', async () => {
+    app.get('/healthz', { config: { openapi: { summary: 'Liveness: the process answers.' } }, schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' } }) } } }, async () => ({ status: 'ok' }));
+    const ready = answerSchema('Ready: the storage answers.', { status: { const: 'ready' }, storage: { enum: ['sqlite', 'postgres'] } });
+    app.get('/readyz', { config: { openapi: { summary: 'Readiness: the storage answers.', errors: ['ServiceUnavailable'] } }, schema: { response: { 200: ready } } }, async () => {
       try {
         await deps.store.ping();
       } catch (err) {
@@ -32,7 +34,8 @@ export function healthRoutes(deps: HealthDeps) {
       }
       return { status: 'ready', storage: deps.store.kind };
     });
-    app.get('/metrics', { onRequest: metricsGuard(deps.config.metricsToken) }, async (request, reply) => {
+    const metricsDoc = { summary: 'Prometheus metrics.', success: { status: 200, description: 'The metrics, in the Prometheus text format.', schema: { type: 'string' }, contentType: 'text/plain' } };
+    app.get('/metrics', { onRequest: metricsGuard(deps.config.metricsToken), config: { openapi: metricsDoc } }, async (request, reply) => {
       deps.metrics.auditDropped.set(deps.audit.dropped);
       try {
         const counts = await deps.store.countOpenDeliveries();

@@ -18,9 +18,16 @@ import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
 import { redactJson, redactValue } from '../relay/redaction.js';
-import { checkCallerAndAction, integerParam, type CallerDeps } from './caller.js';
+import { checkCallerAndAction, integerParam, type CallerDeps, type PublicRoute } from './caller.js';
 
 export type CallDeps = CallerDeps & Pick<HubDeps, 'outbound'> & { config: Pick<HubConfig, 'maxCallTimeoutMs' | 'maxProviderResponseBytes'> };
+
+/** The call route's parameters, checked by its route schema (routes.ts). */
+export interface CallRoute {
+  Params: PublicRoute['Params'] & { provider: string };
+  Querystring: PublicRoute['Querystring'];
+}
+type CallRequest = FastifyRequest<CallRoute>;
 
 /** Largest provider error body echoed to the consumer under `provider.body`. */
 const MAX_ECHOED_ERROR_BYTES = 4096;
@@ -84,7 +91,7 @@ function relayFailure(err: unknown, providerId: string, timeoutMs: number): HubE
   }
 }
 
-export async function call(deps: CallDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function call(deps: CallDeps, request: CallRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     return await forward(deps, request, reply);
   } catch (err) {
@@ -95,10 +102,10 @@ export async function call(deps: CallDeps, request: FastifyRequest, reply: Fasti
   }
 }
 
-async function forward(deps: CallDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function forward(deps: CallDeps, request: CallRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: consumer, communityId, action, versions: actionVersions, requestedVersion } = checkCallerAndAction(deps, request, 'request');
   const requestedTimeout = integerParam(request, 'timeout');
-  const providerId = (request.params as { provider: string }).provider;
+  const providerId = request.params.provider;
   request.trail.provider = providerId;
   const provider = findProvider(deps.registry.current, communityId, providerId, action, request);
   const version = chooseVersion(actionVersions, provider, requestedVersion, action);

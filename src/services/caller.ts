@@ -5,9 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ActionKind } from '../catalog/definition.js';
-import { HubError, forbidden, invalidRequest, notFound, unauthorized } from '../errors.js';
+import { forbidden, invalidRequest, notFound, unauthorized } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdParam } from '../http/params.js';
 import { tokenFromAuthorization } from '../registry/credentials.js';
 import type { RegistrySnapshot } from '../registry/registry.js';
 import type { AppRecord } from '../registry/types.js';
@@ -77,17 +76,18 @@ export function identifyCaller(request: FastifyRequest, registry: RegistrySnapsh
   return { app, communityId };
 }
 
-/** Reads an optional positive integer query parameter. */
-export function integerParam(request: FastifyRequest, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const raw = (request.query as Record<string, unknown>)[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new HubError('InvalidRequest', `the ${name} parameter must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`, {
-      details: [{ pointer: `/query/${name}`, message: 'must be a positive integer' }],
-    });
-  }
-  return n;
+/** What the route schemas of the public routes (routes.ts) have checked: an action id, a provider
+ * id on the call route, positive integers as text in `version` and `timeout`. */
+export interface PublicRoute {
+  Params: { action: string };
+  Querystring: { version?: string; timeout?: string };
+}
+export type PublicRequest = FastifyRequest<PublicRoute>;
+
+/** An optional positive integer query parameter, already checked: absent or empty is undefined. */
+export function integerParam(request: PublicRequest, name: 'version' | 'timeout'): number | undefined {
+  const raw = request.query[name];
+  return raw === undefined || raw === '' ? undefined : Number(raw);
 }
 
 export interface CheckedAction extends Caller {
@@ -124,10 +124,10 @@ export function authenticateCaller(deps: CallerDeps) {
  * The checks a call and a publish share, in the SPEC's order, after those of the onRequest hook:
  * action of that kind exists (and version), caller lists it in its manifest.
  */
-export function checkCallerAndAction(deps: CallerDeps, request: FastifyRequest, kind: ActionKind): CheckedAction {
+export function checkCallerAndAction(deps: CallerDeps, request: PublicRequest, kind: ActionKind): CheckedAction {
   const caller = request.caller;
   if (caller === undefined) throw new Error('a public route was registered without the authenticateCaller hook');
-  const action = actionIdParam(request);
+  const action = request.params.action;
   request.trail.action = action;
   const requestedVersion = integerParam(request, 'version');
   const catalog = deps.catalog.current;

@@ -1,6 +1,5 @@
 /** GET /services/discover/:action — the providers of an action installed in the caller's community. */
-import type { FastifyRequest } from 'fastify';
-import { checkCallerAndAction, type CallerDeps } from './caller.js';
+import { checkCallerAndAction, type CallerDeps, type PublicRequest } from './caller.js';
 
 export interface DiscoveredProvider {
   id: string;
@@ -10,7 +9,7 @@ export interface DiscoveredProvider {
   versions: readonly number[];
 }
 
-export function discover(deps: CallerDeps, request: FastifyRequest): DiscoveredProvider[] {
+export function discover(deps: CallerDeps, request: PublicRequest): DiscoveredProvider[] {
   const { communityId, action, requestedVersion: version } = checkCallerAndAction(deps, request, 'request');
   const catalog = deps.catalog.current;
   const result: DiscoveredProvider[] = [];

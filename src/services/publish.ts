@@ -9,7 +9,7 @@ import { conflict, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { EventRecord } from '../delivery/types.js';
 import { newEventId } from '../delivery/ids.js';
-import { checkCallerAndAction, type CallerDeps } from './caller.js';
+import { checkCallerAndAction, type CallerDeps, type PublicRequest } from './caller.js';
 
 export type PublishDeps = CallerDeps & Pick<HubDeps, 'metrics' | 'outbox'>;
 
@@ -35,7 +35,7 @@ function isSameRequest(earlier: EventRecord, event: EventRecord): boolean {
   return earlier.action === event.action && earlier.version === event.version && earlier.data === event.data;
 }
 
-export async function publish(deps: PublishDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function publish(deps: PublishDeps, request: PublicRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { app: publisher, communityId, action, versions, requestedVersion } = checkCallerAndAction(deps, request, 'event');
   const version = requestedVersion ?? versions[versions.length - 1]!;
   request.trail.version = version;
