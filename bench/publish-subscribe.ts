@@ -142,9 +142,11 @@ async function startHub(): Promise<{ hub: Server; adminToken: string }> {
 /** Runs `work` over `items` with at most `limit` at once. */
 async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /**
@@ -160,7 +162,10 @@ async function setUp(hubUrl: string, adminToken: string, subscriberUrl: string, 
   await admin('PUT', `/communities/${COMMUNITY}/installations/${publisherId}`);
   const ids = Array.from({ length: subscribers }, (_, i) => `${prefix}-sub-${i}`);
   await eachLimited(ids, 8, async (id) => {
-    await admin('PUT', `/apps/${id}`, { displayName: `Bench subscriber ${id}`, services: { subscribes: [{ action, reason: 'bench', url: `${subscriberUrl}/events/${id}` }] } });
+    await admin('PUT', `/apps/${id}`, {
+      displayName: `Bench subscriber ${id}`,
+      services: { subscribes: [{ action, reason: 'bench', url: `${subscriberUrl}/events/${id}` }] },
+    });
     await admin('PUT', `/communities/${COMMUNITY}/installations/${id}`);
   });
   return (await admin('POST', `/apps/${publisherId}/tokens`, { label: 'bench' })).token as string;
@@ -225,7 +230,13 @@ async function measureBaseline(options: RunOptions, connections: number): Promis
   }
 }
 
-async function measureThroughput(subscriberUrl: string, options: RunOptions, connections: number, subscribers: number, pushRss: (bytes: number) => void): Promise<ThroughputMeasure> {
+async function measureThroughput(
+  subscriberUrl: string,
+  options: RunOptions,
+  connections: number,
+  subscribers: number,
+  pushRss: (bytes: number) => void,
+): Promise<ThroughputMeasure> {
   const baseline = await measureBaseline(options, connections);
   const { hub, adminToken } = await startHub();
   try {
@@ -403,9 +414,24 @@ export async function runPublishSubscribe(options: RunOptions): Promise<PublishS
 
     const rssMb = peakRssBytes / 1024 / 1024;
     const checks = [
-      { name: 'durable publishes/s', value: throughput.publishesPerSecond, target: `≥ ${TARGETS.publishesPerSecond}`, pass: throughput.publishesPerSecond >= TARGETS.publishesPerSecond },
-      { name: `p99 publish→receipt (ms)`, value: latency.receiptP99Ms, target: `≤ ${TARGETS.latencyP99Ms} ms`, pass: latency.receiptP99Ms <= TARGETS.latencyP99Ms },
-      { name: `fan-out to ${fanoutSubscribers} (ms)`, value: fanout.worstMs, target: `≤ ${TARGETS.fanoutMs} ms`, pass: fanout.complete && fanout.worstMs <= TARGETS.fanoutMs },
+      {
+        name: 'durable publishes/s',
+        value: throughput.publishesPerSecond,
+        target: `≥ ${TARGETS.publishesPerSecond}`,
+        pass: throughput.publishesPerSecond >= TARGETS.publishesPerSecond,
+      },
+      {
+        name: `p99 publish→receipt (ms)`,
+        value: latency.receiptP99Ms,
+        target: `≤ ${TARGETS.latencyP99Ms} ms`,
+        pass: latency.receiptP99Ms <= TARGETS.latencyP99Ms,
+      },
+      {
+        name: `fan-out to ${fanoutSubscribers} (ms)`,
+        value: fanout.worstMs,
+        target: `≤ ${TARGETS.fanoutMs} ms`,
+        pass: fanout.complete && fanout.worstMs <= TARGETS.fanoutMs,
+      },
       { name: 'hub peak RSS (MB)', value: round(rssMb, 1), target: `< ${TARGETS.hubRssMb} MB`, pass: peakRssBytes > 0 && rssMb < TARGETS.hubRssMb },
       {
         name: 'errors, lost events',
@@ -447,13 +473,43 @@ export function formatPublishSubscribe(r: PublishSubscribeResult): string {
     '',
     ...table([
       ['throughput', 'publish/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-201', 'delivered/s', 'drain s'],
-      [`bare durable append`, String(t.baseline.publishesPerSecond), String(t.baseline.latencyP50Ms), String(t.baseline.latencyP99Ms), '', String(t.baseline.errors), '', '', ''],
-      [`hub, ${t.connections} connections, ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}`, String(t.publishesPerSecond), String(t.latencyP50Ms), String(t.latencyP99Ms), String(t.latencyMaxMs), String(t.errors), String(t.non201), String(t.deliveriesPerSecond), t.drainS === null ? 'timeout' : String(t.drainS)],
+      [
+        `bare durable append`,
+        String(t.baseline.publishesPerSecond),
+        String(t.baseline.latencyP50Ms),
+        String(t.baseline.latencyP99Ms),
+        '',
+        String(t.baseline.errors),
+        '',
+        '',
+        '',
+      ],
+      [
+        `hub, ${t.connections} connections, ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}`,
+        String(t.publishesPerSecond),
+        String(t.latencyP50Ms),
+        String(t.latencyP99Ms),
+        String(t.latencyMaxMs),
+        String(t.errors),
+        String(t.non201),
+        String(t.deliveriesPerSecond),
+        t.drainS === null ? 'timeout' : String(t.drainS),
+      ],
     ]),
     '',
     ...table([
       ['latency', 'sent', 'ack p50', 'ack p99', 'recv p50', 'recv p90', 'recv p99', 'recv max', 'missing'],
-      [`${l.ratePerSecond} events/s`, String(l.sent), ms(l.ackP50Ms), ms(l.ackP99Ms), ms(l.receiptP50Ms), ms(l.receiptP90Ms), ms(l.receiptP99Ms), ms(l.receiptMaxMs), String(l.missing)],
+      [
+        `${l.ratePerSecond} events/s`,
+        String(l.sent),
+        ms(l.ackP50Ms),
+        ms(l.ackP99Ms),
+        ms(l.receiptP50Ms),
+        ms(l.receiptP90Ms),
+        ms(l.receiptP99Ms),
+        ms(l.receiptMaxMs),
+        String(l.missing),
+      ],
     ]),
     '',
     ...table([

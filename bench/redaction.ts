@@ -11,7 +11,13 @@ const secret = randomBytes(32).toString('base64url');
 
 /** A gradebook-like answer of `rows` rows. */
 function answer(rows: number, comment = 'Ótima participação nas aulas'): string {
-  const result = Array.from({ length: rows }, (_, i) => ({ id: `gb-${i}`, title: `Matemática ${i}`, teacher: { id: `t-${i}`, name: 'Carla Mendes' }, grade: 8.5, comment }));
+  const result = Array.from({ length: rows }, (_, i) => ({
+    id: `gb-${i}`,
+    title: `Matemática ${i}`,
+    teacher: { id: `t-${i}`, name: 'Carla Mendes' },
+    grade: 8.5,
+    comment,
+  }));
   return JSON.stringify({ result });
 }
 

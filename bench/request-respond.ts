@@ -97,7 +97,10 @@ export async function startBuiltHub(env: Record<string, string>): Promise<Server
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the hub exited with code ${child.exitCode} before it was ready`);
-    const ready = await request(`${url}/readyz`).then((res) => res.body.text().then(() => res.statusCode === 200), () => false);
+    const ready = await request(`${url}/readyz`).then(
+      (res) => res.body.text().then(() => res.statusCode === 200),
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -222,7 +225,10 @@ export async function json(method: 'GET' | 'PUT' | 'POST', url: string, token: s
 /** Registers a provider and a consumer app in a community; returns the consumer's token. */
 async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string): Promise<string> {
   const admin = (method: 'PUT' | 'POST', path: string, body?: unknown) => json(method, `${hubUrl}/v1/admin${path}`, adminToken, body);
-  await admin('PUT', '/apps/bench-erp', { displayName: 'Bench ERP', services: { responds: [{ action: ACTION, reason: 'bench', url: `${providerUrl}/grade-books` }] } });
+  await admin('PUT', '/apps/bench-erp', {
+    displayName: 'Bench ERP',
+    services: { responds: [{ action: ACTION, reason: 'bench', url: `${providerUrl}/grade-books` }] },
+  });
   await admin('PUT', '/apps/bench-viewer', { displayName: 'Bench viewer', services: { requests: [{ action: ACTION, reason: 'bench' }] } });
   await admin('PUT', '/communities/bench');
   await admin('PUT', '/communities/bench/installations/bench-erp');
@@ -346,7 +352,15 @@ export const round = (n: number, digits: number) => Math.round(n * 10 ** digits)
 export function formatRequestRespond(r: RequestRespondResult): string {
   const rows = [['', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx']];
   for (const m of [r.provider, r.bare, r.hub]) {
-    rows.push([m.target, String(m.requestsPerSecond), String(m.latencyP50Ms), String(m.latencyP99Ms), String(m.latencyMaxMs), String(m.errors), String(m.non2xx)]);
+    rows.push([
+      m.target,
+      String(m.requestsPerSecond),
+      String(m.latencyP50Ms),
+      String(m.latencyP99Ms),
+      String(m.latencyMaxMs),
+      String(m.errors),
+      String(m.non2xx),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const table = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));

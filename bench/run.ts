@@ -79,7 +79,14 @@ async function main(): Promise<void> {
 
   const report = {
     at: new Date().toISOString(),
-    machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() },
+    machine: {
+      node: process.version,
+      platform: platform(),
+      arch: arch(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryBytes: totalmem(),
+    },
     options: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, storage: STORAGE_KIND },
     pass: Object.values(results).every((r) => r.pass === true),
     results,

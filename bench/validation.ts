@@ -36,12 +36,17 @@ for (const id of ['@layers:education:GradeBooks:getRelated', '@layers:data:Users
   console.log(`${id} request: ${microsecondsPer(() => compiled.validateData(request), 100_000).toFixed(2)} µs per validation`);
   for (const [label, value] of responses) {
     if (compiled.validateResponse!(value) !== null) throw new Error(`${id}: ${label} no longer valid`);
-    console.log(`${id} ${label}: ${microsecondsPer(() => compiled.validateResponse!(value), label === 'response' ? 100_000 : 5_000).toFixed(2)} µs per validation`);
+    console.log(
+      `${id} ${label}: ${microsecondsPer(() => compiled.validateResponse!(value), label === 'response' ? 100_000 : 5_000).toFixed(2)} µs per validation`,
+    );
   }
 }
 
 const strings = compileSchema({ type: 'array', items: { type: 'string' }, maxItems: 100 });
-for (const [label, items] of [['1 MiB body, 512 Ki problems', 512 * 1024], ['4,999 problems', 4_999]] as const) {
+for (const [label, items] of [
+  ['1 MiB body, 512 Ki problems', 512 * 1024],
+  ['4,999 problems', 4_999],
+] as const) {
   const body: unknown = JSON.parse(`[${'1,'.repeat(items - 1)}1]`);
   let answerBytes = 0;
   const cpuMs =

@@ -103,9 +103,19 @@ export async function getRelated(client: HubClient, action: string, provider: st
 // One-line summaries of the three answers, as a viewer app would show them.
 // ---------------------------------------------------------------------------------------------
 
-interface GradeBook { student: string; course: string; terms: { label: string; status: string; subjects?: { abbr?: string; label: string; overall?: { scoreGiven: string | number; featured?: boolean }[] }[] }[] }
-interface Calendar { summary: string; events: { summary: string; start: string }[] }
-interface PayableGroup { title: string; payables: { status: string; centsTotal: number; centsPaid: number; dueAt: string }[] }
+interface GradeBook {
+  student: string;
+  course: string;
+  terms: { label: string; status: string; subjects?: { abbr?: string; label: string; overall?: { scoreGiven: string | number; featured?: boolean }[] }[] }[];
+}
+interface Calendar {
+  summary: string;
+  events: { summary: string; start: string }[];
+}
+interface PayableGroup {
+  title: string;
+  payables: { status: string; centsTotal: number; centsPaid: number; dueAt: string }[];
+}
 
 const money = (cents: number) => `R$ ${(cents / 100).toFixed(2)}`;
 

@@ -129,7 +129,11 @@ async function main(): Promise<void> {
       ...monitorSecrets,
       onEntrances: (entrances) => pulled(entrances),
     });
-    console.log(dim(`  → each app gets its token (${token.slice(0, 12)}…), the ERP and the monitor their secret and signing secret (${secrets.signingSecret.slice(0, 10)}…)\n`));
+    console.log(
+      dim(
+        `  → each app gets its token (${token.slice(0, 12)}…), the ERP and the monitor their secret and signing secret (${secrets.signingSecret.slice(0, 10)}…)\n`,
+      ),
+    );
 
     // ---- The viewer app calls the hub as Layers apps do. ----
     const client: HubClient = { hubUrl, token, community: COMMUNITY };
@@ -157,7 +161,12 @@ async function main(): Promise<void> {
     console.log(bold('\nErrors'));
     erpLog.length = 0;
     const bad = await callAction(client, ACTIONS[1], ERP, { user: { id: 42, name: 'Carla Mendes' } });
-    line('POST', `/v1/services/call/${ACTIONS[1]}/${ERP}  body {"user":{"id":42,"name":"Carla Mendes"}}`, bad.status, dim(`(forwarded to the ERP: ${erpLog.length === 0 ? 'no' : 'yes'})`));
+    line(
+      'POST',
+      `/v1/services/call/${ACTIONS[1]}/${ERP}  body {"user":{"id":42,"name":"Carla Mendes"}}`,
+      bad.status,
+      dim(`(forwarded to the ERP: ${erpLog.length === 0 ? 'no' : 'yes'})`),
+    );
     console.log(
       JSON.stringify(bad.body, null, 2)
         .split('\n')
@@ -193,16 +202,26 @@ async function main(): Promise<void> {
       await new Promise((done) => setTimeout(done, 100));
       event = await admin<EventView>('GET', `/events/${eventId}`);
     }
-    for (const d of event.deliveries) console.log(`         delivery to ${d.appId}: ${d.status} after ${d.attempts} attempt(s) (the monitor verified its signature)`);
+    for (const d of event.deliveries)
+      console.log(`         delivery to ${d.appId}: ${d.status} after ${d.attempts} attempt(s) (the monitor verified its signature)`);
     console.log(`  ${MONITOR} pulled through the hub (${ENTRANCES_UPDATED_AFTER}):`);
-    for (const e of entrances) console.log(`         ${e.occurredAt.slice(11, 19)} ${e.direction === 'in' ? '→ in ' : '← out'} ${e.person.name} (${e.gate.name})`);
+    for (const e of entrances)
+      console.log(`         ${e.occurredAt.slice(11, 19)} ${e.direction === 'in' ? '→ in ' : '← out'} ${e.person.name} (${e.gate.name})`);
 
     // ---- The operator reads the audit log. ----
     console.log(bold('\nAudit log (GET /v1/admin/calls)'));
-    const calls = await admin<{ items: { at: number; consumer: string; provider: string; action: string; status: number; outcome: string; latencyMs: number; providerStatus: number | null }[] }>(
-      'GET',
-      `/calls?community=${COMMUNITY}`,
-    );
+    const calls = await admin<{
+      items: {
+        at: number;
+        consumer: string;
+        provider: string;
+        action: string;
+        status: number;
+        outcome: string;
+        latencyMs: number;
+        providerStatus: number | null;
+      }[];
+    }>('GET', `/calls?community=${COMMUNITY}`);
     for (const c of calls.items.slice().reverse()) {
       console.log(
         `    ${new Date(c.at).toISOString().slice(11, 23)}  ${c.consumer} → ${c.provider}  ${String(c.action).padEnd(40)}  ${c.status} ${c.outcome.padEnd(14)} ${String(c.latencyMs).padStart(3)} ms  provider ${c.providerStatus ?? '—'}`,

@@ -105,7 +105,8 @@ function seeded(seed: string): () => number {
 const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 const mood = (score: number): 'good' | 'bad' => (score >= 6 ? 'good' : 'bad');
-const termStatus = (start: string, end: string, today: string): 'scheduled' | 'ended' | 'current' => (today < start ? 'scheduled' : today > end ? 'ended' : 'current');
+const termStatus = (start: string, end: string, today: string): 'scheduled' | 'ended' | 'current' =>
+  today < start ? 'scheduled' : today > end ? 'ended' : 'current';
 
 /** The students a user is responsible for: one or two children sharing the user's surname. */
 export function studentsOf(user: User): { id: string; name: string; course: string }[] {
@@ -115,7 +116,11 @@ export function studentsOf(user: User): { id: string; name: string; course: stri
   const students = [];
   for (let i = 0; i < count; i++) {
     const first = pick(random, FIRST_NAMES);
-    students.push({ id: `st-${createHash('sha1').update(`${user.id}:${i}`).digest('hex').slice(0, 8)}`, name: `${first} ${surname}`, course: COURSES[(Math.floor(random() * COURSES.length) + i) % COURSES.length]! });
+    students.push({
+      id: `st-${createHash('sha1').update(`${user.id}:${i}`).digest('hex').slice(0, 8)}`,
+      name: `${first} ${surname}`,
+      course: COURSES[(Math.floor(random() * COURSES.length) + i) % COURSES.length]!,
+    });
   }
   return students;
 }
@@ -149,10 +154,26 @@ export function gradeBooksFor(user: User, options: GradeBookOptions = {}): Answe
             label: subject.label,
             abbr: subject.abbr,
             activities: [
-              { category: 'Tests', label: 'Test 1', date: startsAt.replace(/-\d\d$/, '-20'), scoreGiven: scores[0]!.toFixed(1), scoreMaximum: '10', scoreMood: mood(scores[0]!) },
+              {
+                category: 'Tests',
+                label: 'Test 1',
+                date: startsAt.replace(/-\d\d$/, '-20'),
+                scoreGiven: scores[0]!.toFixed(1),
+                scoreMaximum: '10',
+                scoreMood: mood(scores[0]!),
+              },
               { category: 'Homework', label: 'Project', scoreGiven: scores[1]!, scoreMaximum: 10 },
             ],
-            overall: [{ type: 'partial_grade' as const, label: 'Average', scoreGiven: average.toFixed(1), scoreMaximum: '10', scoreMood: mood(average), featured: true }],
+            overall: [
+              {
+                type: 'partial_grade' as const,
+                label: 'Average',
+                scoreGiven: average.toFixed(1),
+                scoreMaximum: '10',
+                scoreMood: mood(average),
+                featured: true,
+              },
+            ],
           };
         });
         return { label: term.label, startsAt, endsAt, status, subjects };
@@ -269,7 +290,10 @@ export function morningEntrances(now: Date = new Date()): Entrance[] {
 }
 
 /** getUpdatedAfter's answer: the records changed after `after` (and among `ids`, when given), oldest change first. */
-export function entrancesUpdatedAfter(entrances: readonly Entrance[], query: { after: string; limit: number; ids?: string[] }): Answer<typeof ENTRANCES_UPDATED_AFTER> {
+export function entrancesUpdatedAfter(
+  entrances: readonly Entrance[],
+  query: { after: string; limit: number; ids?: string[] },
+): Answer<typeof ENTRANCES_UPDATED_AFTER> {
   const after = Date.parse(query.after);
   return {
     result: entrances
@@ -297,9 +321,27 @@ function erpHandlers(secrets: ErpSecrets, entrances: readonly Entrance[], log: (
       return answer(data.user);
     };
   return new Map<string, HubRequestHandler>([
-    [ERP_PATHS[CALENDAR]!, createProviderHandler({ action: CALENDAR, ...verify }, forUser(CALENDAR, (user) => calendarFor(user)))],
-    [ERP_PATHS[GRADES]!, createProviderHandler({ action: GRADES, ...verify }, forUser(GRADES, (user) => gradeBooksFor(user)))],
-    [ERP_PATHS[PAYABLES]!, createProviderHandler({ action: PAYABLES, ...verify }, forUser(PAYABLES, (user) => payablesFor(user)))],
+    [
+      ERP_PATHS[CALENDAR]!,
+      createProviderHandler(
+        { action: CALENDAR, ...verify },
+        forUser(CALENDAR, (user) => calendarFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[GRADES]!,
+      createProviderHandler(
+        { action: GRADES, ...verify },
+        forUser(GRADES, (user) => gradeBooksFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[PAYABLES]!,
+      createProviderHandler(
+        { action: PAYABLES, ...verify },
+        forUser(PAYABLES, (user) => payablesFor(user)),
+      ),
+    ],
     [
       ERP_PATHS[ENTRANCES_UPDATED_AFTER]!,
       createProviderHandler({ action: ENTRANCES_UPDATED_AFTER, ...verify }, ({ context, data }) => {

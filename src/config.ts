@@ -116,46 +116,215 @@ function parseSecretToken(value: string, name: string): string {
 const OPTIONS: Option[] = [
   { flag: 'port', env: 'PORT', key: 'port', default: '8080', parse: parseInteger(0), help: 'port to listen on' },
   { flag: 'host', env: 'HOST', key: 'host', default: '127.0.0.1', parse: text, help: 'address to listen on' },
-  { flag: 'admin-token', env: 'HUB_ADMIN_TOKEN', key: 'adminToken', default: undefined, parse: parseSecretToken, help: 'bearer token of the admin API (generated and printed at start when unset)' },
-  { flag: 'database-url', env: 'DATABASE_URL', key: 'databaseUrl', default: undefined, parse: text, help: 'storage: unset → ./data/hub.db; file:/path/hub.db → SQLite; postgres://… → PostgreSQL' },
-  { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', default: 'info', parse: text, help: 'fatal, error, warn, info, debug, trace or silent' },
-  { flag: 'retry-schedule', env: 'HUB_RETRY_SCHEDULE', key: 'retrySchedule', default: '5s,5m,30m,2h,5h,10h,10h', parse: parseSchedule, help: 'delays of the delivery attempts after the first (units ms, s, m, h)' },
-  { flag: 'max-call-timeout', env: 'HUB_MAX_CALL_TIMEOUT', key: 'maxCallTimeoutMs', default: '60s', parse: parseDuration, help: 'cap on the timeout of a call' },
-  { flag: 'body-limit', env: 'HUB_BODY_LIMIT', key: 'bodyLimit', default: '1mb', parse: parseBytes, help: 'largest request body accepted' },
-  { flag: 'max-provider-response', env: 'HUB_MAX_PROVIDER_RESPONSE', key: 'maxProviderResponseBytes', default: '4mb', parse: parseBytes, help: 'largest provider answer accepted (larger → 502)' },
-  { flag: 'rate-limit', env: 'HUB_RATE_LIMIT', key: 'rateLimitPerSecond', default: '1000', parse: parseInteger(0), help: 'calls per second per app and community, burst 2× (0 = unlimited)' },
-  { flag: 'secret-overlap', env: 'HUB_SECRET_OVERLAP', key: 'secretOverlapMs', default: '24h', parse: parseDuration, help: 'how long the old legacy and signing secrets are still used after a rotation' },
-  { flag: 'audit-retention', env: 'HUB_AUDIT_RETENTION', key: 'auditRetentionMs', default: '30d', parse: parseDuration, help: 'how long call audit lines are kept' },
-  { flag: 'event-retention', env: 'HUB_EVENT_RETENTION', key: 'eventRetentionMs', default: '7d', parse: parseDuration, help: 'how long events are kept once no delivery is pending' },
-  { flag: 'delivery-timeout', env: 'HUB_DELIVERY_TIMEOUT', key: 'deliveryTimeoutMs', default: '15s', parse: parseDuration, help: 'timeout of one delivery attempt' },
-  { flag: 'delivery-concurrency', env: 'HUB_DELIVERY_CONCURRENCY', key: 'deliveryConcurrency', default: '256', parse: parseInteger(1), help: 'deliveries attempted at once by this process' },
-  { flag: 'delivery-concurrency-per-app', env: 'HUB_DELIVERY_CONCURRENCY_PER_APP', key: 'deliveryConcurrencyPerApp', default: '16', parse: parseInteger(1), help: 'deliveries attempted at once to one subscriber app' },
-  { flag: 'shutdown-grace', env: 'HUB_SHUTDOWN_GRACE', key: 'shutdownGraceMs', default: '10s', parse: parseDuration, help: 'how long SIGTERM waits for in-flight calls and deliveries' },
   {
-    flag: 'event-max-bytes', env: 'HUB_EVENT_MAX_BYTES', key: 'eventMaxBytes', default: '256kb', help: 'largest event payload accepted by a publish (larger → 413)',
+    flag: 'admin-token',
+    env: 'HUB_ADMIN_TOKEN',
+    key: 'adminToken',
+    default: undefined,
+    parse: parseSecretToken,
+    help: 'bearer token of the admin API (generated and printed at start when unset)',
+  },
+  {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    key: 'databaseUrl',
+    default: undefined,
+    parse: text,
+    help: 'storage: unset → ./data/hub.db; file:/path/hub.db → SQLite; postgres://… → PostgreSQL',
+  },
+  { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', default: 'info', parse: text, help: 'fatal, error, warn, info, debug, trace or silent' },
+  {
+    flag: 'retry-schedule',
+    env: 'HUB_RETRY_SCHEDULE',
+    key: 'retrySchedule',
+    default: '5s,5m,30m,2h,5h,10h,10h',
+    parse: parseSchedule,
+    help: 'delays of the delivery attempts after the first (units ms, s, m, h)',
+  },
+  {
+    flag: 'max-call-timeout',
+    env: 'HUB_MAX_CALL_TIMEOUT',
+    key: 'maxCallTimeoutMs',
+    default: '60s',
+    parse: parseDuration,
+    help: 'cap on the timeout of a call',
+  },
+  { flag: 'body-limit', env: 'HUB_BODY_LIMIT', key: 'bodyLimit', default: '1mb', parse: parseBytes, help: 'largest request body accepted' },
+  {
+    flag: 'max-provider-response',
+    env: 'HUB_MAX_PROVIDER_RESPONSE',
+    key: 'maxProviderResponseBytes',
+    default: '4mb',
+    parse: parseBytes,
+    help: 'largest provider answer accepted (larger → 502)',
+  },
+  {
+    flag: 'rate-limit',
+    env: 'HUB_RATE_LIMIT',
+    key: 'rateLimitPerSecond',
+    default: '1000',
+    parse: parseInteger(0),
+    help: 'calls per second per app and community, burst 2× (0 = unlimited)',
+  },
+  {
+    flag: 'secret-overlap',
+    env: 'HUB_SECRET_OVERLAP',
+    key: 'secretOverlapMs',
+    default: '24h',
+    parse: parseDuration,
+    help: 'how long the old legacy and signing secrets are still used after a rotation',
+  },
+  {
+    flag: 'audit-retention',
+    env: 'HUB_AUDIT_RETENTION',
+    key: 'auditRetentionMs',
+    default: '30d',
+    parse: parseDuration,
+    help: 'how long call audit lines are kept',
+  },
+  {
+    flag: 'event-retention',
+    env: 'HUB_EVENT_RETENTION',
+    key: 'eventRetentionMs',
+    default: '7d',
+    parse: parseDuration,
+    help: 'how long events are kept once no delivery is pending',
+  },
+  {
+    flag: 'delivery-timeout',
+    env: 'HUB_DELIVERY_TIMEOUT',
+    key: 'deliveryTimeoutMs',
+    default: '15s',
+    parse: parseDuration,
+    help: 'timeout of one delivery attempt',
+  },
+  {
+    flag: 'delivery-concurrency',
+    env: 'HUB_DELIVERY_CONCURRENCY',
+    key: 'deliveryConcurrency',
+    default: '256',
+    parse: parseInteger(1),
+    help: 'deliveries attempted at once by this process',
+  },
+  {
+    flag: 'delivery-concurrency-per-app',
+    env: 'HUB_DELIVERY_CONCURRENCY_PER_APP',
+    key: 'deliveryConcurrencyPerApp',
+    default: '16',
+    parse: parseInteger(1),
+    help: 'deliveries attempted at once to one subscriber app',
+  },
+  {
+    flag: 'shutdown-grace',
+    env: 'HUB_SHUTDOWN_GRACE',
+    key: 'shutdownGraceMs',
+    default: '10s',
+    parse: parseDuration,
+    help: 'how long SIGTERM waits for in-flight calls and deliveries',
+  },
+  {
+    flag: 'event-max-bytes',
+    env: 'HUB_EVENT_MAX_BYTES',
+    key: 'eventMaxBytes',
+    default: '256kb',
+    help: 'largest event payload accepted by a publish (larger → 413)',
     parse: (value, name) => {
       const bytes = parseBytes(value, name);
       if (bytes < 1) throw new Error(`${name}: "${value}" must be at least 1 byte`);
       return bytes;
     },
   },
-  { flag: 'outbound-deny', env: 'HUB_OUTBOUND_DENY', key: 'outboundDeny', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges providers and subscribers may not be at, besides link-local, unspecified, multicast and cloud metadata' },
-  { flag: 'outbound-allow', env: 'HUB_OUTBOUND_ALLOW', key: 'outboundAllow', default: '', parse: parseCidrList, help: 'comma-separated CIDR ranges allowed even when denied (wins over every deny)' },
   {
-    flag: 'outbound-deny-private', env: 'HUB_OUTBOUND_DENY_PRIVATE', key: 'outboundDenyPrivate', default: 'false', help: 'also deny loopback and private ranges (true when app developers register their own manifests)',
+    flag: 'outbound-deny',
+    env: 'HUB_OUTBOUND_DENY',
+    key: 'outboundDeny',
+    default: '',
+    parse: parseCidrList,
+    help: 'comma-separated CIDR ranges providers and subscribers may not be at, besides link-local, unspecified, multicast and cloud metadata',
+  },
+  {
+    flag: 'outbound-allow',
+    env: 'HUB_OUTBOUND_ALLOW',
+    key: 'outboundAllow',
+    default: '',
+    parse: parseCidrList,
+    help: 'comma-separated CIDR ranges allowed even when denied (wins over every deny)',
+  },
+  {
+    flag: 'outbound-deny-private',
+    env: 'HUB_OUTBOUND_DENY_PRIVATE',
+    key: 'outboundDenyPrivate',
+    default: 'false',
+    help: 'also deny loopback and private ranges (true when app developers register their own manifests)',
     parse: (value, name) => {
       if (value !== 'true' && value !== 'false') throw new Error(`${name}: "${value}" must be true or false`);
       return value === 'true';
     },
   },
-  { flag: 'secret-key', env: 'HUB_SECRET_KEY', key: 'secretKey', default: undefined, parse: parseSecretKey, help: 'key encrypting app secrets at rest: 32 random bytes, base64 or hex (openssl rand -base64 32); required with PostgreSQL; unset with SQLite → generated in <database>.key' },
-  { flag: 'secret-key-previous', env: 'HUB_SECRET_KEY_PREVIOUS', key: 'secretKeyPrevious', default: undefined, parse: parseSecretKey, help: 'the key before a rotation of HUB_SECRET_KEY: secrets it encrypted are encrypted again with the new key at start' },
-  { flag: 'headers-timeout', env: 'HUB_HEADERS_TIMEOUT', key: 'headersTimeoutMs', default: '15s', parse: parseDuration, help: 'time a client has to send the headers of a request' },
-  { flag: 'request-timeout', env: 'HUB_REQUEST_TIMEOUT', key: 'requestTimeoutMs', default: '30s', parse: parseDuration, help: 'time a client has to send a whole request (headers and body)' },
-  { flag: 'keep-alive-timeout', env: 'HUB_KEEP_ALIVE_TIMEOUT', key: 'keepAliveTimeoutMs', default: '72s', parse: parseDuration, help: 'how long an idle keep-alive connection stays open' },
-  { flag: 'socket-timeout', env: 'HUB_SOCKET_TIMEOUT', key: 'socketTimeoutMs', default: undefined, parse: parseDuration, help: 'a connection silent both ways this long is closed (default: the call timeout cap + 30s)' },
-  { flag: 'max-connections', env: 'HUB_MAX_CONNECTIONS', key: 'maxConnections', default: '10000', parse: parseInteger(1), help: 'connections open at once; more are refused' },
-  { flag: 'metrics-token', env: 'HUB_METRICS_TOKEN', key: 'metricsToken', default: undefined, parse: parseSecretToken, help: 'bearer token required by /metrics (open when unset)' },
+  {
+    flag: 'secret-key',
+    env: 'HUB_SECRET_KEY',
+    key: 'secretKey',
+    default: undefined,
+    parse: parseSecretKey,
+    help: 'key encrypting app secrets at rest: 32 random bytes, base64 or hex (openssl rand -base64 32); required with PostgreSQL; unset with SQLite → generated in <database>.key',
+  },
+  {
+    flag: 'secret-key-previous',
+    env: 'HUB_SECRET_KEY_PREVIOUS',
+    key: 'secretKeyPrevious',
+    default: undefined,
+    parse: parseSecretKey,
+    help: 'the key before a rotation of HUB_SECRET_KEY: secrets it encrypted are encrypted again with the new key at start',
+  },
+  {
+    flag: 'headers-timeout',
+    env: 'HUB_HEADERS_TIMEOUT',
+    key: 'headersTimeoutMs',
+    default: '15s',
+    parse: parseDuration,
+    help: 'time a client has to send the headers of a request',
+  },
+  {
+    flag: 'request-timeout',
+    env: 'HUB_REQUEST_TIMEOUT',
+    key: 'requestTimeoutMs',
+    default: '30s',
+    parse: parseDuration,
+    help: 'time a client has to send a whole request (headers and body)',
+  },
+  {
+    flag: 'keep-alive-timeout',
+    env: 'HUB_KEEP_ALIVE_TIMEOUT',
+    key: 'keepAliveTimeoutMs',
+    default: '72s',
+    parse: parseDuration,
+    help: 'how long an idle keep-alive connection stays open',
+  },
+  {
+    flag: 'socket-timeout',
+    env: 'HUB_SOCKET_TIMEOUT',
+    key: 'socketTimeoutMs',
+    default: undefined,
+    parse: parseDuration,
+    help: 'a connection silent both ways this long is closed (default: the call timeout cap + 30s)',
+  },
+  {
+    flag: 'max-connections',
+    env: 'HUB_MAX_CONNECTIONS',
+    key: 'maxConnections',
+    default: '10000',
+    parse: parseInteger(1),
+    help: 'connections open at once; more are refused',
+  },
+  {
+    flag: 'metrics-token',
+    env: 'HUB_METRICS_TOKEN',
+    key: 'metricsToken',
+    default: undefined,
+    parse: parseSecretToken,
+    help: 'bearer token required by /metrics (open when unset)',
+  },
 ];
 
 export function helpText(): string {
@@ -163,7 +332,14 @@ export function helpText(): string {
     const def = o.default === undefined ? '' : ` (default ${o.default})`;
     return `  --${o.flag.padEnd(30)} ${o.env.padEnd(34)} ${o.help}${def}`;
   });
-  return ['Usage: api-hub [options]', '', '  flag                             environment variable               meaning', ...lines, '  --help                           show this help', ''].join('\n');
+  return [
+    'Usage: api-hub [options]',
+    '',
+    '  flag                             environment variable               meaning',
+    ...lines,
+    '  --help                           show this help',
+    '',
+  ].join('\n');
 }
 
 /** Builds the configuration; throws an Error naming the bad option. */
@@ -182,7 +358,8 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   }
   const hub = config as unknown as HubConfig;
   // Node refuses a headers timeout longer than the request timeout it is part of.
-  if (hub.requestTimeoutMs > 0 && hub.headersTimeoutMs > hub.requestTimeoutMs) throw new Error('--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT');
+  if (hub.requestTimeoutMs > 0 && hub.headersTimeoutMs > hub.requestTimeoutMs)
+    throw new Error('--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT');
   return hub;
 }
 

@@ -138,7 +138,8 @@ export class HubError extends Error {
       body.details = listed;
       const unlisted = (this.details as ErrorDetails).unlisted;
       const more = (typeof unlisted === 'number' ? unlisted : 0) + this.details.length - listed.length;
-      if (unlisted === 'uncounted') body.error += ` (only the first ${listed.length === 1 ? 'problem is' : `${listed.length} problems are`} listed: the document is too large to look for all of them)`;
+      if (unlisted === 'uncounted')
+        body.error += ` (only the first ${listed.length === 1 ? 'problem is' : `${listed.length} problems are`} listed: the document is too large to look for all of them)`;
       else if (more > 0) body.error += ` (${listed.length} problems listed, ${more} more not listed)`;
     }
     if (this.provider !== undefined) body.provider = this.provider;
@@ -173,10 +174,8 @@ function clip(text: string, maxBytes: number): string {
   return `${text.slice(0, low)}…`;
 }
 
-export const invalidRequest = (message: string, details?: ErrorDetail[]) =>
-  new HubError('InvalidRequest', message, details ? { details } : {});
+export const invalidRequest = (message: string, details?: ErrorDetail[]) => new HubError('InvalidRequest', message, details ? { details } : {});
 export const notFound = (message: string) => new HubError('NotFound', message);
 export const forbidden = (message: string) => new HubError('Forbidden', message);
 export const unauthorized = (message: string) => new HubError('Unauthorized', message);
-export const conflict = (message: string, details?: unknown[]) =>
-  new HubError('Conflict', message, details ? { details } : {});
+export const conflict = (message: string, details?: unknown[]) => new HubError('Conflict', message, details ? { details } : {});

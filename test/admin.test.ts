@@ -77,7 +77,10 @@ describe('admin API', () => {
 
   describe('apps and credentials', () => {
     it('creates (201) and replaces (200) an app, keeping its secrets', async () => {
-      const created = await hub.admin('PUT', '/apps/erp-one', { displayName: 'ERP One', services: { responds: [{ action: ACTION, reason: 'x', url: 'https://erp.example/invoices', versions: [2, 1] }] } });
+      const created = await hub.admin('PUT', '/apps/erp-one', {
+        displayName: 'ERP One',
+        services: { responds: [{ action: ACTION, reason: 'x', url: 'https://erp.example/invoices', versions: [2, 1] }] },
+      });
       expect(created.status).toBe(201);
       expect(created.body.manifest.services.responds[0].versions).toEqual([1, 2]);
       const secrets = (await hub.admin('GET', '/apps/erp-one/secrets')).body;
@@ -93,8 +96,21 @@ describe('admin API', () => {
     it('checks a write against what is committed, even when another hub process wrote it a moment ago', async () => {
       // Written straight into the store, as another hub process sharing it would, with no notice here.
       const now = Date.now();
-      await hub.store.putAction({ id: '@elsewhere:Thing:get', version: 1, kind: 'request', title: 'Thing', dataSchema: {}, responseSchema: {}, builtin: false, createdAt: now, updatedAt: now });
-      const answer = await hub.admin('PUT', '/apps/late-viewer', { displayName: 'Late viewer', services: { requests: [{ action: '@elsewhere:Thing:get', reason: 'x' }] } });
+      await hub.store.putAction({
+        id: '@elsewhere:Thing:get',
+        version: 1,
+        kind: 'request',
+        title: 'Thing',
+        dataSchema: {},
+        responseSchema: {},
+        builtin: false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const answer = await hub.admin('PUT', '/apps/late-viewer', {
+        displayName: 'Late viewer',
+        services: { requests: [{ action: '@elsewhere:Thing:get', reason: 'x' }] },
+      });
       expect(answer.status, answer.text).toBe(201);
     });
 

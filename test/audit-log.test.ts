@@ -9,7 +9,18 @@ import type { CallRecord } from '../src/audit/types.js';
 import type { AuditStore, Store } from '../src/store/store.js';
 
 const line = (id: string, at: number): CallRecord => ({
-  id, at, communityId: 'c', consumer: 'viewer', provider: 'erp', action: '@a:B:c', version: 1, status: 200, outcome: 'ok', latencyMs: 3, providerStatus: 200, error: null,
+  id,
+  at,
+  communityId: 'c',
+  consumer: 'viewer',
+  provider: 'erp',
+  action: '@a:B:c',
+  version: 1,
+  status: 200,
+  outcome: 'ok',
+  latencyMs: 3,
+  providerStatus: 200,
+  error: null,
 });
 
 describe('audit log', () => {

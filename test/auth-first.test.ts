@@ -44,7 +44,12 @@ describe('authentication before the body', () => {
       'InvalidRequest',
       'no community: send it in the community-id or X-Community-Id header, or the _community query parameter',
     );
-    expectExactError(await post(path, { authorization: `Bearer ${stranger}`, 'x-community-id': COMMUNITY }, TOO_LARGE), 403, 'Forbidden', `app "stranger" is not installed in community "${COMMUNITY}"`);
+    expectExactError(
+      await post(path, { authorization: `Bearer ${stranger}`, 'x-community-id': COMMUNITY }, TOO_LARGE),
+      403,
+      'Forbidden',
+      `app "stranger" is not installed in community "${COMMUNITY}"`,
+    );
   });
 
   it('then reads the body of an authenticated caller', async () => {

@@ -31,7 +31,9 @@ describe('call and discover', () => {
   let viewer: string;
   let erpToken: string;
 
-  const call = (options: { token?: string; community?: string; action?: string; provider?: string; query?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  const call = (
+    options: { token?: string; community?: string; action?: string; provider?: string; query?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) =>
     hub.send('POST', `/v1/services/call/${options.action ?? GRADES}/${options.provider ?? 'erp'}${options.query ?? '?version=1&timeout=10000'}`, {
       headers: {
         ...(options.token !== '' && { authorization: `Bearer ${options.token ?? viewer}` }),
@@ -46,7 +48,13 @@ describe('call and discover', () => {
     provider = await startServer((req, res) => mode(req, res));
     hub = await startHub({ maxCallTimeoutMs: 2000, maxProviderResponseBytes: 64 * 1024 });
     viewer = await registerApp(hub, 'viewer', {
-      services: { requests: [{ action: GRADES, reason: 'show grades' }, { action: CALENDAR, reason: 'show the calendar' }, { action: VIEWED, reason: 'mark as read' }] },
+      services: {
+        requests: [
+          { action: GRADES, reason: 'show grades' },
+          { action: CALENDAR, reason: 'show the calendar' },
+          { action: VIEWED, reason: 'mark as read' },
+        ],
+      },
     });
     erpToken = await registerApp(hub, 'erp', {
       icon: 'https://erp.example/icon.png',
@@ -87,7 +95,13 @@ describe('call and discover', () => {
       const envelope = JSON.parse(sent.body);
       const secrets = (await hub.admin('GET', '/apps/erp/secrets')).body;
       expect(envelope.secret).toBe(secrets.secret);
-      expect(envelope.context).toMatchObject({ action: GRADES, community: 'school-a', version: 1, consumer: 'viewer', requestId: answer.headers['x-request-id'] });
+      expect(envelope.context).toMatchObject({
+        action: GRADES,
+        community: 'school-a',
+        version: 1,
+        consumer: 'viewer',
+        requestId: answer.headers['x-request-id'],
+      });
       expect(new Date(envelope.context.issuedAt).getTime()).toBeGreaterThan(Date.now() - 10_000);
       // The data is the body as received, byte for byte.
       expect(sent.body.endsWith(`"data":${raw}}`)).toBe(true);
@@ -264,7 +278,10 @@ describe('call and discover', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const port = (closed.address() as { port: number }).port;
       await new Promise((resolve) => closed.close(resolve));
-      await hub.admin('PUT', '/apps/gone', { displayName: 'gone', services: { responds: [{ action: GRADES, reason: 'x', url: `http://127.0.0.1:${port}/` }] } });
+      await hub.admin('PUT', '/apps/gone', {
+        displayName: 'gone',
+        services: { responds: [{ action: GRADES, reason: 'x', url: `http://127.0.0.1:${port}/` }] },
+      });
       await install(hub, 'school-a', 'gone');
       expectError(await call({ provider: 'gone' }), 502, 'ProviderUnavailable');
     });
@@ -344,7 +361,16 @@ describe('call and discover', () => {
       const log = await hub.admin('GET', `/calls?community=school-a&provider=erp&action=${encodeURIComponent(GRADES)}&limit=5`);
       expect(log.status).toBe(200);
       const line = log.body.items.find((c: { id: string }) => c.id === answer.headers['x-request-id']);
-      expect(line).toMatchObject({ communityId: 'school-a', consumer: 'viewer', provider: 'erp', action: GRADES, version: 1, status: 200, outcome: 'ok', providerStatus: 200 });
+      expect(line).toMatchObject({
+        communityId: 'school-a',
+        consumer: 'viewer',
+        provider: 'erp',
+        action: GRADES,
+        version: 1,
+        status: 200,
+        outcome: 'ok',
+        providerStatus: 200,
+      });
       expect(line.latencyMs).toBeGreaterThanOrEqual(0);
       const refused = await call({ action: '@layers:payments:Payables:getRelated' });
       const all = await hub.admin('GET', '/calls?limit=1');

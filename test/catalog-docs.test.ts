@@ -85,7 +85,11 @@ async function expectValidAsyncApi(text: string): Promise<void> {
   expect(document).toBeDefined();
   const doc = JSON.parse(text);
   expectReferencesResolve(doc);
-  const payloads = Object.fromEntries(Object.entries(doc.components.messages as Record<string, Doc>).flatMap(([name, message]) => (message.payload === undefined ? [] : [[name, message.payload.schema]])));
+  const payloads = Object.fromEntries(
+    Object.entries(doc.components.messages as Record<string, Doc>).flatMap(([name, message]) =>
+      message.payload === undefined ? [] : [[name, message.payload.schema]],
+    ),
+  );
   expectSchemasCompile(doc, payloads, (name) => `#/components/messages/${name}/payload/schema`);
 }
 
@@ -97,7 +101,8 @@ function expectOpenApiExamplesValid(doc: Doc): number {
   const walk = (node: unknown, path: string): void => {
     if (typeof node !== 'object' || node === null) return;
     const { schema, examples } = node as { schema?: unknown; examples?: unknown };
-    if (schema !== undefined && typeof examples === 'object' && examples !== null && !Array.isArray(examples)) media.push({ path, schema, examples: examples as never });
+    if (schema !== undefined && typeof examples === 'object' && examples !== null && !Array.isArray(examples))
+      media.push({ path, schema, examples: examples as never });
     for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
   };
   walk(doc, '');
@@ -161,13 +166,19 @@ describe('the catalogue documents of the built-in catalogue', () => {
     expect(operation.tags).toEqual([grades.id]);
     expect(operation.summary).toBe(grades.title);
     expect(Object.values(operation.requestBody.content['application/json'].examples).map((e: Doc) => e.value)).toEqual(grades.examples.data.valid);
-    expect(Object.values(operation.responses['200'].content['application/json'].examples).map((e: Doc) => e.value)).toEqual(grades.examples.response!.valid.map((data) => ({ data })));
+    expect(Object.values(operation.responses['200'].content['application/json'].examples).map((e: Doc) => e.value)).toEqual(
+      grades.examples.response!.valid.map((data) => ({ data })),
+    );
     expect(operation.parameters.find((p: Doc) => p.name === 'version')).toMatchObject({ in: 'query', schema: { enum: [1] } });
     expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '502', '503', '504']);
-    expect(doc.components.responses.Error502.content['application/json'].examples.ProviderError.value).toMatchObject({ status: 502, type: 'ProviderError', name: 'Bad Gateway' });
+    expect(doc.components.responses.Error502.content['application/json'].examples.ProviderError.value).toMatchObject({
+      status: 502,
+      type: 'ProviderError',
+      name: 'Bad Gateway',
+    });
   });
 
-  it('answer AsyncAPI 3, valid, with every event action, its payload schema and the subscriber\'s answers', async () => {
+  it("answer AsyncAPI 3, valid, with every event action, its payload schema and the subscriber's answers", async () => {
     const answer = await hub.send('GET', '/v1/catalog/asyncapi.json');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -188,7 +199,9 @@ describe('the catalogue documents of the built-in catalogue', () => {
 
   it('are served without the /v1 prefix too, for GET and HEAD only, whatever a client adds', async () => {
     const v1 = await hub.send('GET', '/v1/catalog/openapi.json');
-    const alias = await hub.send('GET', '/catalog/openapi.json?version=2&x=%00', { headers: { authorization: 'Bearer not-a-token', 'x-community-id': 'nowhere' } });
+    const alias = await hub.send('GET', '/catalog/openapi.json?version=2&x=%00', {
+      headers: { authorization: 'Bearer not-a-token', 'x-community-id': 'nowhere' },
+    });
     expect(alias.status).toBe(200);
     expect(alias.text).toBe(v1.text);
     const head = await hub.send('HEAD', '/v1/catalog/asyncapi.json');
@@ -219,7 +232,13 @@ const selfContained = (versionTitle: string) => ({
     person: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } }, description: versionTitle },
     term: { $anchor: 'term', type: 'string', enum: ['2024-1', '2024-2'] },
     place: { type: 'string', maxLength: 20 },
-    badge: { $id: 'badge.json', type: 'object', required: ['code'], properties: { code: { $ref: '#/$defs/code' } }, $defs: { code: { type: 'string', pattern: '^B[0-9]+$' } } },
+    badge: {
+      $id: 'badge.json',
+      type: 'object',
+      required: ['code'],
+      properties: { code: { $ref: '#/$defs/code' } },
+      $defs: { code: { type: 'string', pattern: '^B[0-9]+$' } },
+    },
   },
 });
 
@@ -252,7 +271,12 @@ describe('an action an operator defines', () => {
 
     const responseSchema = { $id: 'https://acme.example/schemas/lookup.json', type: 'object', required: ['found'], properties: { found: { type: 'string' } } };
     for (const version of [1, 2]) {
-      const put = await hub.admin('PUT', `/actions/${LOOKUP}/versions/${version}`, { kind: 'request', title: `Look up v${version}`, dataSchema: selfContained(`v${version}`), responseSchema });
+      const put = await hub.admin('PUT', `/actions/${LOOKUP}/versions/${version}`, {
+        kind: 'request',
+        title: `Look up v${version}`,
+        dataSchema: selfContained(`v${version}`),
+        responseSchema,
+      });
       expect(put.status).toBe(201);
     }
     const after = await hub.send('GET', '/v1/catalog/openapi.json');
@@ -285,9 +309,17 @@ describe('an action an operator defines', () => {
     expect(doc.components.schemas['acme.people.Directory.lookup.v2.data'].$defs.person.description).toBe('v2');
 
     // A version replaced in place, and an action whose schemas are booleans, show at once too.
-    const renamed = await hub.admin('PUT', `/actions/${LOOKUP}/versions/2`, { kind: 'request', title: 'Look up, renamed', dataSchema: selfContained('v2'), responseSchema });
+    const renamed = await hub.admin('PUT', `/actions/${LOOKUP}/versions/2`, {
+      kind: 'request',
+      title: 'Look up, renamed',
+      dataSchema: selfContained('v2'),
+      responseSchema,
+    });
     expect(renamed.status).toBe(200);
-    expect((await hub.admin('PUT', '/actions/@acme:anything:goes/versions/1', { kind: 'request', title: 'Anything', dataSchema: true, responseSchema: false })).status).toBe(201);
+    expect(
+      (await hub.admin('PUT', '/actions/@acme:anything:goes/versions/1', { kind: 'request', title: 'Anything', dataSchema: true, responseSchema: false }))
+        .status,
+    ).toBe(201);
     const latest = (await hub.send('GET', '/v1/catalog/openapi.json')).body;
     await expectValidOpenApi(latest);
     expect(latest.webhooks[`${LOOKUP} v2`].post.summary).toBe('Look up, renamed: what the provider receives (version 2)');
@@ -303,17 +335,28 @@ describe('an action an operator defines', () => {
       kind: 'event',
       title: 'Someone moved',
       coalesce: true,
-      dataSchema: { $id: 'urn:acme:moved', type: 'object', properties: { ids: { $ref: '#/$defs/ids' } }, $defs: { ids: { type: 'array', items: { type: 'string' } } } },
+      dataSchema: {
+        $id: 'urn:acme:moved',
+        type: 'object',
+        properties: { ids: { $ref: '#/$defs/ids' } },
+        $defs: { ids: { type: 'array', items: { type: 'string' } } },
+      },
     });
     expect(put.status).toBe(201);
     const after = await hub.send('GET', '/v1/catalog/asyncapi.json');
     await expectValidAsyncApi(after.text);
     const message = after.body.components.messages['acme.people.Directory.moved.v1'];
-    expect(message.payload.schema.properties.data.properties.ids).toEqual({ $ref: '#/components/messages/acme.people.Directory.moved.v1/payload/schema/properties/data/$defs/ids' });
+    expect(message.payload.schema.properties.data.properties.ids).toEqual({
+      $ref: '#/components/messages/acme.people.Directory.moved.v1/payload/schema/properties/data/$defs/ids',
+    });
     expect(message.description).toMatch(/merged/);
     const check = validatorFor(after.body);
     const payload = { $ref: '#/components/messages/acme.people.Directory.moved.v1/payload/schema' };
-    const envelope = { context: { issuedAt: '2024-03-18T10:12:03.000Z', action: MOVED, community: 's', version: 1, publisher: 'p', eventId: 'evt_1' }, secret: 's', data: { ids: ['a'] } };
+    const envelope = {
+      context: { issuedAt: '2024-03-18T10:12:03.000Z', action: MOVED, community: 's', version: 1, publisher: 'p', eventId: 'evt_1' },
+      secret: 's',
+      data: { ids: ['a'] },
+    };
     expect(check(payload, envelope)).toBeNull();
     expect(check(payload, { ...envelope, data: { ids: [1] } })).not.toBeNull();
   });

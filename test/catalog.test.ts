@@ -84,7 +84,9 @@ describe('built-in Layers catalogue', () => {
   });
 
   it('has one JSON file per action version under catalog/layers', () => {
-    const names = readdirSync(layersDir).filter((n) => n.endsWith('.json')).sort();
+    const names = readdirSync(layersDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
     expect(names).toEqual(catalog.map(expectedFileName).sort());
   });
 
@@ -98,14 +100,10 @@ describe('built-in Layers catalogue', () => {
   });
 
   it.each(catalog.map((f) => [f.id, f] as const))('%s: schemas are 2020-12 and compile', (_id, file) => {
-    expect(typeof file.dataSchema === 'object' && file.dataSchema.$schema).toBe(
-      'https://json-schema.org/draft/2020-12/schema',
-    );
+    expect(typeof file.dataSchema === 'object' && file.dataSchema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schemaProblems(file.dataSchema)).toBeNull();
     if (file.responseSchema !== undefined) {
-      expect(typeof file.responseSchema === 'object' && file.responseSchema.$schema).toBe(
-        'https://json-schema.org/draft/2020-12/schema',
-      );
+      expect(typeof file.responseSchema === 'object' && file.responseSchema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(schemaProblems(file.responseSchema)).toBeNull();
     }
     expect(() => compileAction(file)).not.toThrow();
@@ -201,13 +199,10 @@ describe('compatibility with real Layers clients', () => {
     expect(validateData(base)).not.toBeNull();
   });
 
-  it.each(['@layers:education:AcademicRecords:markRecordsAsViewed', '@layers:data:Check'])(
-    '%s accepts an empty provider body (null)',
-    (id) => {
-      const validate = compileAction(find(id)).validateResponse;
-      expect(validate?.(null)).toBeNull();
-    },
-  );
+  it.each(['@layers:education:AcademicRecords:markRecordsAsViewed', '@layers:data:Check'])('%s accepts an empty provider body (null)', (id) => {
+    const validate = compileAction(find(id)).validateResponse;
+    expect(validate?.(null)).toBeNull();
+  });
 
   // The store actions answer `catalogTabs` / `items` + `lists` instead.
   const STORE_IDS = new Set(['@layers:payments:Tabs:getRelated', '@layers:payments:Items:getRelated']);

@@ -144,17 +144,22 @@ const CLIENTS: Record<string, Client> = {
       return { status: res.status, body: res.body as unknown };
     },
     post: async (url, headers, data) => {
-      const res = await superagent.post(url).set(headers).send(data as object);
+      const res = await superagent
+        .post(url)
+        .set(headers)
+        .send(data as object);
       return { status: res.status, body: res.body as unknown };
     },
   },
   'curl (binary)': {
     get: async (url, headers) => curlAnswer((await run('curl', ['-sS', ...headerArgs(headers), '-w', '\n%{http_code}', url])).stdout),
-    post: async (url, headers, data) => curlAnswer((await run('curl', ['-sS', ...headerArgs(headers), '--json', JSON.stringify(data), '-w', '\n%{http_code}', url])).stdout),
+    post: async (url, headers, data) =>
+      curlAnswer((await run('curl', ['-sS', ...headerArgs(headers), '--json', JSON.stringify(data), '-w', '\n%{http_code}', url])).stdout),
   },
   'python3 urllib': {
     get: async (url, headers) => JSON.parse((await run('python3', ['-c', PYTHON, 'GET', url, JSON.stringify(headers), ''])).stdout) as Answer,
-    post: async (url, headers, data) => JSON.parse((await run('python3', ['-c', PYTHON, 'POST', url, JSON.stringify(headers), JSON.stringify(data)])).stdout) as Answer,
+    post: async (url, headers, data) =>
+      JSON.parse((await run('python3', ['-c', PYTHON, 'POST', url, JSON.stringify(headers), JSON.stringify(data)])).stdout) as Answer,
   },
 };
 

@@ -61,9 +61,7 @@ describe('findSchemaBreaks: examples', () => {
     expect(breaks(user, after)).toEqual([{ path: '/data/id', change: 'type changed from string to integer' }]);
     expect(breaks({ type: 'string' }, { type: ['string'] })).toEqual([]);
     expect(breaks({ type: ['string', 'null'] }, { type: ['null', 'string'] })).toEqual([]);
-    expect(breaks({ type: 'string' }, { type: ['string', 'null'] })).toEqual([
-      { path: '/data', change: 'type changed from string to null or string' },
-    ]);
+    expect(breaks({ type: 'string' }, { type: ['string', 'null'] })).toEqual([{ path: '/data', change: 'type changed from string to null or string' }]);
     expect(breaks({}, { type: 'number' })).toEqual([{ path: '/data', change: 'type changed from any to number' }]);
   });
 
@@ -87,9 +85,7 @@ describe('findSchemaBreaks: examples', () => {
     expect(breaks({ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' })).toEqual([
       { path: '/data', change: 'format changed from date to date-time' },
     ]);
-    expect(breaks({ type: 'string' }, { type: 'string', format: 'email' })).toEqual([
-      { path: '/data', change: 'format changed from none to email' },
-    ]);
+    expect(breaks({ type: 'string' }, { type: 'string', format: 'email' })).toEqual([{ path: '/data', change: 'format changed from none to email' }]);
     expect(paths(breaks({ pattern: '^a$' }, { pattern: '^b$' }))).toEqual(['/data']);
     expect(breaks({ pattern: '^a$' }, {})[0]?.change).toMatch(/^pattern changed/);
   });
@@ -136,9 +132,7 @@ describe('findSchemaBreaks: examples', () => {
   it('boolean schemas', () => {
     expect(breaks(true, false)).toEqual([{ path: '/data', change: 'now accepts nothing' }]);
     expect(breaks(false, true)).toEqual([{ path: '/data', change: 'accepted nothing, now accepts values' }]);
-    expect(breaks({ properties: { a: false } }, { properties: { a: true } })).toEqual([
-      { path: '/data/a', change: 'accepted nothing, now accepts values' },
-    ]);
+    expect(breaks({ properties: { a: false } }, { properties: { a: true } })).toEqual([{ path: '/data/a', change: 'accepted nothing, now accepts values' }]);
     expect(breaks(true, { type: 'object' })).toEqual([{ path: '/data', change: 'type changed from any to object' }]);
   });
 
@@ -231,9 +225,7 @@ describe('findSchemaBreaks: examples', () => {
     // Keywords beside a $ref apply as well.
     expect(breaks({ type: 'string', maxLength: 3 }, { $ref: '#/$defs/s', maxLength: 3, $defs: { s: { type: 'string' } } })).toEqual([]);
     // An unresolvable ref is compared as a keyword.
-    expect(breaks({ $ref: 'https://x/a.json' }, { $ref: 'https://x/b.json' })).toEqual([
-      { path: '/data', change: 'keyword $ref changed' },
-    ]);
+    expect(breaks({ $ref: 'https://x/a.json' }, { $ref: 'https://x/b.json' })).toEqual([{ path: '/data', change: 'keyword $ref changed' }]);
   });
 
   it('terminates on recursive schemas and still finds breaks inside', () => {
@@ -247,9 +239,7 @@ describe('findSchemaBreaks: examples', () => {
       },
     });
     expect(breaks(tree('string'), tree('string'))).toEqual([]);
-    expect(breaks(tree('string'), tree('integer'))).toEqual([
-      { path: '/data/value', change: 'type changed from string to integer' },
-    ]);
+    expect(breaks(tree('string'), tree('integer'))).toEqual([{ path: '/data/value', change: 'type changed from string to integer' }]);
     expect(breaks({ $ref: '#/$defs/a', $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } } }, true)).toEqual([]);
   });
 
@@ -258,16 +248,12 @@ describe('findSchemaBreaks: examples', () => {
     expect(breaks(before, { properties: { v: { anyOf: [{ type: 'string' }, { type: 'number' }] } } })).toEqual([
       { path: '/data/v', change: 'anyOf[1]: type changed from integer to number' },
     ]);
-    expect(breaks(before, { properties: { v: { anyOf: [{ type: 'string' }] } } })).toEqual([
-      { path: '/data/v', change: 'anyOf changed from 2 to 1 options' },
-    ]);
+    expect(breaks(before, { properties: { v: { anyOf: [{ type: 'string' }] } } })).toEqual([{ path: '/data/v', change: 'anyOf changed from 2 to 1 options' }]);
     expect(breaks({ oneOf: [{ properties: { a: { type: 'string' } } }] }, { oneOf: [{ properties: {} }] })).toEqual([
       { path: '/data/a', change: 'oneOf[0]: removed' },
     ]);
     expect(paths(breaks({ allOf: [{ required: ['a'] }] }, {}))).toEqual(['/data']);
-    expect(breaks({ not: { type: 'null' } }, { not: { type: 'string' } })).toEqual([
-      { path: '/data', change: 'not: type changed from null to string' },
-    ]);
+    expect(breaks({ not: { type: 'null' } }, { not: { type: 'string' } })).toEqual([{ path: '/data', change: 'not: type changed from null to string' }]);
     expect(breaks({}, { not: { type: 'string' } })).toEqual([{ path: '/data', change: 'not added' }]);
   });
 
@@ -343,15 +329,13 @@ const leafArb: fc.Arbitrary<Obj> = fc.oneof(
 
 const { object: objectArb } = fc.letrec<{ schema: Obj; object: Obj; array: Obj }>((tie) => ({
   schema: fc.oneof({ maxDepth: 3, depthIdentifier: 'schema' }, leafArb, tie('object'), tie('array')),
-  object: fc
-    .dictionary(fc.constantFrom(...NAMES), tie('schema'), { minKeys: 1, maxKeys: 4 })
-    .chain((properties) =>
-      fc.record({ required: fc.subarray(Object.keys(properties)), closed: fc.boolean() }).map(({ required, closed }) => {
-        const s: Obj = { type: 'object', properties, required };
-        if (closed) s.additionalProperties = false;
-        return s;
-      }),
-    ),
+  object: fc.dictionary(fc.constantFrom(...NAMES), tie('schema'), { minKeys: 1, maxKeys: 4 }).chain((properties) =>
+    fc.record({ required: fc.subarray(Object.keys(properties)), closed: fc.boolean() }).map(({ required, closed }) => {
+      const s: Obj = { type: 'object', properties, required };
+      if (closed) s.additionalProperties = false;
+      return s;
+    }),
+  ),
   array: fc
     .record({ items: tie('schema'), minItems: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) })
     .map(({ items, minItems }) => (minItems === undefined ? { type: 'array', items } : { type: 'array', items, minItems })),
@@ -501,9 +485,7 @@ function instanceArb(root: Obj, raw: Obj = root): fc.Arbitrary<unknown> {
     case 'object': {
       const props = s.properties as Record<string, Obj>;
       const required = (s.required ?? []) as string[];
-      const model: Record<string, fc.Arbitrary<unknown>> = Object.fromEntries(
-        Object.entries(props).map(([name, child]) => [name, instanceArb(root, child)]),
-      );
+      const model: Record<string, fc.Arbitrary<unknown>> = Object.fromEntries(Object.entries(props).map(([name, child]) => [name, instanceArb(root, child)]));
       // A required name left undeclared (after a `remove` edit) takes any value.
       for (const name of required) model[name] ??= fc.constant(null);
       return fc.record(model, { requiredKeys: required });
@@ -577,9 +559,8 @@ describe('findSchemaBreaks: properties', () => {
           const wasRequired = ((prop.parent.required ?? []) as string[]).includes(prop.name);
           const after = edited(base, [{ kind, index, text: '' }]);
           const found = breaks(base, after).filter((b) => b.path === prop.path);
-          const expected = { remove: 'removed', changeType: /^type changed/, toggleRequired: wasRequired ? 'no longer required' : 'became required' }[
-            kind
-          ] as string | RegExp;
+          const expected = { remove: 'removed', changeType: /^type changed/, toggleRequired: wasRequired ? 'no longer required' : 'became required' }[kind] as
+            string | RegExp;
           expect(found.map((b) => b.change)).toContainEqual(typeof expected === 'string' ? expected : expect.stringMatching(expected));
         },
       ),

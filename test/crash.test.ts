@@ -133,9 +133,11 @@ describe('SIGKILL under load', () => {
 
     hub = await spawnHub(dir, ADMIN_TOKEN, env);
     const missing = () => [...acked].filter((id) => !seen.has(id));
-    await until(() => missing().length === 0, 45_000, `delivering every acknowledged event (${missing().length} of ${acked.size} missing)`).catch((err: Error) => {
-      throw new Error(`${err.message}\n${hub.output()}`);
-    });
+    await until(() => missing().length === 0, 45_000, `delivering every acknowledged event (${missing().length} of ${acked.size} missing)`).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${hub.output()}`);
+      },
+    );
     expect(missing()).toEqual([]);
     // One delivery per event (one subscriber), so one webhook-id per event across all its attempts.
     const unstable = [...seen].filter(([, ids]) => ids.size !== 1);
@@ -176,10 +178,14 @@ describe('SIGTERM', () => {
     hub.child.kill('SIGTERM');
 
     // A new connection is refused (or answered 503) while the call is still in flight.
-    const refused = await until(async () => {
-      const status = await freshRequest(hub.url, '/healthz');
-      return (status === 'refused' || status === 503) && status;
-    }, 2000, 'refusing new connections after SIGTERM');
+    const refused = await until(
+      async () => {
+        const status = await freshRequest(hub.url, '/healthz');
+        return (status === 'refused' || status === 503) && status;
+      },
+      2000,
+      'refusing new connections after SIGTERM',
+    );
     expect(['refused', 503]).toContain(refused);
     release();
 
@@ -195,7 +201,15 @@ describe('SIGTERM', () => {
     const calls = await hub.admin('GET', `/calls?community=${COMMUNITY}&provider=crash-erp`);
     expect(calls.status).toBe(200);
     expect(calls.body.items).toEqual([
-      expect.objectContaining({ id: answer.headers['x-request-id'], consumer: 'crash-viewer', provider: 'crash-erp', action: GET, status: 200, outcome: 'ok', providerStatus: 200 }),
+      expect.objectContaining({
+        id: answer.headers['x-request-id'],
+        consumer: 'crash-viewer',
+        provider: 'crash-erp',
+        action: GET,
+        status: 200,
+        outcome: 'ok',
+        providerStatus: 200,
+      }),
     ]);
   });
 });

@@ -19,7 +19,9 @@ describe('examples', () => {
     // Publish & subscribe: the event stored, delivered, and what changed pulled through the hub.
     expect(stdout).toMatch(/POST \/v1\/services\/publish\/@layers:education:Entrance:created {2}\{"ids":\["ent-1"\]\} {2}→ 201 {2}stored as evt_\S+/);
     expect(stdout).toContain('delivery to gate-monitor: delivered after 1 attempt(s)');
-    expect(stdout).toMatch(/gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/);
+    expect(stdout).toMatch(
+      /gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/,
+    );
     expect(stdout).toMatch(/gate-monitor → erp-modelo {2}@layers:education:Entrance:getUpdatedAfter {2}200 ok/);
   }, 40_000);
 
@@ -43,7 +45,10 @@ describe('examples', () => {
       });
       const port = 20_000 + Math.floor(Math.random() * 20_000);
       const viewerToken = await registerApp(hub, 'viewer', {
-        services: { subscribes: [{ action: CREATED, reason: 'x', url: `http://127.0.0.1:${port}/events` }], requests: [{ action: UPDATED_AFTER, reason: 'x' }] },
+        services: {
+          subscribes: [{ action: CREATED, reason: 'x', url: `http://127.0.0.1:${port}/events` }],
+          requests: [{ action: UPDATED_AFTER, reason: 'x' }],
+        },
       });
       await install(hub, 'school', 'gate');
       await install(hub, 'school', 'viewer');

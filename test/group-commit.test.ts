@@ -16,16 +16,22 @@ describe('group commit', () => {
     const second = [4, 5].map((n) => commit.submit(n));
     release();
     expect(await Promise.all([...first, ...second])).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('caps a batch and fails only the callers of a failed write', async () => {
     const batches: number[][] = [];
-    const commit = new GroupCommit<number, number>(async (items) => {
-      batches.push(items);
-      if (items.includes(3)) throw new Error('disk full');
-      return items;
-    }, { maxBatch: 2 });
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (items.includes(3)) throw new Error('disk full');
+        return items;
+      },
+      { maxBatch: 2 },
+    );
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => commit.submit(n)));
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);

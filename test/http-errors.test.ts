@@ -46,7 +46,12 @@ describe('errors in the hub format', () => {
   it('routes action ids of up to 200 characters, raw and percent-encoded', async () => {
     const long = `@acme:${'x'.repeat(180)}:getAll`;
     expect(long.length).toBeGreaterThan(180);
-    const put = await hub.admin('PUT', `/actions/${long}/versions/1`, { kind: 'request', title: 'Long', dataSchema: { type: 'object' }, responseSchema: { type: 'object' } });
+    const put = await hub.admin('PUT', `/actions/${long}/versions/1`, {
+      kind: 'request',
+      title: 'Long',
+      dataSchema: { type: 'object' },
+      responseSchema: { type: 'object' },
+    });
     expect(put.status, put.text).toBe(201);
     expect((await hub.admin('GET', `/actions/${encodeURIComponent(long)}`)).status).toBe(200);
     const everyCharEncoded = [...Buffer.from(long)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
@@ -67,7 +72,12 @@ describe('errors in the hub format', () => {
 
   it('answers 404 for an unknown route', async () => {
     expectExactError(await hub.send('GET', '/v1/nothing/here?x=1'), 404, 'NotFound', 'no route GET /v1/nothing/here');
-    expectExactError(await hub.send('POST', '/v2/services/call/a/b', { body: 'not json', headers: { 'content-type': 'text/plain' } }), 404, 'NotFound', 'no route POST /v2/services/call/a/b');
+    expectExactError(
+      await hub.send('POST', '/v2/services/call/a/b', { body: 'not json', headers: { 'content-type': 'text/plain' } }),
+      404,
+      'NotFound',
+      'no route POST /v2/services/call/a/b',
+    );
   });
 
   it('answers 405 with Allow for another method on a known route, before reading any body', async () => {
@@ -94,7 +104,13 @@ describe('errors in the hub format', () => {
     expect(oversized).toEqual({
       status: 431,
       headers: expect.objectContaining({ connection: 'close' }),
-      body: { status: 431, type: 'HeadersTooLarge', name: 'Request Header Fields Too Large', error: 'the request headers are too large', requestId: expect.any(String) },
+      body: {
+        status: 431,
+        type: 'HeadersTooLarge',
+        name: 'Request Header Fields Too Large',
+        error: 'the request headers are too large',
+        requestId: expect.any(String),
+      },
     });
   });
 
@@ -151,8 +167,18 @@ describe('/metrics behind HUB_METRICS_TOKEN', () => {
 
   it('answers 401 in the hub format without the token or with a wrong one, and the metrics with it', async () => {
     expectExactError(await hub.send('GET', '/metrics'), 401, 'Unauthorized', 'no metrics token: send Authorization: Bearer <HUB_METRICS_TOKEN>');
-    expectExactError(await hub.send('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } }), 401, 'Unauthorized', 'the metrics token is wrong');
-    expectExactError(await hub.send('GET', '/metrics', { headers: { authorization: 'Bearer test-admin-token' } }), 401, 'Unauthorized', 'the metrics token is wrong');
+    expectExactError(
+      await hub.send('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } }),
+      401,
+      'Unauthorized',
+      'the metrics token is wrong',
+    );
+    expectExactError(
+      await hub.send('GET', '/metrics', { headers: { authorization: 'Bearer test-admin-token' } }),
+      401,
+      'Unauthorized',
+      'the metrics token is wrong',
+    );
     const ok = await hub.send('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('# TYPE');

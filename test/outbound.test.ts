@@ -61,7 +61,23 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe('the outbound policy', () => {
   it('denies by default link-local, unspecified, multicast, reserved and cloud metadata addresses', () => {
     const policy = new OutboundPolicy();
-    for (const address of ['169.254.169.254', '169.254.170.2', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', 'fe80::1', '::', '0.0.0.0', '0.1.2.3', '224.0.0.1', 'ff02::1', '255.255.255.255', 'fd00:ec2::254', '100.100.100.200', '168.63.129.16', 'not an address']) {
+    for (const address of [
+      '169.254.169.254',
+      '169.254.170.2',
+      '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      'fe80::1',
+      '::',
+      '0.0.0.0',
+      '0.1.2.3',
+      '224.0.0.1',
+      'ff02::1',
+      '255.255.255.255',
+      'fd00:ec2::254',
+      '100.100.100.200',
+      '168.63.129.16',
+      'not an address',
+    ]) {
       expect(policy.allows(address), address).toBe(false);
     }
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.1.1', '93.184.216.34', '2606:4700::1111']) {
@@ -85,7 +101,10 @@ describe('the outbound policy', () => {
 
   it('reads HUB_OUTBOUND_DENY, HUB_OUTBOUND_ALLOW and HUB_OUTBOUND_DENY_PRIVATE, refusing what is not a range', () => {
     const config = loadConfig([], { HUB_OUTBOUND_DENY: '10.0.0.0/8,fd00::/8', HUB_OUTBOUND_ALLOW: '10.1.2.3', HUB_OUTBOUND_DENY_PRIVATE: 'true' });
-    expect(config.outboundDeny).toEqual([{ address: '10.0.0.0', prefix: 8, family: 'ipv4' }, { address: 'fd00::', prefix: 8, family: 'ipv6' }]);
+    expect(config.outboundDeny).toEqual([
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+    ]);
     expect(config.outboundAllow).toEqual([{ address: '10.1.2.3', prefix: 32, family: 'ipv4' }]);
     expect(config.outboundDenyPrivate).toBe(true);
     expect(loadConfig([], {})).toMatchObject({ outboundDeny: [], outboundAllow: [], outboundDenyPrivate: false });
@@ -134,7 +153,11 @@ describe('the outbound client under the policy', () => {
     expect(answer.status).toBe(200);
     const refused = await rejection(outbound.post(`http://rebound.test:${portOf()}/hook`, '{}', {}, OPTS));
     expect(refused).toBeInstanceOf(RelayError);
-    expect(refused).toMatchObject({ kind: 'denied', message: 'not connected: rebound.test resolves to 169.254.169.254, which the outbound policy denies', publicReason: 'its address is refused by the hub’s outbound policy' });
+    expect(refused).toMatchObject({
+      kind: 'denied',
+      message: 'not connected: rebound.test resolves to 169.254.169.254, which the outbound policy denies',
+      publicReason: 'its address is refused by the hub’s outbound policy',
+    });
     // TLS connections resolve through the same lookup.
     const overTls = await rejection(outbound.post('https://rebound.test/hook', '{}', {}, OPTS));
     expect(overTls).toMatchObject({ kind: 'denied', message: 'not connected: rebound.test resolves to 169.254.169.254, which the outbound policy denies' });
@@ -171,10 +194,20 @@ describe('the hub under the outbound policy', () => {
 
   const expectError = (answer: Answer, status: number, type: string, error: string) => {
     expect(answer.status).toBe(status);
-    expect(answer.body).toEqual({ status, type, name: status === 400 ? 'Bad Request' : status === 404 ? 'Not Found' : 'Bad Gateway', error, requestId: answer.headers['x-request-id'], ...(answer.body.details !== undefined && { details: answer.body.details }) });
+    expect(answer.body).toEqual({
+      status,
+      type,
+      name: status === 400 ? 'Bad Request' : status === 404 ? 'Not Found' : 'Bad Gateway',
+      error,
+      requestId: answer.headers['x-request-id'],
+      ...(answer.body.details !== undefined && { details: answer.body.details }),
+    });
   };
   const callOn = (hub: TestHub, token: string, providerId: string) =>
-    hub.send('POST', `/v1/services/call/${GRADES}/${providerId}?version=1`, { headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' }, body: USER });
+    hub.send('POST', `/v1/services/call/${GRADES}/${providerId}?version=1`, {
+      headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' },
+      body: USER,
+    });
   const auditLineOf = async (hub: TestHub, answer: Answer) =>
     (await hub.admin('GET', '/calls?limit=50')).body.items.find((c: { id: string }) => c.id === answer.headers['x-request-id']);
 
@@ -194,7 +227,11 @@ describe('the hub under the outbound policy', () => {
 
   it.each([
     ['the metadata address', 'http://169.254.169.254/latest/meta-data/', '169.254.169.254 is an address the outbound policy denies'],
-    ['the metadata address as IPv4-mapped IPv6', 'http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe (169.254.169.254) is an address the outbound policy denies'],
+    [
+      'the metadata address as IPv4-mapped IPv6',
+      'http://[::ffff:169.254.169.254]/',
+      '::ffff:a9fe:a9fe (169.254.169.254) is an address the outbound policy denies',
+    ],
     ['the metadata address in hexadecimal', 'http://0xa9fea9fe/', '169.254.169.254 is an address the outbound policy denies'],
     ['AWS metadata over IPv6', 'http://[fd00:ec2::254]/', 'fd00:ec2::254 is an address the outbound policy denies'],
     ['Alibaba metadata', 'http://100.100.100.200/', '100.100.100.200 is an address the outbound policy denies'],
@@ -217,7 +254,9 @@ describe('the hub under the outbound policy', () => {
     for (const url of ['http://0x7f.1/', 'http://127.0.0.1:9/', 'http://[::ffff:7f00:1]/', 'http://[::1]/']) {
       const answer = await strict.admin('PUT', '/apps/local', { displayName: 'local', services: { responds: [{ action: GRADES, reason: 'x', url }] } });
       expectError(answer, 400, 'InvalidRequest', 'the manifest is not valid');
-      expect(answer.body.details).toEqual([{ pointer: '/services/responds/0/url', message: expect.stringMatching(/ is an address the outbound policy denies$/) }]);
+      expect(answer.body.details).toEqual([
+        { pointer: '/services/responds/0/url', message: expect.stringMatching(/ is an address the outbound policy denies$/) },
+      ]);
     }
     await registerApp(open, 'erp', { services: { responds: [{ action: GRADES, reason: 'x', url: `${provider.url}/grades` }] } });
     await install(open, 'school-a', 'erp');
@@ -256,7 +295,10 @@ describe('the hub under the outbound policy', () => {
     });
     const detail = (await strict.admin('GET', `/deliveries/${delivery.id}`)).body;
     expect(detail.history).toHaveLength(1);
-    expect(detail.history[0]).toMatchObject({ statusCode: null, error: expect.stringMatching(/^denied: not connected: localhost resolves to (127\.0\.0\.1|::1), which the outbound policy denies$/) });
+    expect(detail.history[0]).toMatchObject({
+      statusCode: null,
+      error: expect.stringMatching(/^denied: not connected: localhost resolves to (127\.0\.0\.1|::1), which the outbound policy denies$/),
+    });
     expect(provider.received.filter((r) => r.url === '/events')).toHaveLength(0);
   });
 
@@ -267,7 +309,10 @@ describe('the hub under the outbound policy', () => {
       await registerApp(allowing, 'erp', { services: { responds: [{ action: GRADES, reason: 'x', url: `${provider.url}/grades` }] } });
       for (const app of ['viewer', 'erp']) await install(allowing, 'school-a', app);
       expect((await callOn(allowing, viewer, 'erp')).body).toEqual({ data: { result: [] } });
-      const other = await allowing.admin('PUT', '/apps/other', { displayName: 'other', services: { responds: [{ action: GRADES, reason: 'x', url: 'http://127.0.0.2/' }] } });
+      const other = await allowing.admin('PUT', '/apps/other', {
+        displayName: 'other',
+        services: { responds: [{ action: GRADES, reason: 'x', url: 'http://127.0.0.2/' }] },
+      });
       expect(other.status).toBe(400);
     } finally {
       await allowing.close();
@@ -285,12 +330,19 @@ describe('the hub under the outbound policy', () => {
     expectError(answer, 502, 'ProviderUnavailable', 'could not reach app "gone": connection refused');
     expect(answer.text).not.toContain(String(port));
     const line = await auditLineOf(open, answer);
-    expect(line).toMatchObject({ provider: 'gone', status: 502, outcome: 'ProviderUnavailable', error: `unavailable: connection refused by 127.0.0.1:${port}` });
+    expect(line).toMatchObject({
+      provider: 'gone',
+      status: 502,
+      outcome: 'ProviderUnavailable',
+      error: `unavailable: connection refused by 127.0.0.1:${port}`,
+    });
   });
 
   it('answers the same 404 whether the provider does not exist, is not installed, or does not respond to the action', async () => {
     await registerApp(open, 'stranger', { services: { responds: [{ action: GRADES, reason: 'x', url: `${provider.url}/grades` }] } });
-    await registerApp(open, 'other-action', { services: { responds: [{ action: '@layers:Calendar:getRelated', reason: 'x', url: `${provider.url}/calendar` }] } });
+    await registerApp(open, 'other-action', {
+      services: { responds: [{ action: '@layers:Calendar:getRelated', reason: 'x', url: `${provider.url}/calendar` }] },
+    });
     await install(open, 'school-a', 'other-action');
     const reasons: Record<string, RegExp> = {
       nobody: /^no app "nobody"$/,
@@ -314,19 +366,36 @@ describe('the hub under the outbound policy', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'hub-log-'));
     const store = await openStore(`file:${join(dir, 'hub.db')}`);
-    const hub = await createHub({ config: defaultConfig({ adminToken: ADMIN_TOKEN, outboundDenyPrivate: true }), store, logger: pino({ level: 'info' }, sink) });
+    const hub = await createHub({
+      config: defaultConfig({ adminToken: ADMIN_TOKEN, outboundDenyPrivate: true }),
+      store,
+      logger: pino({ level: 'info' }, sink),
+    });
     try {
       const url = await hub.app.listen({ port: 0, host: '127.0.0.1' });
-      const admin = (method: string, path: string, body?: unknown) => sendTo(url, method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
+      const admin = (method: string, path: string, body?: unknown) =>
+        sendTo(url, method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
       await admin('PUT', '/apps/viewer', { displayName: 'viewer', services: { requests: [{ action: GRADES, reason: 'x' }] } });
-      await admin('PUT', '/apps/erp', { displayName: 'erp', services: { responds: [{ action: GRADES, reason: 'x', url: `http://localhost:${new URL(provider.url).port}/grades` }] } });
+      await admin('PUT', '/apps/erp', {
+        displayName: 'erp',
+        services: { responds: [{ action: GRADES, reason: 'x', url: `http://localhost:${new URL(provider.url).port}/grades` }] },
+      });
       await admin('PUT', '/communities/school-a');
       for (const app of ['viewer', 'erp']) await admin('PUT', `/communities/school-a/installations/${app}`);
       const token = (await admin('POST', '/apps/viewer/tokens')).body.token as string;
-      const answer = await sendTo(url, 'POST', `/v1/services/call/${GRADES}/erp?version=1`, { headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' }, body: USER });
+      const answer = await sendTo(url, 'POST', `/v1/services/call/${GRADES}/erp?version=1`, {
+        headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a' },
+        body: USER,
+      });
       expect(answer.status).toBe(502);
       const line = await until(async () => lines.find((l) => l.requestId === answer.headers['x-request-id'] && l.msg === 'request'));
-      expect(line).toMatchObject({ level: 40, status: 502, provider: 'erp', outcome: 'ProviderUnavailable', error: expect.stringMatching(/^denied: not connected: localhost resolves to (127\.0\.0\.1|::1), which the outbound policy denies$/) });
+      expect(line).toMatchObject({
+        level: 40,
+        status: 502,
+        provider: 'erp',
+        outcome: 'ProviderUnavailable',
+        error: expect.stringMatching(/^denied: not connected: localhost resolves to (127\.0\.0\.1|::1), which the outbound policy denies$/),
+      });
     } finally {
       await hub.close();
       await store.close();

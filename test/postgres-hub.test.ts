@@ -28,7 +28,6 @@ const COMMUNITY = 'school-a';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 type DeliveryView = DeliveryRecord & { history: Array<{ statusCode: number | null; error: string | null }> };
 
 describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs sharing PostgreSQL', () => {
@@ -99,10 +98,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
 
   /** Waits until every event has its one delivery delivered, then checks how it went. */
   async function expectAllDelivered(eventIds: Set<string>, timeoutMs: number): Promise<DeliveryView[]> {
-    const deliveries = await until(async () => {
-      const list = await deliveriesOf(eventIds);
-      return list.length === eventIds.size && list.every((d) => d.status !== 'pending') && list;
-    }, timeoutMs, 'every delivery settled');
+    const deliveries = await until(
+      async () => {
+        const list = await deliveriesOf(eventIds);
+        return list.length === eventIds.size && list.every((d) => d.status !== 'pending') && list;
+      },
+      timeoutMs,
+      'every delivery settled',
+    );
     expect(deliveries.filter((d) => d.status !== 'delivered')).toEqual([]);
     expect(new Set(deliveries.map((d) => d.eventId))).toEqual(eventIds);
     for (const delivery of deliveries) {
@@ -162,10 +165,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
       viewer = (await a.admin('POST', '/apps/viewer/tokens')).body.token as string;
       expect((await call(a)).status).toBe(200);
 
-      const answer = await until(async () => {
-        const tried = await call(b);
-        return tried.status === 200 && tried;
-      }, 3000, 'B accepting the token issued on A');
+      const answer = await until(
+        async () => {
+          const tried = await call(b);
+          return tried.status === 200 && tried;
+        },
+        3000,
+        'B accepting the token issued on A',
+      );
       expect(answer.body.data).toEqual(GRADEBOOK);
     });
 
@@ -175,10 +182,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
       expect((await a.admin('DELETE', `/apps/viewer/tokens/${issued.id}`)).status).toBe(204);
       // A reloaded before it answered; B hears of it.
       expectError(await call(a, { token: issued.token }), 401, 'Unauthorized');
-      const refused = await until(async () => {
-        const tried = await call(b, { token: issued.token });
-        return tried.status === 401 && tried;
-      }, 3000, 'B refusing the revoked token');
+      const refused = await until(
+        async () => {
+          const tried = await call(b, { token: issued.token });
+          return tried.status === 401 && tried;
+        },
+        3000,
+        'B refusing the revoked token',
+      );
       expectError(refused, 401, 'Unauthorized');
       // The other token is untouched.
       expect((await call(b)).status).toBe(200);
@@ -187,10 +198,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
     it('an app uninstalled through B is refused by A shortly after, and back once reinstalled', async () => {
       expect((await b.admin('DELETE', `/communities/${COMMUNITY}/installations/viewer`)).status).toBe(204);
       expectError(await call(b), 403, 'Forbidden');
-      const refused = await until(async () => {
-        const tried = await call(a);
-        return tried.status === 403 && tried;
-      }, 3000, 'A refusing the uninstalled app');
+      const refused = await until(
+        async () => {
+          const tried = await call(a);
+          return tried.status === 403 && tried;
+        },
+        3000,
+        'A refusing the uninstalled app',
+      );
       expectError(refused, 403, 'Forbidden');
 
       expect((await b.admin('PUT', `/communities/${COMMUNITY}/installations/viewer`)).status).toBe(200);
@@ -219,7 +234,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
       for (const hub of [a, b]) {
         const calls = (await hub.admin('GET', '/calls?consumer=viewer&limit=1000')).body.items as Array<Record<string, unknown>>;
         for (const id of [ids.a, ids.b]) {
-          expect(calls.find((c) => c.id === id)).toMatchObject({ id, status: 200, provider: 'erp', consumer: 'viewer', action: GRADES, communityId: COMMUNITY });
+          expect(calls.find((c) => c.id === id)).toMatchObject({
+            id,
+            status: 200,
+            provider: 'erp',
+            consumer: 'viewer',
+            action: GRADES,
+            communityId: COMMUNITY,
+          });
         }
       }
     });
@@ -235,17 +257,28 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
       });
       expect(defined.status).toBe(201);
       expect((await b.admin('PUT', '/apps/gate', { displayName: 'gate', services: { publishes: [{ action: OPENED, reason: 'x' }] } })).status).toBe(201);
-      expect((await b.admin('PUT', '/apps/listener', { displayName: 'listener', services: { subscribes: [{ action: OPENED, reason: 'x', url: `${subscriber.url}/listener` }] } })).status).toBe(201);
+      expect(
+        (
+          await b.admin('PUT', '/apps/listener', {
+            displayName: 'listener',
+            services: { subscribes: [{ action: OPENED, reason: 'x', url: `${subscriber.url}/listener` }] },
+          })
+        ).status,
+      ).toBe(201);
       gate = (await b.admin('POST', '/apps/gate/tokens')).body.token as string;
       await b.admin('PUT', `/communities/${COMMUNITY}/installations/gate`);
       await b.admin('PUT', `/communities/${COMMUNITY}/installations/listener`);
       // Both hubs know the action (defined on A) and the installations (made on B).
       for (const hub of [a, b]) {
-        await until(async () => {
-          const action = await hub.admin('GET', `/actions/${OPENED}`);
-          const installed = (await hub.admin('GET', `/communities/${COMMUNITY}/installations`)).body as Array<{ app: string; status: string }>;
-          return action.status === 200 && ['gate', 'listener'].every((app) => installed.some((i) => i.app === app && i.status === 'installed'));
-        }, 3000, 'both hubs knowing the event action and its apps');
+        await until(
+          async () => {
+            const action = await hub.admin('GET', `/actions/${OPENED}`);
+            const installed = (await hub.admin('GET', `/communities/${COMMUNITY}/installations`)).body as Array<{ app: string; status: string }>;
+            return action.status === 200 && ['gate', 'listener'].every((app) => installed.some((i) => i.app === app && i.status === 'installed'));
+          },
+          3000,
+          'both hubs knowing the event action and its apps',
+        );
       }
     });
 
@@ -285,7 +318,10 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('two hubs shari
       expect(y.status).toBe(201);
       expect(y.body.id).toBe(x.body.id);
 
-      const events = (await a.admin('GET', `/events?action=${encodeURIComponent(OPENED)}&limit=1000`)).body.items as Array<{ id: string; idempotencyKey: string | null }>;
+      const events = (await a.admin('GET', `/events?action=${encodeURIComponent(OPENED)}&limit=1000`)).body.items as Array<{
+        id: string;
+        idempotencyKey: string | null;
+      }>;
       expect(events.filter((e) => e.idempotencyKey === key).map((e) => e.id)).toEqual([first.body.id]);
       expect(events.filter((e) => e.idempotencyKey === raced).map((e) => e.id)).toEqual([x.body.id]);
       await expectAllDelivered(new Set([first.body.id as string, x.body.id as string]), 5000);

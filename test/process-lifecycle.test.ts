@@ -67,7 +67,13 @@ function ok<T extends { status: number; text: string }>(answer: T, what: string)
 async function setUp(hub: HubProcess, subscriberUrl: string): Promise<string> {
   ok(await hub.admin('PUT', `/actions/${HAPPENED}/versions/1`, { kind: 'event', title: 'A thing happened', dataSchema: true }), 'defining the action');
   ok(await hub.admin('PUT', '/apps/gate', { displayName: 'Gate', services: { publishes: [{ action: HAPPENED, reason: 'x' }] } }), 'registering gate');
-  ok(await hub.admin('PUT', '/apps/viewer', { displayName: 'Viewer', services: { subscribes: [{ action: HAPPENED, reason: 'x', url: `${subscriberUrl}/events` }] } }), 'registering viewer');
+  ok(
+    await hub.admin('PUT', '/apps/viewer', {
+      displayName: 'Viewer',
+      services: { subscribes: [{ action: HAPPENED, reason: 'x', url: `${subscriberUrl}/events` }] },
+    }),
+    'registering viewer',
+  );
   ok(await hub.admin('PUT', `/communities/${COMMUNITY}`), 'creating the community');
   for (const app of ['gate', 'viewer']) ok(await hub.admin('PUT', `/communities/${COMMUNITY}/installations/${app}`), `installing ${app}`);
   return ok(await hub.admin('POST', '/apps/gate/tokens'), 'a token of gate').body.token as string;
@@ -75,7 +81,6 @@ async function setUp(hub: HubProcess, subscriberUrl: string): Promise<string> {
 
 const publish = (hub: HubProcess, token: string, n: number) =>
   hub.send('POST', `/v1/services/publish/${HAPPENED}`, { headers: { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY }, body: { n } });
-
 
 describe('SIGTERM with a delivery in flight', () => {
   it('waits for the attempt, records it, and exits 0', async () => {
@@ -127,7 +132,13 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('a hub on Postg
     const url = new URL(databaseUrl!);
     url.searchParams.set('options', `-c search_path=${schema}`);
     // A 1 s attempt timeout makes the killed hub's leases expire about 16 s later.
-    const env = { DATABASE_URL: url.toString(), HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT, HUB_DELIVERY_TIMEOUT: '1s', HUB_RETRY_SCHEDULE: '200ms,200ms,200ms', HUB_RATE_LIMIT: '0' };
+    const env = {
+      DATABASE_URL: url.toString(),
+      HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
+      HUB_DELIVERY_TIMEOUT: '1s',
+      HUB_RETRY_SCHEDULE: '200ms,200ms,200ms',
+      HUB_RATE_LIMIT: '0',
+    };
     const subscriber = await holdingSubscriber();
     const doomed = await spawnHub(tempDir(), ADMIN_TOKEN, env);
     const survivor = await spawnHub(tempDir(), ADMIN_TOKEN, env);
@@ -151,10 +162,14 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('a hub on Postg
     await until(async () => (await deliveryOf(survivorEvent))?.status === 'delivered', 10_000, 'the survivor delivering its event');
     // …and delivers the dead hub's once their leases have expired.
     for (const eventId of doomedEvents) {
-      const delivery = await until(async () => {
-        const d = await deliveryOf(eventId);
-        return d?.status === 'delivered' && d;
-      }, 40_000, `delivering ${eventId} after the kill`);
+      const delivery = await until(
+        async () => {
+          const d = await deliveryOf(eventId);
+          return d?.status === 'delivered' && d;
+        },
+        40_000,
+        `delivering ${eventId} after the kill`,
+      );
       expect(delivery).toMatchObject({ eventId, appId: 'viewer', status: 'delivered', leaseOwner: null });
       const { history } = (await survivor.admin('GET', `/deliveries/${delivery.id}`)).body;
       expect(history.at(-1)).toMatchObject({ statusCode: 204, error: null });

@@ -46,7 +46,10 @@ describe('a provider echoing its request', () => {
   let mode: Mode;
 
   const call = (action: string): Promise<Answer> =>
-    hub.send('POST', `/v1/services/call/${action}/erp?version=1`, { headers: { authorization: `Bearer ${viewer}`, 'x-community-id': 'school-a' }, body: { q: 'x' } });
+    hub.send('POST', `/v1/services/call/${action}/erp?version=1`, {
+      headers: { authorization: `Bearer ${viewer}`, 'x-community-id': 'school-a' },
+      body: { q: 'x' },
+    });
   const raw = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
@@ -59,9 +62,21 @@ describe('a provider echoing its request', () => {
       hub.admin('PUT', `/actions/${action}/versions/1`, { kind: 'request', title: action, dataSchema: { type: 'object' }, responseSchema });
     expect((await define(ECHO, {})).status).toBe(201);
     expect((await define(STRICT, { type: 'object', additionalProperties: false })).status).toBe(201);
-    viewer = await registerApp(hub, 'viewer', { services: { requests: [{ action: ECHO, reason: 'x' }, { action: STRICT, reason: 'x' }] } });
+    viewer = await registerApp(hub, 'viewer', {
+      services: {
+        requests: [
+          { action: ECHO, reason: 'x' },
+          { action: STRICT, reason: 'x' },
+        ],
+      },
+    });
     await registerApp(hub, 'erp', {
-      services: { responds: [{ action: ECHO, reason: 'x', url: `${provider.url}/echo` }, { action: STRICT, reason: 'x', url: `${provider.url}/strict` }] },
+      services: {
+        responds: [
+          { action: ECHO, reason: 'x', url: `${provider.url}/echo` },
+          { action: STRICT, reason: 'x', url: `${provider.url}/strict` },
+        ],
+      },
     });
     for (const app of ['viewer', 'erp']) await install(hub, 'school-a', app);
     secret = (await hub.admin('GET', '/apps/erp/secrets')).body.secret;

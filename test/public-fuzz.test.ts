@@ -65,9 +65,9 @@ describe('public routes under arbitrary input', () => {
   );
   const query = fc.oneof(
     fc.constant(''),
-    fc.record({ version: fc.oneof(fc.constant('1'), fc.string({ maxLength: 6 })), timeout: fc.oneof(fc.constant('1000'), fc.string({ maxLength: 6 })) }).map(
-      (q) => `?version=${encodeURIComponent(q.version)}&timeout=${encodeURIComponent(q.timeout)}`,
-    ),
+    fc
+      .record({ version: fc.oneof(fc.constant('1'), fc.string({ maxLength: 6 })), timeout: fc.oneof(fc.constant('1000'), fc.string({ maxLength: 6 })) })
+      .map((q) => `?version=${encodeURIComponent(q.version)}&timeout=${encodeURIComponent(q.timeout)}`),
     fc.string({ maxLength: 30 }).map((s) => `?${encodeURIComponent(s)}=${encodeURIComponent(s)}&_community=${encodeURIComponent(s)}`),
   );
   const body = fc.oneof(

@@ -99,7 +99,9 @@ describe('public routes', () => {
     it('refuses a version the action does not have, and a version that is not a positive integer', async () => {
       expectError(await discover('?version=3'), 404, 'NotFound', { error: `action "${LOOKUP}" has no version 3` });
       for (const bad of ['0', '-1', 'two', '1.5', '1e3', '99999999999999999999']) {
-        expectError(await discover(`?version=${bad}`), 400, 'InvalidRequest', { details: [{ pointer: '/query/version', message: 'must be a positive integer' }] });
+        expectError(await discover(`?version=${bad}`), 400, 'InvalidRequest', {
+          details: [{ pointer: '/query/version', message: 'must be a positive integer' }],
+        });
       }
     });
   });

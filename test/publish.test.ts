@@ -21,7 +21,6 @@ const CREATED = '@layers:education:Entrance:created';
 const STRICT = '@acme:school:Grades:published';
 const HINT = { ids: ['ent-1'], updatedAfter: '2026-11-20T08:00:00Z' };
 
-
 type Mode = (req: Received, res: ServerResponse) => void;
 
 describe('publish and subscribe', () => {
@@ -47,8 +46,22 @@ describe('publish and subscribe', () => {
       title: 'Grades published',
       dataSchema: { type: 'object', required: ['term'], properties: { term: { type: 'string' } } },
     });
-    publisher = await registerApp(hub, 'gate', { services: { publishes: [{ action: CREATED, reason: 'x' }, { action: STRICT, reason: 'x' }] } });
-    await registerApp(hub, 'viewer', { services: { subscribes: [{ action: CREATED, reason: 'x', url: `${subscriber.url}/viewer` }, { action: STRICT, reason: 'x', url: `${subscriber.url}/viewer` }] } });
+    publisher = await registerApp(hub, 'gate', {
+      services: {
+        publishes: [
+          { action: CREATED, reason: 'x' },
+          { action: STRICT, reason: 'x' },
+        ],
+      },
+    });
+    await registerApp(hub, 'viewer', {
+      services: {
+        subscribes: [
+          { action: CREATED, reason: 'x', url: `${subscriber.url}/viewer` },
+          { action: STRICT, reason: 'x', url: `${subscriber.url}/viewer` },
+        ],
+      },
+    });
     await registerApp(hub, 'parents', { approval: 'manual', services: { subscribes: [{ action: CREATED, reason: 'x', url: `${subscriber.url}/parents` }] } });
     await install(hub, 'school-a', 'gate');
     await install(hub, 'school-a', 'viewer');
@@ -74,7 +87,11 @@ describe('publish and subscribe', () => {
     expect(received!.url).toBe('/viewer');
     const envelope = JSON.parse(received!.body);
     const secrets = (await hub.admin('GET', '/apps/viewer/secrets')).body;
-    expect(envelope).toMatchObject({ context: { action: CREATED, community: 'school-a', publisher: 'gate', eventId: answer.body.id }, secret: secrets.secret, data: HINT });
+    expect(envelope).toMatchObject({
+      context: { action: CREATED, community: 'school-a', publisher: 'gate', eventId: answer.body.id },
+      secret: secrets.secret,
+      data: HINT,
+    });
     expect(received!.body.endsWith(`"data":${raw}}`)).toBe(true);
     expect(new Webhook(secrets.signingSecret).verify(received!.body, received!.headers as Record<string, string>)).toEqual(envelope);
 
@@ -255,7 +272,15 @@ describe('deliveries while no worker runs', () => {
     await registry.reload();
     const outbound = new OutboundClient();
     const config = defaultConfig({ retrySchedule: [100] });
-    const worker = new DeliveryWorker({ store: hub.store, registry, outbound, config, log: pino({ level: 'silent' }), metrics: new HubMetrics(), onSubscriptionDisabled: async () => undefined });
+    const worker = new DeliveryWorker({
+      store: hub.store,
+      registry,
+      outbound,
+      config,
+      log: pino({ level: 'silent' }),
+      metrics: new HubMetrics(),
+      onSubscriptionDisabled: async () => undefined,
+    });
     worker.start();
     try {
       await until(() => subscriber.received.length === 1);

@@ -42,7 +42,13 @@ describe('README walk-throughs', () => {
     const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
     const script = [shBlockAfter(readme, '## Walk-through with curl'), shBlockAfter(readme, '### Walk-through: publish & subscribe')].join('\n');
     const [port, erpPort, subscriberPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ERP_PORT: String(erpPort), SUBSCRIBER_PORT: String(subscriberPort), DATABASE_URL: `file:${join(dir, 'hub.db')}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      ERP_PORT: String(erpPort),
+      SUBSCRIBER_PORT: String(subscriberPort),
+      DATABASE_URL: `file:${join(dir, 'hub.db')}`,
+    };
     delete env.HUB_ADMIN_TOKEN;
     delete env.LOG_LEVEL;
     // Its own process group, so that the hub, the ERP and the subscriber it leaves running can be stopped together.
@@ -68,14 +74,29 @@ describe('README walk-throughs', () => {
     expect(json('[{"id":')).toEqual([{ id: 'erp-modelo', displayName: 'ERP Modelo', icon: null, versions: [1] }]);
     expect(json('{"data":')).toEqual({ data: gradeBooksFor({ id: 'u-1', name: 'Carla Mendes', alias: 'carla.mendes' }) });
     expect(json('{"items":').items).toEqual([
-      expect.objectContaining({ communityId: 'escola-modelo', consumer: 'student-viewer', provider: 'erp-modelo', action: '@layers:education:GradeBooks:getRelated', version: 1, status: 200, outcome: 'ok', providerStatus: 200 }),
+      expect.objectContaining({
+        communityId: 'escola-modelo',
+        consumer: 'student-viewer',
+        provider: 'erp-modelo',
+        action: '@layers:education:GradeBooks:getRelated',
+        version: 1,
+        status: 200,
+        outcome: 'ok',
+        providerStatus: 200,
+      }),
     ]);
 
     // Publish & subscribe: the 201's id, the event delivered once, and the entrances pulled.
     const published = json('{"id":"evt_');
     expect(Object.keys(published)).toEqual(['id']);
     const event = json('{"seq":');
-    expect(event).toMatchObject({ id: published.id, action: '@layers:education:Entrance:created', publisher: 'erp-modelo', idempotencyKey: 'gate-morning-1', data: { ids: ['ent-1', 'ent-2', 'ent-3'] } });
+    expect(event).toMatchObject({
+      id: published.id,
+      action: '@layers:education:Entrance:created',
+      publisher: 'erp-modelo',
+      idempotencyKey: 'gate-morning-1',
+      data: { ids: ['ent-1', 'ent-2', 'ent-3'] },
+    });
     expect(event.deliveries).toEqual([expect.objectContaining({ appId: 'gate-monitor', status: 'delivered', attempts: 1 })]);
     const pulled = lines.filter((l) => l.includes('→ in ')).map((l) => l.replace(/^\S+ /, ''));
     expect(pulled).toEqual(['→ in  Lucas Mendes (Main gate)', '→ in  Marina Mendes (Main gate)', '→ in  Carla Mendes (Main gate)']);

@@ -60,7 +60,6 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-
 const OPTS = { timeoutMs: 2000, maxResponseBytes: 1 << 20 };
 let client: OutboundClient;
 

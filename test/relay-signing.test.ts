@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import {
-  generateLegacySecret,
-  generateSigningSecret,
-  newMessageId,
-  nowSeconds,
-  sign,
-  signatureHeaders,
-  signingKey,
-} from '../src/relay/signing.js';
+import { generateLegacySecret, generateSigningSecret, newMessageId, nowSeconds, sign, signatureHeaders, signingKey } from '../src/relay/signing.js';
 
 describe('relay signing', () => {
   it('generates whsec_ signing secrets of 32 bytes', () => {

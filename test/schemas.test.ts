@@ -140,8 +140,15 @@ describe('operator-defined schemas', () => {
       const now = Date.now();
       // Written straight to the store, as an older hub or another process might have.
       await hub.store.putAction({
-        id: '@acme:people:Directory:broken', version: 1, kind: 'request', title: 'Broken', builtin: false, createdAt: now, updatedAt: now,
-        dataSchema: { $ref: 'https://nowhere.example/none.json' }, responseSchema: {},
+        id: '@acme:people:Directory:broken',
+        version: 1,
+        kind: 'request',
+        title: 'Broken',
+        builtin: false,
+        createdAt: now,
+        updatedAt: now,
+        dataSchema: { $ref: 'https://nowhere.example/none.json' },
+        responseSchema: {},
       });
       expect((await hub.admin('PUT', '/communities/school-b')).status).toBe(201);
       expect((await hub.admin('GET', '/actions/@acme:people:Directory:broken')).status).toBe(404);
@@ -151,10 +158,18 @@ describe('operator-defined schemas', () => {
 
   describe('validation errors', () => {
     it('lists the first 20 problems of a body and says how many more there were', async () => {
-      const items = { kind: 'request', title: 'Items', dataSchema: { type: 'array', items: { type: 'string' } }, responseSchema: { type: 'array', items: { type: 'string' } } };
+      const items = {
+        kind: 'request',
+        title: 'Items',
+        dataSchema: { type: 'array', items: { type: 'string' } },
+        responseSchema: { type: 'array', items: { type: 'string' } },
+      };
       expect((await define('@acme:people:Directory:items', items)).status).toBe(201);
       await connect(['@acme:people:Directory:items']);
-      const answer = await call('@acme:people:Directory:items', Array.from({ length: 100 }, (_, i) => i));
+      const answer = await call(
+        '@acme:people:Directory:items',
+        Array.from({ length: 100 }, (_, i) => i),
+      );
       expect(answer.body).toEqual({
         status: 400,
         type: 'InvalidRequest',
@@ -172,7 +187,8 @@ describe('operator-defined schemas', () => {
         status: 400,
         type: 'InvalidRequest',
         name: 'Bad Request',
-        error: 'the body does not match the request schema of "@acme:people:Directory:items" version 1 (only the first problem is listed: the document is too large to look for all of them)',
+        error:
+          'the body does not match the request schema of "@acme:people:Directory:items" version 1 (only the first problem is listed: the document is too large to look for all of them)',
         details: [{ pointer: '/0', message: 'must be string', keyword: 'type' }],
         requestId: expect.any(String),
       });
@@ -180,13 +196,19 @@ describe('operator-defined schemas', () => {
     });
 
     it('caps the problems of a provider answer the same way', async () => {
-      answer = (_req, res) => json(res, 200, Array.from({ length: 4000 }, () => 7));
+      answer = (_req, res) =>
+        json(
+          res,
+          200,
+          Array.from({ length: 4000 }, () => 7),
+        );
       const reply = await call('@acme:people:Directory:items', ['a']);
       expect(reply.body).toEqual({
         status: 502,
         type: 'InvalidProviderResponse',
         name: 'Bad Gateway',
-        error: 'the answer of app "directory" does not match the response schema of "@acme:people:Directory:items" version 1 (20 problems listed, 3980 more not listed)',
+        error:
+          'the answer of app "directory" does not match the response schema of "@acme:people:Directory:items" version 1 (20 problems listed, 3980 more not listed)',
         details: Array.from({ length: 20 }, (_, i) => ({ pointer: `/${i}`, message: 'must be string', keyword: 'type' })),
         requestId: expect.any(String),
       });
@@ -229,7 +251,9 @@ describe('operator-defined schemas', () => {
       expect((await define(PATTERNED, PATTERNED_DEFINITION)).status).toBe(201);
       await connect([PATTERNED]);
       expect((await call(PATTERNED, { code: 'aaa', xxy: 'y', link: 'https://school.example/a?b=c' })).body).toEqual({ data: { ok: true } });
-      expect((await call(PATTERNED, { link: 'https://localhost/a' })).body.details).toEqual([{ pointer: '/link', message: 'must match format "url"', keyword: 'format' }]);
+      expect((await call(PATTERNED, { link: 'https://localhost/a' })).body.details).toEqual([
+        { pointer: '/link', message: 'must match format "url"', keyword: 'format' },
+      ]);
       const answer = await call(PATTERNED, { code: 'ab' });
       expect(answer.body.details).toEqual([{ pointer: '/code', message: 'must match pattern "^(a+)+$"', keyword: 'pattern' }]);
     });
@@ -240,13 +264,22 @@ describe('operator-defined schemas', () => {
         ['^(a)\\1$', 'invalid escape sequence: `\\1`'],
       ];
       for (const [pattern, reason] of refusals) {
-        const answer = await define(PATTERNED, { kind: 'request', title: 'Lookahead', dataSchema: { type: 'string', pattern }, responseSchema: {} }, '?force=true');
+        const answer = await define(
+          PATTERNED,
+          { kind: 'request', title: 'Lookahead', dataSchema: { type: 'string', pattern }, responseSchema: {} },
+          '?force=true',
+        );
         expect(answer.body).toEqual({
           status: 400,
           type: 'InvalidRequest',
           name: 'Bad Request',
           error: 'the action definition is not valid',
-          details: [{ pointer: '/dataSchema', message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" cannot run on RE2, the hub's linear-time engine: ${reason}` }],
+          details: [
+            {
+              pointer: '/dataSchema',
+              message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" cannot run on RE2, the hub's linear-time engine: ${reason}`,
+            },
+          ],
           requestId: expect.any(String),
         });
       }
@@ -260,10 +293,19 @@ describe('operator-defined schemas', () => {
         type: 'InvalidRequest',
         name: 'Bad Request',
         error: 'the action definition is not valid',
-        details: [{ pointer: '/dataSchema', message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" is too complex: 1403 RE2 instructions, over 1000 (use smaller repetition counts)` }],
+        details: [
+          {
+            pointer: '/dataSchema',
+            message: `is not a valid JSON Schema (2020-12): pattern "${pattern}" is too complex: 1403 RE2 instructions, over 1000 (use smaller repetition counts)`,
+          },
+        ],
         requestId: expect.any(String),
       });
-      const smaller = await define(PATTERNED, { kind: 'request', title: 'Smaller', dataSchema: { type: 'string', pattern: '(\\w+\\s?){1,100}x$' }, responseSchema: {} }, '?force=true');
+      const smaller = await define(
+        PATTERNED,
+        { kind: 'request', title: 'Smaller', dataSchema: { type: 'string', pattern: '(\\w+\\s?){1,100}x$' }, responseSchema: {} },
+        '?force=true',
+      );
       expect(smaller.status).toBe(200);
     });
   });
@@ -274,7 +316,12 @@ describe('operator-defined schemas', () => {
       const gc = runInNewContext('gc') as () => void;
       const compiled: Array<WeakRef<object>> = [];
       for (let i = 0; i < 40; i++) {
-        const definition = { kind: 'request', title: `Revision ${i}`, dataSchema: { type: 'object', properties: { [`field${i}`]: { type: 'string' } } }, responseSchema: {} };
+        const definition = {
+          kind: 'request',
+          title: `Revision ${i}`,
+          dataSchema: { type: 'object', properties: { [`field${i}`]: { type: 'string' } } },
+          responseSchema: {},
+        };
         expect((await define('@acme:people:Directory:revised', definition, '?force=true')).status).toBe(i === 0 ? 201 : 200);
         compiled.push(new WeakRef(hub.hub.catalog.current.get('@acme:people:Directory:revised', 1)!.validateData));
       }
@@ -302,7 +349,14 @@ describe('a pattern that backtracks for ever on a backtracking engine', () => {
       hub.send(method, `/v1/admin${path}`, { headers: { authorization: `Bearer ${adminToken}` }, body });
     expect((await admin('PUT', `/actions/${PATTERNED}/versions/1`, PATTERNED_DEFINITION)).status).toBe(201);
     expect((await admin('PUT', '/apps/viewer', { displayName: 'Viewer', services: { requests: [{ action: PATTERNED, reason: 'codes' }] } })).status).toBe(201);
-    expect((await admin('PUT', '/apps/directory', { displayName: 'Directory', services: { responds: [{ action: PATTERNED, reason: 'codes', url: 'http://127.0.0.1:9/codes' }] } })).status).toBe(201);
+    expect(
+      (
+        await admin('PUT', '/apps/directory', {
+          displayName: 'Directory',
+          services: { responds: [{ action: PATTERNED, reason: 'codes', url: 'http://127.0.0.1:9/codes' }] },
+        })
+      ).status,
+    ).toBe(201);
     await admin('PUT', '/communities/school-a');
     await admin('PUT', '/communities/school-a/installations/viewer');
     await admin('PUT', '/communities/school-a/installations/directory');

@@ -63,7 +63,7 @@ describe('client: discover and call', () => {
     expect(grades.result).toEqual([]);
   });
 
-  it('throws the hub\'s error with its type, details and requestId, for a body against the schema', async () => {
+  it("throws the hub's error with its type, details and requestId, for a body against the schema", async () => {
     const { setup, client } = await echoSetup();
     // A careless caller: the types say name is a string; JavaScript callers can send anything.
     const error = await caught(client.call(ECHO, 'echo', { name: 42 } as unknown as { name: string }, { requestId: 'req-bad-body' }));
@@ -89,7 +89,13 @@ describe('client: discover and call', () => {
     const client = createClient<EchoActions>({ hubUrl: setup.hub.url, token: setup.token, community: COMMUNITY });
     const error = (await caught(client.call(ECHO, 'echo', { name: 'Ana' }, { timeoutMs: 200 }))) as HubApiError;
     expect(error).toBeInstanceOf(HubApiError);
-    expect(error.body).toEqual({ status: 504, type: 'ProviderTimeout', name: 'Gateway Timeout', error: expect.stringMatching(/\S/), requestId: expect.stringMatching(/\S/) });
+    expect(error.body).toEqual({
+      status: 504,
+      type: 'ProviderTimeout',
+      name: 'Gateway Timeout',
+      error: expect.stringMatching(/\S/),
+      requestId: expect.stringMatching(/\S/),
+    });
     expect(slow.received).toHaveLength(1);
   });
 
@@ -112,7 +118,13 @@ describe('client: discover and call', () => {
     await noRetry.call(ECHO, 'echo', { name: 'a' });
     await noRetry.call(ECHO, 'echo', { name: 'b' });
     const refused = (await caught(noRetry.call(ECHO, 'echo', { name: 'c' }))) as HubApiError;
-    expect(refused.body).toEqual({ status: 429, type: 'TooManyRequests', name: 'Too Many Requests', error: expect.stringMatching(/\S/), requestId: expect.stringMatching(/\S/) });
+    expect(refused.body).toEqual({
+      status: 429,
+      type: 'TooManyRequests',
+      name: 'Too Many Requests',
+      error: expect.stringMatching(/\S/),
+      requestId: expect.stringMatching(/\S/),
+    });
     expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     const retrying = createClient<EchoActions>({ hubUrl: setup.hub.url, token: setup.token, community: COMMUNITY, retries: 3 });
     expect(await retrying.call(ECHO, 'echo', { name: 'd' })).toEqual({ echo: { name: 'd' } });
@@ -132,12 +144,18 @@ describe('client: discover and call', () => {
     const { setup } = await echoSetup();
     const client = createClient<EchoActions>({ hubUrl: setup.hub.url, token: 'hub_not-a-token', community: COMMUNITY });
     const error = (await caught(client.discover(ECHO))) as HubApiError;
-    expect(error.body).toEqual({ status: 401, type: 'Unauthorized', name: 'Unauthorized', error: expect.stringMatching(/\S/), requestId: expect.stringMatching(/\S/) });
+    expect(error.body).toEqual({
+      status: 401,
+      type: 'Unauthorized',
+      name: 'Unauthorized',
+      error: expect.stringMatching(/\S/),
+      requestId: expect.stringMatching(/\S/),
+    });
   });
 });
 
 describe('client: publish', () => {
-  it('publishes with an Idempotency-Key made for the caller, or the caller\'s own', async () => {
+  it("publishes with an Idempotency-Key made for the caller, or the caller's own", async () => {
     const { setup, client } = await echoSetup();
     const first = await client.publish(CHANGED, { name: 'Ana' });
     expect(first.id).toMatch(/^evt_/);

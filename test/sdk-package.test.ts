@@ -25,13 +25,17 @@ describe('generated types', () => {
     expect(readFileSync(BUILTIN_TYPES_PATH, 'utf8'), 'stale: run `npm run generate -w packages/sdk`').toBe(await builtinActionTypes());
   });
 
-  it('types a format-only anyOf as its parent\'s type, and an object-or-null as either', async () => {
+  it("types a format-only anyOf as its parent's type, and an object-or-null as either", async () => {
     const text = await generateActionTypes([
       {
         id: '@acme:Slot:get',
         version: 1,
         kind: 'request',
-        dataSchema: { type: ['object', 'null'], description: 'a hint', properties: { at: { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] } } },
+        dataSchema: {
+          type: ['object', 'null'],
+          description: 'a hint',
+          properties: { at: { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] } },
+        },
         responseSchema: { type: 'object', properties: { since: { type: ['string', 'null'], anyOf: [{ format: 'date' }, { format: 'date-time' }] } } },
       },
     ]);
@@ -40,11 +44,23 @@ describe('generated types', () => {
     expect(text).not.toContain('} & ');
   });
 
-  it('generates a hub\'s custom actions, and refuses two versions with one type name', async () => {
+  it("generates a hub's custom actions, and refuses two versions with one type name", async () => {
     const text = await generateActionTypes(
       [
-        { id: '@acme:Echo:changed', version: 1, kind: 'event', title: 'Echo */ changed', dataSchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
-        { id: '@acme:Echo:get', version: 2, kind: 'request', dataSchema: true, responseSchema: { title: 'Ignored', type: 'object', properties: { n: { type: 'integer' } } } },
+        {
+          id: '@acme:Echo:changed',
+          version: 1,
+          kind: 'event',
+          title: 'Echo */ changed',
+          dataSchema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+        },
+        {
+          id: '@acme:Echo:get',
+          version: 2,
+          kind: 'request',
+          dataSchema: true,
+          responseSchema: { title: 'Ignored', type: 'object', properties: { n: { type: 'integer' } } },
+        },
       ],
       { interfaceName: 'CustomActions' },
     );
@@ -53,10 +69,12 @@ describe('generated types', () => {
     expect(text).toContain(`"@acme:Echo:get": {\n    2: { kind: 'request'; data: AcmeEchoGetV2.Data; response: AcmeEchoGetV2.Response };`);
     expect(text).toContain('n?: number;');
     expect(namespaceName('@layers:getHomeInfo', 3)).toBe('LayersGetHomeInfoV3');
-    await expect(generateActionTypes([
-      { id: '@a:b-c', version: 1, kind: 'event', dataSchema: {} },
-      { id: '@a:bC', version: 1, kind: 'event', dataSchema: {} },
-    ])).rejects.toThrow('two action versions give the type name ABC');
+    await expect(
+      generateActionTypes([
+        { id: '@a:b-c', version: 1, kind: 'event', dataSchema: {} },
+        { id: '@a:bC', version: 1, kind: 'event', dataSchema: {} },
+      ]),
+    ).rejects.toThrow('two action versions give the type name ABC');
   });
 });
 
@@ -77,7 +95,10 @@ describe('npm pack', () => {
 
     const app = join(work, 'app');
     await run('mkdir', [app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { '@api-hub/sdk': `file:${join(work, packed!.filename)}` } }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { '@api-hub/sdk': `file:${join(work, packed!.filename)}` } }),
+    );
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app });
     writeFileSync(
       join(app, 'main.ts'),
@@ -102,12 +123,32 @@ console.log(JSON.stringify({
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: [], skipLibCheck: false, lib: ['ES2023'] }, include: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'out',
+          types: [],
+          skipLibCheck: false,
+          lib: ['ES2023'],
+        },
+        include: ['main.ts'],
+      }),
     );
     // The root's TypeScript and Node types, lent to the new project (it has no network to get them).
     await run('ln', ['-s', join(ROOT, 'node_modules/@types'), join(app, 'node_modules/@types')]);
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app, '--types', 'node']);
     const { stdout: output } = await run(process.execPath, [join(app, 'out/main.js')], { cwd: app });
-    expect(JSON.parse(output)).toEqual({ verified: 'msg_1', client: 'function', handler: 'function', store: true, error: 'NotFound', name: 'LayersGetHomeInfoV1', user: 'n' });
+    expect(JSON.parse(output)).toEqual({
+      verified: 'msg_1',
+      client: 'function',
+      handler: 'function',
+      store: true,
+      error: 'NotFound',
+      name: 'LayersGetHomeInfoV1',
+      user: 'n',
+    });
   }, 120_000);
 });

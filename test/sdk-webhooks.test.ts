@@ -54,7 +54,11 @@ describe('verification against the standardwebhooks package', () => {
   const now = Math.floor(Date.now() / 1000);
 
   it('verifies what standardwebhooks signs', () => {
-    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': new Webhook(secret).sign('msg_1', new Date(now * 1000), body) };
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(now),
+      'webhook-signature': new Webhook(secret).sign('msg_1', new Date(now * 1000), body),
+    };
     expect(verifyWebhook(headers, body, { signingSecrets: [secret] })).toBe('msg_1');
     expect(verifyWebhook(headers, Buffer.from(body), { signingSecrets: [secret] })).toBe('msg_1');
   });
@@ -85,8 +89,16 @@ describe('verification against the standardwebhooks package', () => {
       [{ ...headers, 'webhook-signature': 'v1,' }, body, 'no valid signature'],
       [{ ...headers, 'webhook-signature': signature.replace('v1,', 'v1a,') }, body, 'no valid signature'],
       [{ 'webhook-id': 'msg_4', 'webhook-timestamp': String(now) }, body, 'missing webhook-id, webhook-timestamp or webhook-signature'],
-      [{ ...headers, 'webhook-timestamp': String(now - 301), 'webhook-signature': signWebhook('msg_4', now - 301, body, secret) }, body, 'webhook-timestamp is outside the tolerance'],
-      [{ ...headers, 'webhook-timestamp': String(now + 301), 'webhook-signature': signWebhook('msg_4', now + 301, body, secret) }, body, 'webhook-timestamp is outside the tolerance'],
+      [
+        { ...headers, 'webhook-timestamp': String(now - 301), 'webhook-signature': signWebhook('msg_4', now - 301, body, secret) },
+        body,
+        'webhook-timestamp is outside the tolerance',
+      ],
+      [
+        { ...headers, 'webhook-timestamp': String(now + 301), 'webhook-signature': signWebhook('msg_4', now + 301, body, secret) },
+        body,
+        'webhook-timestamp is outside the tolerance',
+      ],
       [{ ...headers, 'webhook-timestamp': `${now}.5` }, body, 'webhook-timestamp is not a number of seconds'],
     ];
     for (const [given, text, message] of cases) {
@@ -99,12 +111,19 @@ describe('verification against the standardwebhooks package', () => {
   });
 
   it('parses the envelope after the signature, and checks the legacy secret when given', () => {
-    const envelope = { context: { issuedAt: 'now', action: GRADES, community: COMMUNITY, version: 1, consumer: 'viewer', requestId: 'r' }, secret: 'legacy', data: { user: null } };
+    const envelope = {
+      context: { issuedAt: 'now', action: GRADES, community: COMMUNITY, version: 1, consumer: 'viewer', requestId: 'r' },
+      secret: 'legacy',
+      data: { user: null },
+    };
     const text = JSON.stringify(envelope);
     const headers = { 'webhook-id': 'msg_6', 'webhook-timestamp': String(now), 'webhook-signature': signWebhook('msg_6', now, text, secret) };
-    expect(verifyAndParse<RequestContext>(headers, text, { signingSecrets: [secret], secrets: ['legacy', 'next'] })).toEqual({ ...envelope, webhookId: 'msg_6' });
+    expect(verifyAndParse<RequestContext>(headers, text, { signingSecrets: [secret], secrets: ['legacy', 'next'] })).toEqual({
+      ...envelope,
+      webhookId: 'msg_6',
+    });
     const error = caughtSync(() => verifyAndParse(headers, text, { signingSecrets: [secret], secrets: ['another'] }));
-    expect([error.status, error.message]).toEqual([401, 'the envelope\'s secret is not this app\'s']);
+    expect([error.status, error.message]).toEqual([401, "the envelope's secret is not this app's"]);
   });
 });
 
@@ -136,10 +155,13 @@ async function listen(listener: RequestListener | Server): Promise<string> {
 const context = { issuedAt: new Date().toISOString(), action: GRADES, community: COMMUNITY, version: 1, consumer: 'viewer', requestId: 'req-1' };
 
 function gradesProvider(signingSecret: string): HubRequestHandler {
-  return createProviderHandler<typeof GRADES>({ action: GRADES, version: 1, signingSecrets: [signingSecret], secrets: ['legacy'] }, ({ data, context: ctx }) => {
-    if (data.user === undefined) return reply(404, { error: 'no user' });
-    return { result: [{ student: data.user.name, course: ctx.community, status: 'current', terms: [] }] };
-  });
+  return createProviderHandler<typeof GRADES>(
+    { action: GRADES, version: 1, signingSecrets: [signingSecret], secrets: ['legacy'] },
+    ({ data, context: ctx }) => {
+      if (data.user === undefined) return reply(404, { error: 'no user' });
+      return { result: [{ student: data.user.name, course: ctx.community, status: 'current', terms: [] }] };
+    },
+  );
 }
 
 const servers: Record<string, (handler: HubRequestHandler) => Promise<string>> = {
@@ -163,7 +185,7 @@ const servers: Record<string, (handler: HubRequestHandler) => Promise<string>> =
 };
 
 describe.each(Object.entries(servers))('provider handler on %s', (_name, start) => {
-  it('answers the function\'s value, 401 on a bad signature or secret, 400 on a bad envelope or action', async () => {
+  it("answers the function's value, 401 on a bad signature or secret, 400 on a bad envelope or action", async () => {
     const secret = newSecret();
     const url = await start(gradesProvider(secret));
     const user = { id: 'u', name: 'Ana', alias: 'ana' };
@@ -171,12 +193,18 @@ describe.each(Object.entries(servers))('provider handler on %s', (_name, start) 
     expect(await post(url, good, secret)).toEqual({ status: 200, body: { result: [{ student: 'Ana', course: COMMUNITY, status: 'current', terms: [] }] } });
     expect(await post(url, JSON.stringify({ context, secret: 'legacy', data: {} }), secret)).toEqual({ status: 404, body: { error: 'no user' } });
     expect(await post(url, good, newSecret())).toEqual({ status: 401, body: { error: 'no valid signature' } });
-    expect(await post(url, JSON.stringify({ context, secret: 'stolen', data: { user } }), secret)).toEqual({ status: 401, body: { error: 'the envelope\'s secret is not this app\'s' } });
+    expect(await post(url, JSON.stringify({ context, secret: 'stolen', data: { user } }), secret)).toEqual({
+      status: 401,
+      body: { error: "the envelope's secret is not this app's" },
+    });
     expect(await post(url, '{"context":', secret)).toEqual({ status: 400, body: { error: 'the body is not JSON' } });
-    expect(await post(url, JSON.stringify({ data: { user } }), secret)).toEqual({ status: 400, body: { error: 'the body is not an envelope { context, secret, data }' } });
+    expect(await post(url, JSON.stringify({ data: { user } }), secret)).toEqual({
+      status: 400,
+      body: { error: 'the body is not an envelope { context, secret, data }' },
+    });
     expect(await post(url, JSON.stringify({ context: { ...context, version: '1' }, secret: 'legacy', data: {} }), secret)).toEqual({
       status: 400,
-      body: { error: 'the envelope\'s context lacks action, community, version or issuedAt' },
+      body: { error: "the envelope's context lacks action, community, version or issuedAt" },
     });
     expect(await post(url, JSON.stringify({ context: { ...context, action: '@layers:Calendar:getRelated' }, secret: 'legacy', data: {} }), secret)).toEqual({
       status: 400,
@@ -186,20 +214,30 @@ describe.each(Object.entries(servers))('provider handler on %s', (_name, start) 
     expect([unsigned.status, await unsigned.json()]).toEqual([401, { error: 'missing webhook-id, webhook-timestamp or webhook-signature' }]);
   });
 
-  it('answers 500 without the error\'s text when the function throws', async () => {
+  it("answers 500 without the error's text when the function throws", async () => {
     const secret = newSecret();
     const errors: unknown[] = [];
     const handler = createProviderHandler<typeof GRADES>({ action: GRADES, version: 1, signingSecrets: [secret], onError: (e) => errors.push(e) }, () => {
       throw new Error('database password is hunter2');
     });
     const url = await start(handler);
-    expect(await post(url, JSON.stringify({ context, secret: 'legacy', data: {} }), secret)).toEqual({ status: 500, body: { error: 'the app failed to handle the request' } });
+    expect(await post(url, JSON.stringify({ context, secret: 'legacy', data: {} }), secret)).toEqual({
+      status: 500,
+      body: { error: 'the app failed to handle the request' },
+    });
     expect(errors).toEqual([new Error('database password is hunter2')]);
   });
 });
 
 describe('subscriber handler', () => {
-  const eventContext: EventContext = { issuedAt: new Date().toISOString(), action: ENTRANCE, community: COMMUNITY, version: 1, publisher: 'erp', eventId: 'evt_1' };
+  const eventContext: EventContext = {
+    issuedAt: new Date().toISOString(),
+    action: ENTRANCE,
+    community: COMMUNITY,
+    version: 1,
+    publisher: 'erp',
+    eventId: 'evt_1',
+  };
 
   it('runs once per webhook-id with a store, and again after a failure', async () => {
     const secret = newSecret();
@@ -254,9 +292,12 @@ describe('with the real hub', () => {
     for (const app of ['erp', 'viewer', 'monitor']) await install(hub, COMMUNITY, app);
     const erpSecrets: { signingSecret: string; secret: string } = (await hub.admin('GET', '/apps/erp/secrets')).body;
     const monitorSecrets: { signingSecret: string; secret: string } = (await hub.admin('GET', '/apps/monitor/secrets')).body;
-    handlers.grades = createProviderHandler<typeof GRADES>({ action: GRADES, version: 1, signingSecrets: [erpSecrets.signingSecret], secrets: [erpSecrets.secret] }, ({ data, context: ctx }) => ({
-      result: [{ student: `${data.user?.name} (${ctx.consumer})`, course: '1A', status: 'current', terms: [] }],
-    }));
+    handlers.grades = createProviderHandler<typeof GRADES>(
+      { action: GRADES, version: 1, signingSecrets: [erpSecrets.signingSecret], secrets: [erpSecrets.secret] },
+      ({ data, context: ctx }) => ({
+        result: [{ student: `${data.user?.name} (${ctx.consumer})`, course: '1A', status: 'current', terms: [] }],
+      }),
+    );
     handlers.events = createSubscriberHandler(
       { action: ENTRANCE, signingSecrets: [monitorSecrets.signingSecret], secrets: [monitorSecrets.secret], dedupe: new MemoryWebhookIdStore() },
       ({ data, context: ctx, webhookId }) => {
@@ -272,7 +313,10 @@ describe('with the real hub', () => {
     const erp = createClient({ hubUrl: hub.url, token: erpToken, community: COMMUNITY });
     const published = await erp.publish(ENTRANCE, { ids: ['ent-1'] });
     await until(() => received.length === 1, 10_000, 'the delivery');
-    expect(received[0]).toMatchObject({ data: { ids: ['ent-1'] }, context: { action: ENTRANCE, publisher: 'erp', eventId: published.id, community: COMMUNITY, version: 1 } });
+    expect(received[0]).toMatchObject({
+      data: { ids: ['ent-1'] },
+      context: { action: ENTRANCE, publisher: 'erp', eventId: published.id, community: COMMUNITY, version: 1 },
+    });
     await until(async () => (await hub.admin('GET', `/events/${published.id}`)).text.includes('"status":"delivered"'), 10_000, 'the delivery acknowledged');
   });
 });

@@ -119,7 +119,10 @@ describe('app secrets at rest', () => {
     expect(mode(join(data, '..'))).toBe('700');
     expect(mode(data)).toBe('700');
     for (const file of ['hub.db', 'hub.db-wal', 'hub.db-shm', 'hub.db.key']) expect([file, mode(join(data, file))]).toEqual([file, '600']);
-    const warning = proc.output().split('\n').find((line) => line.includes('HUB_SECRET_KEY is not set'));
+    const warning = proc
+      .output()
+      .split('\n')
+      .find((line) => line.includes('HUB_SECRET_KEY is not set'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, keyFile: join(data, 'hub.db.key'), created: true });
     expect(readFileSync(join(data, 'hub.db.key'), 'utf8')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
   });
@@ -232,14 +235,24 @@ describe('app secrets at rest', () => {
     const dir = newDir();
     const path = join(dir, 'hub.db');
     const db = new Database(path);
-    applyMigrations(db, SQLITE_MIGRATIONS.filter((m) => m.version <= 2));
+    applyMigrations(
+      db,
+      SQLITE_MIGRATIONS.filter((m) => m.version <= 2),
+    );
     const manifest = {
-      id: 'erp', displayName: 'ERP', approval: 'automatic', visibility: 'private',
+      id: 'erp',
+      displayName: 'ERP',
+      approval: 'automatic',
+      visibility: 'private',
       services: { enabled: true, requests: [], responds: [{ action: GRADES, reason: 'grades', url: `${provider.url}/grades` }], publishes: [], subscribes: [] },
     };
     const legacy = { secret: randomBytes(32).toString('base64url'), signingSecret: `whsec_${randomBytes(32).toString('base64')}` };
-    db.prepare('INSERT INTO apps (id, manifest, secret, signing_secret, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1)')
-      .run('erp', JSON.stringify(manifest), legacy.secret, legacy.signingSecret);
+    db.prepare('INSERT INTO apps (id, manifest, secret, signing_secret, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1)').run(
+      'erp',
+      JSON.stringify(manifest),
+      legacy.secret,
+      legacy.signingSecret,
+    );
     db.close();
 
     const proc = await spawnHub(dir, ADMIN_TOKEN);
@@ -262,7 +275,7 @@ describe('app secrets at rest', () => {
   });
 });
 
-describe('rotation of an app\'s secrets with an overlap', () => {
+describe("rotation of an app's secrets with an overlap", () => {
   const OVERLAP_MS = 3000;
   let hub: TestHub;
   let provider: TestServer;
@@ -336,21 +349,30 @@ describe('rotation of an app\'s secrets with an overlap', () => {
     if (inOverlap(call, erp.body.nextSecretTakesEffectAt)) expectSentWith(call, erpBefore.secret, [erp.body.signingSecret, erpBefore.signingSecret]);
     else expectSentWith(call, erp.body.nextSecret, [erp.body.signingSecret]);
     const delivery = await publishToViewer();
-    if (inOverlap(delivery, viewerRotated.nextSecretTakesEffectAt)) expectSentWith(delivery, viewerBefore.secret, [viewerRotated.signingSecret, viewerBefore.signingSecret]);
+    if (inOverlap(delivery, viewerRotated.nextSecretTakesEffectAt))
+      expectSentWith(delivery, viewerBefore.secret, [viewerRotated.signingSecret, viewerBefore.signingSecret]);
     else expectSentWith(delivery, viewerRotated.nextSecret, [viewerRotated.signingSecret]);
 
     // Once it ends, the new legacy secret and the new signature only.
-    const after = await until(async () => {
-      const received = await callErp();
-      return JSON.parse(received.body).secret === erp.body.nextSecret && received;
-    }, 15_000, 'the new legacy secret sent');
+    const after = await until(
+      async () => {
+        const received = await callErp();
+        return JSON.parse(received.body).secret === erp.body.nextSecret && received;
+      },
+      15_000,
+      'the new legacy secret sent',
+    );
     expect(Date.parse(JSON.parse(after.body).context.issuedAt)).toBeGreaterThanOrEqual(takesEffect);
     expectSentWith(after, erp.body.nextSecret, [erp.body.signingSecret]);
     // The viewer was rotated a moment after the ERP: its overlap may end a little later.
-    const delivered = await until(async () => {
-      const received = await publishToViewer();
-      return JSON.parse(received.body).secret === viewerRotated.nextSecret && received;
-    }, 15_000, 'the viewer\'s new legacy secret sent');
+    const delivered = await until(
+      async () => {
+        const received = await publishToViewer();
+        return JSON.parse(received.body).secret === viewerRotated.nextSecret && received;
+      },
+      15_000,
+      "the viewer's new legacy secret sent",
+    );
     expect(Date.parse(JSON.parse(delivered.body).context.issuedAt)).toBeGreaterThanOrEqual(Date.parse(viewerRotated.nextSecretTakesEffectAt));
     expectSentWith(delivered, viewerRotated.nextSecret, [viewerRotated.signingSecret]);
     expect((await hub.admin('GET', '/apps/erp/secrets')).body).toEqual({ secret: erp.body.nextSecret, signingSecret: erp.body.signingSecret });
@@ -364,15 +386,22 @@ describe('rotation of an app\'s secrets with an overlap', () => {
     expect(second.secret).toBe(before.secret);
     expect(second.nextSecret).not.toBe(first.nextSecret);
     expect(second.previousSigningSecret).toBe(first.signingSecret);
-    const sent = await until(async () => {
-      const received = await callErp();
-      return JSON.parse(received.body).secret !== before.secret && received;
-    }, 15_000, 'the newest legacy secret sent');
+    const sent = await until(
+      async () => {
+        const received = await callErp();
+        return JSON.parse(received.body).secret !== before.secret && received;
+      },
+      15_000,
+      'the newest legacy secret sent',
+    );
     expect(JSON.parse(sent.body).secret).toBe(second.nextSecret);
   });
 
   it('answers 404 in the error format for the secrets of an unknown app', async () => {
-    for (const [method, path] of [['GET', '/apps/nobody/secrets'], ['POST', '/apps/nobody/secrets/rotate']] as const) {
+    for (const [method, path] of [
+      ['GET', '/apps/nobody/secrets'],
+      ['POST', '/apps/nobody/secrets/rotate'],
+    ] as const) {
       const answer = await hub.admin(method, path);
       expect(answer.body).toEqual({ status: 404, type: 'NotFound', name: 'Not Found', error: 'no app "nobody"', requestId: answer.headers['x-request-id'] });
     }

@@ -74,15 +74,25 @@ describe('server limits against slow clients', () => {
     const client = await rawClient(hub.url);
     client.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     let n = 0;
-    await within(trickle(client, () => `X-Slow-${n++}: y\r\n`, 100), 5000, 'the hub closing a slow-headers connection');
+    await within(
+      trickle(client, () => `X-Slow-${n++}: y\r\n`, 100),
+      5000,
+      'the hub closing a slow-headers connection',
+    );
     expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(bodyOf(client.received())).toEqual(TIMEOUT_ANSWER);
   });
 
   it('closes a connection whose body trickles, with a 408 in the hub format', async () => {
     const client = await rawClient(hub.url);
-    client.socket.write(`PUT /v1/admin/communities/slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
-    await within(trickle(client, () => ' ', 100), 5000, 'the hub closing a slow-body connection');
+    client.socket.write(
+      `PUT /v1/admin/communities/slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
+    await within(
+      trickle(client, () => ' ', 100),
+      5000,
+      'the hub closing a slow-body connection',
+    );
     expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(bodyOf(client.received())).toEqual(TIMEOUT_ANSWER);
   });
@@ -139,18 +149,29 @@ describe('limit options', () => {
   });
 
   it('reads them from the environment and flags', () => {
-    const config = loadConfig(['--max-connections', '50'], { HUB_HEADERS_TIMEOUT: '5s', HUB_REQUEST_TIMEOUT: '10s', HUB_KEEP_ALIVE_TIMEOUT: '5s', HUB_SOCKET_TIMEOUT: '2m' });
+    const config = loadConfig(['--max-connections', '50'], {
+      HUB_HEADERS_TIMEOUT: '5s',
+      HUB_REQUEST_TIMEOUT: '10s',
+      HUB_KEEP_ALIVE_TIMEOUT: '5s',
+      HUB_SOCKET_TIMEOUT: '2m',
+    });
     expect(config).toMatchObject({ headersTimeoutMs: 5000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, socketTimeoutMs: 120_000, maxConnections: 50 });
   });
 
   it('refuses a headers timeout longer than the request timeout, and a cap of 0', () => {
-    expect(() => loadConfig([], { HUB_HEADERS_TIMEOUT: '40s' })).toThrow('--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT');
+    expect(() => loadConfig([], { HUB_HEADERS_TIMEOUT: '40s' })).toThrow(
+      '--headers-timeout / HUB_HEADERS_TIMEOUT: must not be longer than --request-timeout / HUB_REQUEST_TIMEOUT',
+    );
     expect(() => loadConfig([], { HUB_MAX_CONNECTIONS: '0' })).toThrow(/--max-connections \/ HUB_MAX_CONNECTIONS/);
   });
 
   it('refuses admin and metrics tokens shorter than 16 characters', () => {
-    expect(() => loadConfig([], { HUB_ADMIN_TOKEN: 'change-me' })).toThrow('--admin-token / HUB_ADMIN_TOKEN: the token must be at least 16 characters (it has 9)');
-    expect(() => loadConfig([], { HUB_METRICS_TOKEN: 'short' })).toThrow('--metrics-token / HUB_METRICS_TOKEN: the token must be at least 16 characters (it has 5)');
+    expect(() => loadConfig([], { HUB_ADMIN_TOKEN: 'change-me' })).toThrow(
+      '--admin-token / HUB_ADMIN_TOKEN: the token must be at least 16 characters (it has 9)',
+    );
+    expect(() => loadConfig([], { HUB_METRICS_TOKEN: 'short' })).toThrow(
+      '--metrics-token / HUB_METRICS_TOKEN: the token must be at least 16 characters (it has 5)',
+    );
     expect(loadConfig([], { HUB_ADMIN_TOKEN: 'sixteen-chars-ok' }).adminToken).toBe('sixteen-chars-ok');
   });
 

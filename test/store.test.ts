@@ -176,13 +176,28 @@ function storeSuite(name: string, adapter: Adapter): void {
     describe('catalogue', () => {
       it('inserts and replaces actions by (id, version)', async () => {
         const request: StoredAction = {
-          id: '@test:Thing:get', version: 1, kind: 'request', title: 'Get', description: 'Gets things',
+          id: '@test:Thing:get',
+          version: 1,
+          kind: 'request',
+          title: 'Get',
+          description: 'Gets things',
           dataSchema: { type: 'object', properties: { id: { type: 'string' } } },
-          responseSchema: true, timeoutMs: 5000, builtin: true, createdAt: T0, updatedAt: T0,
+          responseSchema: true,
+          timeoutMs: 5000,
+          builtin: true,
+          createdAt: T0,
+          updatedAt: T0,
         };
         const event: StoredAction = {
-          id: ACTION, version: 1, kind: 'event', title: 'Changed', dataSchema: false, coalesce: true,
-          builtin: false, createdAt: T0, updatedAt: T0,
+          id: ACTION,
+          version: 1,
+          kind: 'event',
+          title: 'Changed',
+          dataSchema: false,
+          coalesce: true,
+          builtin: false,
+          createdAt: T0,
+          updatedAt: T0,
         };
         await store.putAction(request);
         await store.putAction(event);
@@ -192,7 +207,10 @@ function storeSuite(name: string, adapter: Adapter): void {
         const actions = await store.listActions();
         expect(actions).toHaveLength(3);
         expect(actions.find((a) => a.id === request.id && a.version === 1)).toStrictEqual({
-          ...request, title: 'Get, renamed', builtin: false, updatedAt: T0 + 1,
+          ...request,
+          title: 'Get, renamed',
+          builtin: false,
+          updatedAt: T0 + 1,
         });
         expect(actions.find((a) => a.id === request.id && a.version === 2)?.title).toBe('Get v2');
         // Optional fields left out stay out, not undefined.
@@ -322,7 +340,14 @@ function storeSuite(name: string, adapter: Adapter): void {
         await store.insertCalls([
           makeCall({ at: T0 }),
           makeCall({ at: T0 + 1, communityId: 'c2' }),
-          makeCall({ at: T0 + 2, action: '@test:Other:get', status: 502, outcome: 'ProviderUnavailable', providerStatus: null, error: 'unavailable: connection refused by 10.0.0.7:8080' }),
+          makeCall({
+            at: T0 + 2,
+            action: '@test:Other:get',
+            status: 502,
+            outcome: 'ProviderUnavailable',
+            providerStatus: null,
+            error: 'unavailable: connection refused by 10.0.0.7:8080',
+          }),
           makeCall({ at: T0 + 3, provider: 'erp2', consumer: 'viewer2' }),
           makeCall({ at: T0 + 4, communityId: null, consumer: null, provider: null, action: null, version: null }),
         ]);
@@ -330,7 +355,12 @@ function storeSuite(name: string, adapter: Adapter): void {
         expect(all.map((c) => c.at)).toEqual([T0 + 4, T0 + 3, T0 + 2, T0 + 1, T0]);
         expect(all[4]).toMatchObject(makeCall({ id: all[4]!.id, at: T0 }));
         expect(all[0]).toMatchObject({ communityId: null, consumer: null, action: null, version: null });
-        expect(all[2]).toMatchObject({ status: 502, outcome: 'ProviderUnavailable', providerStatus: null, error: 'unavailable: connection refused by 10.0.0.7:8080' });
+        expect(all[2]).toMatchObject({
+          status: 502,
+          outcome: 'ProviderUnavailable',
+          providerStatus: null,
+          error: 'unavailable: connection refused by 10.0.0.7:8080',
+        });
         expect(all[0]!.error).toBeNull();
 
         const ats = async (query: Parameters<Store['queryCalls']>[0]) => (await store.queryCalls(query)).map((c) => c.at);
@@ -364,9 +394,7 @@ function storeSuite(name: string, adapter: Adapter): void {
 
       it('writes nothing when one call of a batch fails', async () => {
         const call = makeCall();
-        await expect(
-          store.insertCalls([call, { ...call, status: null as unknown as number }]),
-        ).rejects.toThrow();
+        await expect(store.insertCalls([call, { ...call, status: null as unknown as number }])).rejects.toThrow();
         expect(await store.queryCalls({ limit: 10 })).toEqual([]);
       });
     });
@@ -380,10 +408,24 @@ function storeSuite(name: string, adapter: Adapter): void {
 
         for (const asked of deliveries) {
           expect(await store.getDelivery(asked.id)).toEqual({
-            seq: expect.any(Number), id: asked.id, eventId: event.id, communityId: 'c1', appId: asked.appId,
-            action: ACTION, messageId: asked.messageId, status: 'pending', attempts: 0, nextAttemptAt: T0 + 7,
-            leaseOwner: null, leaseExpiresAt: null, coalesced: 0, lastStatusCode: null, lastError: null,
-            createdAt: T0 + 7, updatedAt: T0 + 7, deliveredAt: null,
+            seq: expect.any(Number),
+            id: asked.id,
+            eventId: event.id,
+            communityId: 'c1',
+            appId: asked.appId,
+            action: ACTION,
+            messageId: asked.messageId,
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: T0 + 7,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            coalesced: 0,
+            lastStatusCode: null,
+            lastError: null,
+            createdAt: T0 + 7,
+            updatedAt: T0 + 7,
+            deliveredAt: null,
           });
         }
       });
@@ -448,8 +490,11 @@ function storeSuite(name: string, adapter: Adapter): void {
 
         expect(await store.getDelivery(second.deliveries[0]!.id)).toBeNull();
         expect(await store.getDelivery(deliveryId)).toMatchObject({
-          eventId: second.event.id, messageId: second.deliveries[0]!.messageId, coalesced: 1,
-          status: 'pending', nextAttemptAt: T0,
+          eventId: second.event.id,
+          messageId: second.deliveries[0]!.messageId,
+          coalesced: 1,
+          status: 'pending',
+          nextAttemptAt: T0,
         });
         const third = await publish(store, { createdAt: T0 + 2 }, { coalesce: true });
         expect(await store.getDelivery(deliveryId)).toMatchObject({ eventId: third.event.id, coalesced: 2 });
@@ -528,20 +573,28 @@ function storeSuite(name: string, adapter: Adapter): void {
         const id = deliveries[0]!.id;
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
 
-        const retry = await finishOne(store, 
+        const retry = await finishOne(
+          store,
           'w1',
           { deliveryId: id, at: T0, durationMs: 40, statusCode: 503, error: null },
           { status: 'pending', nextAttemptAt: T0 + 5000 },
         );
         expect(retry).toBe(true);
         expect(await store.getDelivery(id)).toMatchObject({
-          status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, leaseOwner: null, leaseExpiresAt: null,
-          lastStatusCode: 503, lastError: null, deliveredAt: null,
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: T0 + 5000,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          lastStatusCode: 503,
+          lastError: null,
+          deliveredAt: null,
         });
         expect(await store.claimDeliveries({ owner: 'w1', now: T0 + 4999, leaseMs: 30_000, limit: 10 })).toEqual([]);
 
         await store.claimDeliveries({ owner: 'w1', now: T0 + 5000, leaseMs: 30_000, limit: 10 });
-        await finishOne(store, 
+        await finishOne(
+          store,
           'w1',
           { deliveryId: id, at: T0 + 5000, durationMs: 10_000, statusCode: null, error: 'timeout' },
           { status: 'pending', nextAttemptAt: T0 + 60_000 },
@@ -549,14 +602,15 @@ function storeSuite(name: string, adapter: Adapter): void {
         expect(await store.getDelivery(id)).toMatchObject({ attempts: 2, lastStatusCode: null, lastError: 'timeout' });
 
         await store.claimDeliveries({ owner: 'w1', now: T0 + 60_000, leaseMs: 30_000, limit: 10 });
-        const done = await finishOne(store, 
-          'w1',
-          { deliveryId: id, at: T0 + 60_000, durationMs: 25, statusCode: 204, error: null },
-          { status: 'delivered' },
-        );
+        const done = await finishOne(store, 'w1', { deliveryId: id, at: T0 + 60_000, durationMs: 25, statusCode: 204, error: null }, { status: 'delivered' });
         expect(done).toBe(true);
         expect(await store.getDelivery(id)).toMatchObject({
-          status: 'delivered', attempts: 3, deliveredAt: T0 + 60_025, leaseOwner: null, lastStatusCode: 204, lastError: null,
+          status: 'delivered',
+          attempts: 3,
+          deliveredAt: T0 + 60_025,
+          leaseOwner: null,
+          lastStatusCode: 204,
+          lastError: null,
         });
         expect((await store.listAttempts([id])).map((a) => a.statusCode)).toEqual([503, null, 204]);
         expect(await store.nextDueAt()).toBeNull();
@@ -613,12 +667,14 @@ function storeSuite(name: string, adapter: Adapter): void {
         await store.claimDeliveries({ owner: 'w1', now: T0, leaseMs: 1000, limit: 1 });
         await store.claimDeliveries({ owner: 'w2', now: T0, leaseMs: 1000, limit: 1 });
         const attempt = (deliveryId: string) => ({ deliveryId, at: T0 + 10, durationMs: 5, statusCode: 200, error: null });
-        expect(await store.finishAttempts('w1', [
-          { attempt: attempt(dx), outcome: { status: 'delivered' } },
-          { attempt: attempt(dy), outcome: { status: 'delivered' } },
-          // A second outcome for one delivery finds it finished already.
-          { attempt: attempt(dx), outcome: { status: 'pending', nextAttemptAt: T0 + 5000 } },
-        ])).toEqual([true, false, false]);
+        expect(
+          await store.finishAttempts('w1', [
+            { attempt: attempt(dx), outcome: { status: 'delivered' } },
+            { attempt: attempt(dy), outcome: { status: 'delivered' } },
+            // A second outcome for one delivery finds it finished already.
+            { attempt: attempt(dx), outcome: { status: 'pending', nextAttemptAt: T0 + 5000 } },
+          ]),
+        ).toEqual([true, false, false]);
         expect(await store.getDelivery(dx)).toMatchObject({ status: 'delivered', attempts: 1, deliveredAt: T0 + 15, leaseOwner: null });
         expect(await store.getDelivery(dy)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: 'w2' });
         // Both attempts are in the history, applied or not.
@@ -649,7 +705,8 @@ function storeSuite(name: string, adapter: Adapter): void {
         await store.releaseLeases('w1');
         await store.claimDeliveries({ owner: 'w1', now: T0 + 300, leaseMs: 100, limit: 1 });
         expect(await store.nextDueAt()).toBe(T0 + 400);
-        await finishOne(store, 
+        await finishOne(
+          store,
           'w1',
           { deliveryId: soon.deliveries[0]!.id, at: T0 + 300, durationMs: 1, statusCode: 200, error: null },
           { status: 'delivered' },
@@ -700,8 +757,13 @@ function storeSuite(name: string, adapter: Adapter): void {
 
         const replayed = await store.replayDelivery(id, T0 + 50_000);
         expect(replayed).toMatchObject({
-          id, status: 'pending', attempts: 0, nextAttemptAt: T0 + 50_000, messageId: deliveries[0]!.messageId,
-          leaseOwner: null, updatedAt: T0 + 50_000,
+          id,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: T0 + 50_000,
+          messageId: deliveries[0]!.messageId,
+          leaseOwner: null,
+          updatedAt: T0 + 50_000,
         });
         expect(await store.getDelivery(id)).toEqual(replayed);
         expect(await store.listAttempts([id])).toHaveLength(1);
@@ -774,7 +836,9 @@ function storeSuite(name: string, adapter: Adapter): void {
 
         const both = await store.listAttempts([a.deliveries[0]!.id, b.deliveries[0]!.id]);
         expect(both.map((x) => [x.deliveryId, x.at])).toEqual([
-          [b.deliveries[0]!.id, T0 + 10], [a.deliveries[0]!.id, T0 + 20], [a.deliveries[0]!.id, T0 + 30],
+          [b.deliveries[0]!.id, T0 + 10],
+          [a.deliveries[0]!.id, T0 + 20],
+          [a.deliveries[0]!.id, T0 + 30],
         ]);
         expect(both[0]).toEqual({ deliveryId: b.deliveries[0]!.id, at: T0 + 10, durationMs: 1, statusCode: null, error: `at ${T0 + 10}` });
       });
@@ -926,7 +990,12 @@ if (databaseUrl !== undefined && databaseUrl !== '') {
 
   const schemaOf = new Map<Store, string>();
   const openPostgres = async (schema: string, keys: StoreKeys): Promise<Store> => {
-    const store = new PostgresStore({ connectionString: databaseUrl, schema, secretKey: keys.secretKey ?? TEST_SECRET_KEY, previousSecretKey: keys.previousSecretKey });
+    const store = new PostgresStore({
+      connectionString: databaseUrl,
+      schema,
+      secretKey: keys.secretKey ?? TEST_SECRET_KEY,
+      previousSecretKey: keys.previousSecretKey,
+    });
     schemaOf.set(store, schema);
     try {
       await store.migrate();

@@ -91,9 +91,21 @@ describe('growth a caller controls', () => {
     };
     const before = await counted();
     const anonymous = await call('@made:Spam:get', 'spam-provider', { token: '' });
-    expect(anonymous.body).toEqual({ status: 401, type: 'Unauthorized', name: 'Unauthorized', error: 'no token: send Authorization: Bearer <app token>', requestId: anonymous.headers['x-request-id'] });
+    expect(anonymous.body).toEqual({
+      status: 401,
+      type: 'Unauthorized',
+      name: 'Unauthorized',
+      error: 'no token: send Authorization: Bearer <app token>',
+      requestId: anonymous.headers['x-request-id'],
+    });
     const forged = await call(GRADES, 'spam-provider', { token: 'hub_forged', community: 'spam-community' });
-    expect(forged.body).toEqual({ status: 401, type: 'Unauthorized', name: 'Unauthorized', error: 'the token is unknown or revoked', requestId: forged.headers['x-request-id'] });
+    expect(forged.body).toEqual({
+      status: 401,
+      type: 'Unauthorized',
+      name: 'Unauthorized',
+      error: 'the token is unknown or revoked',
+      requestId: forged.headers['x-request-id'],
+    });
     const publishAnonymous = await hub.send('POST', `/v1/services/publish/${CREATED}`, { headers: { 'x-community-id': 'school-a' }, body: {} });
     expect(publishAnonymous.status).toBe(401);
     // An authenticated app's failed call is audited, with what it asked for.
@@ -106,7 +118,12 @@ describe('growth a caller controls', () => {
       return items.some((c) => c.id === authenticated.headers['x-request-id']) && items;
     });
     expect(lines.find((c) => c.id === authenticated.headers['x-request-id'])).toMatchObject({
-      consumer: 'viewer', communityId: 'school-a', provider: 'no-such-erp', action: GRADES, status: 404, outcome: 'NotFound',
+      consumer: 'viewer',
+      communityId: 'school-a',
+      provider: 'no-such-erp',
+      action: GRADES,
+      status: 404,
+      outcome: 'NotFound',
     });
     expect(lines.filter((c) => c.consumer === null)).toEqual([]);
     for (const answer of [anonymous, forged]) expect(lines.find((c) => c.id === answer.headers['x-request-id'])).toBeUndefined();
@@ -127,7 +144,13 @@ describe('size limits of calls and events', () => {
   const tooLarge = (answer: Answer, limit: number, setting: string) =>
     expect({ status: answer.status, body: answer.body }).toEqual({
       status: 413,
-      body: { status: 413, type: 'PayloadTooLarge', name: 'Payload Too Large', error: `the body is larger than the limit of ${limit} bytes (${setting})`, requestId: answer.headers['x-request-id'] },
+      body: {
+        status: 413,
+        type: 'PayloadTooLarge',
+        name: 'Payload Too Large',
+        error: `the body is larger than the limit of ${limit} bytes (${setting})`,
+        requestId: answer.headers['x-request-id'],
+      },
     });
 
   beforeAll(async () => {

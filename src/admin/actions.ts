@@ -31,7 +31,8 @@ function definitionFrom(id: string, version: number, body: unknown): ActionDefin
   if (shape) throw invalidRequest('the action definition is not valid', shape);
   const input = body as Omit<ActionDefinition, 'id' | 'version'>;
   const problems: ErrorDetail[] = [];
-  if (input.kind === 'request' && input.responseSchema === undefined) problems.push({ pointer: '/responseSchema', message: 'is required for a request action' });
+  if (input.kind === 'request' && input.responseSchema === undefined)
+    problems.push({ pointer: '/responseSchema', message: 'is required for a request action' });
   if (input.kind === 'event' && input.responseSchema !== undefined) problems.push({ pointer: '/responseSchema', message: 'is only for request actions' });
   if (input.kind === 'event' && input.timeoutMs !== undefined) problems.push({ pointer: '/timeoutMs', message: 'is only for request actions' });
   if (input.kind === 'request' && input.coalesce !== undefined) problems.push({ pointer: '/coalesce', message: 'is only for event actions' });
@@ -89,17 +90,37 @@ function view(catalog: Catalog, id: string) {
 
 export function actionRoutes(deps: ActionRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/actions', { config: { openapi: { summary: 'The catalogue: every action with its versions.', success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } } } } }, async () => {
-      const catalog = deps.catalog.current;
-      return catalog.ids().map((id) => view(catalog, id));
-    });
+    app.get(
+      '/actions',
+      {
+        config: {
+          openapi: {
+            summary: 'The catalogue: every action with its versions.',
+            success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } },
+          },
+        },
+      },
+      async () => {
+        const catalog = deps.catalog.current;
+        return catalog.ids().map((id) => view(catalog, id));
+      },
+    );
 
-    app.get<{ Params: { action: string } }>('/actions/:action', { schema: { params: pathParams({ action: actionIdSchema }) }, config: { openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } } } }, async (request) => {
-      const id = request.params.action;
-      const catalog = deps.catalog.current;
-      if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
-      return view(catalog, id);
-    });
+    app.get<{ Params: { action: string } }>(
+      '/actions/:action',
+      {
+        schema: { params: pathParams({ action: actionIdSchema }) },
+        config: {
+          openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } },
+        },
+      },
+      async (request) => {
+        const id = request.params.action;
+        const catalog = deps.catalog.current;
+        if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
+        return view(catalog, id);
+      },
+    );
 
     type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
     app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: { openapi: DEFINE_DOC } }, async (request, reply) => {
@@ -112,9 +133,13 @@ export function actionRoutes(deps: ActionRoutesDeps) {
         case 'kind-mismatch':
           throw conflict(`"${id}" is a ${result.kind} action; a new version cannot change its kind`);
         case 'incompatible':
-          throw new HubError('Conflict', `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`, {
-            details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
-          });
+          throw new HubError(
+            'Conflict',
+            `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`,
+            {
+              details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
+            },
+          );
       }
       await deps.reloadEverywhere();
       return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));

@@ -35,7 +35,8 @@ function secretsView(app: AppRecord, now: number) {
     secret: legacySecret,
     ...(nextLegacySecret !== null && { nextSecret: nextLegacySecret, nextSecretTakesEffectAt: endsAt }),
     signingSecret: app.signingSecret,
-    ...(endsAt !== undefined && app.previousSigningSecret !== null && { previousSigningSecret: app.previousSigningSecret, previousSigningSecretExpiresAt: endsAt }),
+    ...(endsAt !== undefined &&
+      app.previousSigningSecret !== null && { previousSigningSecret: app.previousSigningSecret, previousSigningSecretExpiresAt: endsAt }),
   };
 }
 
@@ -61,7 +62,12 @@ const APP_VIEW = answerSchema('An app.', {
   manifest: { type: 'object', additionalProperties: true },
   tokens: {
     type: 'array',
-    items: answerSchema('A token, without its value.', { id: { type: 'string' }, label: { type: ['string', 'null'] }, createdAt: MILLIS, revokedAt: { type: ['integer', 'null'] } }),
+    items: answerSchema('A token, without its value.', {
+      id: { type: 'string' },
+      label: { type: ['string', 'null'] },
+      createdAt: MILLIS,
+      revokedAt: { type: ['integer', 'null'] },
+    }),
   },
   createdAt: MILLIS,
   updatedAt: MILLIS,
@@ -71,7 +77,10 @@ const PUT_APP_DOC: RouteDoc = {
   success: { status: 201, description: 'Registered: the app.', schema: APP_VIEW },
   otherSuccess: [{ status: 200, description: 'Replaced: the app.' }],
 };
-const ISSUED_TOKEN = answerSchema('The token, shown once.', { id: { type: 'string' }, token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] } });
+const ISSUED_TOKEN = answerSchema('The token, shown once.', {
+  id: { type: 'string' },
+  token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] },
+});
 const SECRETS = answerSchema(
   'The secrets: the legacy one sent as `secret` and the Standard Webhooks signing one, always; during an overlap, the next and previous ones.',
   {
@@ -97,17 +106,40 @@ export function appRoutes(deps: AppRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const appParams = { params: pathParams({ appId: idSchema('app') }) };
     type AppParams = { Params: { appId: string } };
-    app.get('/apps', { config: { openapi: { summary: 'Every app, with its manifest and tokens (without their values).', success: { status: 200, description: 'The apps.', schema: { type: 'array', items: APP_VIEW } } } } }, async () => {
-      const tokens = await deps.store.listTokens();
-      return [...deps.registry.current.apps.values()]
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((a) => appView(a, tokens.filter((t) => t.appId === a.id)));
-    });
+    app.get(
+      '/apps',
+      {
+        config: {
+          openapi: {
+            summary: 'Every app, with its manifest and tokens (without their values).',
+            success: { status: 200, description: 'The apps.', schema: { type: 'array', items: APP_VIEW } },
+          },
+        },
+      },
+      async () => {
+        const tokens = await deps.store.listTokens();
+        return [...deps.registry.current.apps.values()]
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .map((a) =>
+            appView(
+              a,
+              tokens.filter((t) => t.appId === a.id),
+            ),
+          );
+      },
+    );
 
-    app.get<AppParams>('/apps/:appId', { schema: appParams, config: { openapi: { summary: 'An app.', errors: ['NotFound'], success: { status: 200, description: 'The app.', schema: APP_VIEW } } } }, async (request) => {
-      const found = getApp(request.params.appId);
-      return appView(found, await tokensOf(found.id));
-    });
+    app.get<AppParams>(
+      '/apps/:appId',
+      {
+        schema: appParams,
+        config: { openapi: { summary: 'An app.', errors: ['NotFound'], success: { status: 200, description: 'The app.', schema: APP_VIEW } } },
+      },
+      async (request) => {
+        const found = getApp(request.params.appId);
+        return appView(found, await tokensOf(found.id));
+      },
+    );
 
     // The manifest is checked by validateManifest (its domain rules need the catalogue); the route
     // schema only describes it.
@@ -135,33 +167,58 @@ export function appRoutes(deps: AppRoutesDeps) {
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
-    app.post<AppParams & { Body: { label?: string } | null | undefined }>('/apps/:appId/tokens', { schema: { ...appParams, body: TOKEN_BODY, response: { 201: ISSUED_TOKEN } }, config: { openapi: { summary: 'Issues a token; its value is shown once.', errors: ['NotFound'], success: { status: 201, description: 'The token.' } } } }, async (request, reply) => {
-      const appId = getApp(request.params.appId).id;
-      const issued = issueToken();
-      await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: request.body?.label ?? null, createdAt: Date.now(), revokedAt: null });
-      await deps.reloadEverywhere();
-      return reply.code(201).send({ id: issued.id, token: issued.token });
-    });
+    app.post<AppParams & { Body: { label?: string } | null | undefined }>(
+      '/apps/:appId/tokens',
+      {
+        schema: { ...appParams, body: TOKEN_BODY, response: { 201: ISSUED_TOKEN } },
+        config: { openapi: { summary: 'Issues a token; its value is shown once.', errors: ['NotFound'], success: { status: 201, description: 'The token.' } } },
+      },
+      async (request, reply) => {
+        const appId = getApp(request.params.appId).id;
+        const issued = issueToken();
+        await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: request.body?.label ?? null, createdAt: Date.now(), revokedAt: null });
+        await deps.reloadEverywhere();
+        return reply.code(201).send({ id: issued.id, token: issued.token });
+      },
+    );
 
     const tokenParams = { params: pathParams({ appId: idSchema('app'), tokenId: opaqueIdSchema('token') }) };
-    app.delete<{ Params: { appId: string; tokenId: string } }>('/apps/:appId/tokens/:tokenId', { schema: tokenParams, config: { openapi: { summary: 'Revokes a token.', errors: ['NotFound'], success: { status: 204, description: 'Revoked.' } } } }, async (request, reply) => {
-      const appId = getApp(request.params.appId).id;
-      const tokenId = request.params.tokenId;
-      if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
-      await deps.reloadEverywhere();
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: { appId: string; tokenId: string } }>(
+      '/apps/:appId/tokens/:tokenId',
+      { schema: tokenParams, config: { openapi: { summary: 'Revokes a token.', errors: ['NotFound'], success: { status: 204, description: 'Revoked.' } } } },
+      async (request, reply) => {
+        const appId = getApp(request.params.appId).id;
+        const tokenId = request.params.tokenId;
+        if (!(await deps.store.revokeToken(appId, tokenId, Date.now()))) throw notFound(`app "${appId}" has no active token "${tokenId.slice(0, 100)}"`);
+        await deps.reloadEverywhere();
+        return reply.code(204).send();
+      },
+    );
 
-    app.get<AppParams>('/apps/:appId/secrets', { schema: { ...appParams, response: { 200: SECRETS } }, config: { openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } } }, async (request) => secretsView(getApp(request.params.appId), Date.now()));
+    app.get<AppParams>(
+      '/apps/:appId/secrets',
+      {
+        schema: { ...appParams, response: { 200: SECRETS } },
+        config: { openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } },
+      },
+      async (request) => secretsView(getApp(request.params.appId), Date.now()),
+    );
 
-    app.post<AppParams>('/apps/:appId/secrets/rotate', { schema: { ...appParams, response: { 200: SECRETS } }, config: { openapi: { summary: 'Rotates the secrets; the old ones stay valid for HUB_SECRET_OVERLAP.', errors: ['NotFound'] } } }, async (request) => {
-      const current = getApp(request.params.appId);
-      const now = Date.now();
-      const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
-      const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);
-      await deps.store.putApp(rotated);
-      await deps.reloadEverywhere();
-      return secretsView(rotated, now);
-    });
+    app.post<AppParams>(
+      '/apps/:appId/secrets/rotate',
+      {
+        schema: { ...appParams, response: { 200: SECRETS } },
+        config: { openapi: { summary: 'Rotates the secrets; the old ones stay valid for HUB_SECRET_OVERLAP.', errors: ['NotFound'] } },
+      },
+      async (request) => {
+        const current = getApp(request.params.appId);
+        const now = Date.now();
+        const fresh = { secret: generateLegacySecret(), signingSecret: generateSigningSecret() };
+        const rotated = rotateSecrets(current, fresh, now, deps.config.secretOverlapMs);
+        await deps.store.putApp(rotated);
+        await deps.reloadEverywhere();
+        return secretsView(rotated, now);
+      },
+    );
   };
 }

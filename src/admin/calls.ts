@@ -21,20 +21,32 @@ export function callRoutes(deps: CallRoutesDeps) {
       consumer: filterSchema('consumer', 'Calls made by this app.'),
     });
     type Query = PageQuery & { community?: string; action?: string; provider?: string; consumer?: string };
-    app.get<{ Querystring: Query }>('/calls', { schema: { querystring }, config: { openapi: { summary: 'The audit log of calls, newest first.', success: { status: 200, description: 'A page.', schema: pageAnswer('Calls, newest first.', CALL) } } } }, async (request) => {
-      const { query } = request;
-      const page = pageParams(query);
-      // What was answered a moment ago may still be in the write buffer.
-      await deps.audit.flush();
-      const rows = await deps.store.queryCalls({
-        communityId: filter(query.community),
-        action: filter(query.action),
-        provider: filter(query.provider),
-        consumer: filter(query.consumer),
-        beforeSeq: page.beforeSeq,
-        limit: page.limit,
-      });
-      return pageOf(rows, page);
-    });
+    app.get<{ Querystring: Query }>(
+      '/calls',
+      {
+        schema: { querystring },
+        config: {
+          openapi: {
+            summary: 'The audit log of calls, newest first.',
+            success: { status: 200, description: 'A page.', schema: pageAnswer('Calls, newest first.', CALL) },
+          },
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const page = pageParams(query);
+        // What was answered a moment ago may still be in the write buffer.
+        await deps.audit.flush();
+        const rows = await deps.store.queryCalls({
+          communityId: filter(query.community),
+          action: filter(query.action),
+          provider: filter(query.provider),
+          consumer: filter(query.consumer),
+          beforeSeq: page.beforeSeq,
+          limit: page.limit,
+        });
+        return pageOf(rows, page);
+      },
+    );
   };
 }

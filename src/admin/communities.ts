@@ -53,50 +53,100 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/communities', { schema: { response: { 200: { type: 'array', items: COMMUNITY } } }, config: { openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } } }, async () => [...deps.registry.current.communities].sort().map((id) => ({ id })));
+    app.get(
+      '/communities',
+      {
+        schema: { response: { 200: { type: 'array', items: COMMUNITY } } },
+        config: { openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } },
+      },
+      async () => [...deps.registry.current.communities].sort().map((id) => ({ id })),
+    );
 
-    app.put<{ Params: { community: string } }>('/communities/:community', { schema: { ...communityParams, response: { 200: COMMUNITY, 201: COMMUNITY } }, config: { openapi: { summary: 'Creates a community (idempotent).', success: { status: 201, description: 'Created.' }, otherSuccess: [{ status: 200, description: 'It existed.' }] } } }, async (request, reply) => {
-      const id = request.params.community;
-      const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
-      if (created) await deps.reloadEverywhere();
-      return reply.code(created ? 201 : 200).send({ id });
-    });
+    app.put<{ Params: { community: string } }>(
+      '/communities/:community',
+      {
+        schema: { ...communityParams, response: { 200: COMMUNITY, 201: COMMUNITY } },
+        config: {
+          openapi: {
+            summary: 'Creates a community (idempotent).',
+            success: { status: 201, description: 'Created.' },
+            otherSuccess: [{ status: 200, description: 'It existed.' }],
+          },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.community;
+        const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
+        if (created) await deps.reloadEverywhere();
+        return reply.code(created ? 201 : 200).send({ id });
+      },
+    );
 
-    app.get<{ Params: { community: string } }>('/communities/:community/installations', { schema: { ...communityParams, response: { 200: { type: 'array', items: INSTALLATION } } }, config: { openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } } }, async (request) => {
-      const id = request.params.community;
-      const registry = deps.registry.current;
-      if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
-      return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
-    });
+    app.get<{ Params: { community: string } }>(
+      '/communities/:community/installations',
+      {
+        schema: { ...communityParams, response: { 200: { type: 'array', items: INSTALLATION } } },
+        config: { openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } },
+      },
+      async (request) => {
+        const id = request.params.community;
+        const registry = deps.registry.current;
+        if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
+        return [...registry.installations.values()].filter((i) => i.communityId === id).map(installationView);
+      },
+    );
 
-    app.put<{ Params: InstallationParams }>('/communities/:community/installations/:appId', { schema: { ...installationParams, response: { 200: INSTALLATION, 201: INSTALLATION } }, config: { openapi: INSTALL_DOC } }, async (request, reply) => {
-      const { communityId, app: installed, existing } = target(request);
-      const now = Date.now();
-      // Installing again what is installed changes nothing; otherwise manual apps wait for approval.
-      const status: InstallationStatus =
-        existing?.status === 'installed' || installed.manifest.approval === 'automatic' ? 'installed' : 'pending_approval';
-      const view = await save({ communityId, appId: installed.id, status, createdAt: existing?.createdAt ?? now, updatedAt: now });
-      return reply.code(existing === undefined ? 201 : 200).send(view);
-    });
+    app.put<{ Params: InstallationParams }>(
+      '/communities/:community/installations/:appId',
+      { schema: { ...installationParams, response: { 200: INSTALLATION, 201: INSTALLATION } }, config: { openapi: INSTALL_DOC } },
+      async (request, reply) => {
+        const { communityId, app: installed, existing } = target(request);
+        const now = Date.now();
+        // Installing again what is installed changes nothing; otherwise manual apps wait for approval.
+        const status: InstallationStatus = existing?.status === 'installed' || installed.manifest.approval === 'automatic' ? 'installed' : 'pending_approval';
+        const view = await save({ communityId, appId: installed.id, status, createdAt: existing?.createdAt ?? now, updatedAt: now });
+        return reply.code(existing === undefined ? 201 : 200).send(view);
+      },
+    );
 
-    app.post<{ Params: InstallationParams }>('/communities/:community/installations/:appId/approve', { schema: { ...installationParams, response: { 200: INSTALLATION } }, config: { openapi: { summary: 'Approves a pending installation.', errors: ['NotFound'] } } }, async (request) => {
-      const { communityId, app: installed, existing } = target(request);
-      if (existing === undefined || existing.status === 'uninstalled') {
-        throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
-      }
-      if (existing.status === 'installed') return installationView(existing);
-      return save({ ...existing, status: 'installed', updatedAt: Date.now() });
-    });
+    app.post<{ Params: InstallationParams }>(
+      '/communities/:community/installations/:appId/approve',
+      {
+        schema: { ...installationParams, response: { 200: INSTALLATION } },
+        config: { openapi: { summary: 'Approves a pending installation.', errors: ['NotFound'] } },
+      },
+      async (request) => {
+        const { communityId, app: installed, existing } = target(request);
+        if (existing === undefined || existing.status === 'uninstalled') {
+          throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
+        }
+        if (existing.status === 'installed') return installationView(existing);
+        return save({ ...existing, status: 'installed', updatedAt: Date.now() });
+      },
+    );
 
-    app.delete<{ Params: InstallationParams }>('/communities/:community/installations/:appId', { schema: installationParams, config: { openapi: { summary: 'Uninstalls an app; its pending deliveries are cancelled.', errors: ['NotFound'], success: { status: 204, description: 'Uninstalled.' } } } }, async (request, reply) => {
-      const { communityId, app: installed, existing } = target(request);
-      if (existing === undefined || existing.status === 'uninstalled') {
-        throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
-      }
-      const now = Date.now();
-      await save({ ...existing, status: 'uninstalled', updatedAt: now });
-      await deps.store.cancelPendingDeliveries({ communityId, appId: installed.id }, now);
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: InstallationParams }>(
+      '/communities/:community/installations/:appId',
+      {
+        schema: installationParams,
+        config: {
+          openapi: {
+            summary: 'Uninstalls an app; its pending deliveries are cancelled.',
+            errors: ['NotFound'],
+            success: { status: 204, description: 'Uninstalled.' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { communityId, app: installed, existing } = target(request);
+        if (existing === undefined || existing.status === 'uninstalled') {
+          throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
+        }
+        const now = Date.now();
+        await save({ ...existing, status: 'uninstalled', updatedAt: now });
+        await deps.store.cancelPendingDeliveries({ communityId, appId: installed.id }, now);
+        return reply.code(204).send();
+      },
+    );
   };
 }

@@ -8,7 +8,16 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { embedSchema } from './embed-schema.js';
-import { EVENT_CONTEXT_SCHEMA, SECRET_SCHEMA, TRACEPARENT_HEADER, WEBHOOK_HEADERS, acceptedExamples, componentName, entriesOfKind, type CatalogDocumentInfo } from './shared.js';
+import {
+  EVENT_CONTEXT_SCHEMA,
+  SECRET_SCHEMA,
+  TRACEPARENT_HEADER,
+  WEBHOOK_HEADERS,
+  acceptedExamples,
+  componentName,
+  entriesOfKind,
+  type CatalogDocumentInfo,
+} from './shared.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,7 +48,7 @@ const ANSWERS: Json = {
     name: 'RetryLater',
     title: 'Any other status, or no answer in time',
     summary:
-      'The delivery is tried again on the hub\'s retry schedule (HUB_RETRY_SCHEDULE, with jitter; a `Retry-After` header is honoured between 1 s and 24 h), with the same `webhook-id`, until the schedule ends; then it is dead and the operator can replay it.',
+      "The delivery is tried again on the hub's retry schedule (HUB_RETRY_SCHEDULE, with jitter; a `Retry-After` header is honoured between 1 s and 24 h), with the same `webhook-id`, until the schedule ends; then it is dead and the operator can replay it.",
     headers: { type: 'object', properties: { 'Retry-After': { type: 'string', description: 'Seconds, or an HTTP date.', examples: ['120'] } } },
     bindings: { http: { statusCode: 503, bindingVersion: '0.3.0' } },
   },
@@ -71,7 +80,14 @@ export function catalogAsyncApi(catalog: Catalog, info: CatalogDocumentInfo): Js
         name: `v${version}-${i + 1}`,
         headers: EXAMPLE_HEADERS,
         payload: {
-          context: { issuedAt: '2024-03-18T10:12:03.000Z', action: id, community: 'escola-modelo', version, publisher: 'erp-modelo', eventId: 'evt_01HS8Q3M2V9D4K7X5B0N6C1T8R' },
+          context: {
+            issuedAt: '2024-03-18T10:12:03.000Z',
+            action: id,
+            community: 'escola-modelo',
+            version,
+            publisher: 'erp-modelo',
+            eventId: 'evt_01HS8Q3M2V9D4K7X5B0N6C1T8R',
+          },
           secret: EXAMPLE_SECRET,
           data,
         },

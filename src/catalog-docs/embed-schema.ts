@@ -18,7 +18,20 @@ const NO_ID_BASE = 'https://schema.invalid/action';
 
 /** Keywords whose value is a schema, an array of schemas, or a map of schemas (JSON Schema 2020-12
  * and the older `definitions`/`dependencies`/array `items` Ajv still reads). */
-const SCHEMA_KEYWORDS = new Set(['additionalProperties', 'contains', 'else', 'if', 'items', 'not', 'propertyNames', 'then', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems', 'contentSchema']);
+const SCHEMA_KEYWORDS = new Set([
+  'additionalProperties',
+  'contains',
+  'else',
+  'if',
+  'items',
+  'not',
+  'propertyNames',
+  'then',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'additionalItems',
+  'contentSchema',
+]);
 const SCHEMA_ARRAY_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
 const SCHEMA_MAP_KEYWORDS = new Set(['$defs', 'definitions', 'properties', 'patternProperties', 'dependentSchemas', 'dependencies']);
 const DROPPED = new Set(['$id', '$schema', '$anchor', '$dynamicAnchor']);

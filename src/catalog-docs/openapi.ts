@@ -30,21 +30,54 @@ const schemaRef = (name: string) => ref('components', 'schemas', name);
 
 /** The errors a call can answer, in the order a client meets them. */
 const CALL_ERRORS: Array<{ type: ErrorType; when: string; example: string }> = [
-  { type: 'InvalidRequest', when: 'Malformed JSON, a bad parameter, a missing or conflicting community, or a body that does not match the action\'s schema (`details`).', example: 'the body does not match the request schema of "@scope:Name:verb" version 1' },
+  {
+    type: 'InvalidRequest',
+    when: "Malformed JSON, a bad parameter, a missing or conflicting community, or a body that does not match the action's schema (`details`).",
+    example: 'the body does not match the request schema of "@scope:Name:verb" version 1',
+  },
   { type: 'Unauthorized', when: 'No token, or an unknown or revoked one.', example: 'no token: send Authorization: Bearer <app token>' },
-  { type: 'Forbidden', when: 'The caller is not installed in the community, or does not list the action in `services.requests`.', example: 'app "student-viewer" does not list "@scope:Name:verb" in services.requests of its manifest' },
-  { type: 'NotFound', when: 'Unknown action or version; the provider unknown, not installed, or not responding to it (one answer for the three).', example: 'no provider "erp-modelo" of "@scope:Name:verb" in this community' },
-  { type: 'PayloadTooLarge', when: 'A body over the hub\'s limit (1 MiB by default).', example: 'the body is larger than the limit of 1048576 bytes (HUB_BODY_LIMIT)' },
+  {
+    type: 'Forbidden',
+    when: 'The caller is not installed in the community, or does not list the action in `services.requests`.',
+    example: 'app "student-viewer" does not list "@scope:Name:verb" in services.requests of its manifest',
+  },
+  {
+    type: 'NotFound',
+    when: 'Unknown action or version; the provider unknown, not installed, or not responding to it (one answer for the three).',
+    example: 'no provider "erp-modelo" of "@scope:Name:verb" in this community',
+  },
+  {
+    type: 'PayloadTooLarge',
+    when: "A body over the hub's limit (1 MiB by default).",
+    example: 'the body is larger than the limit of 1048576 bytes (HUB_BODY_LIMIT)',
+  },
   { type: 'UnsupportedMediaType', when: 'A body that is not JSON, or not UTF-8.', example: 'the body must be JSON, sent with content-type: application/json' },
-  { type: 'TooManyRequests', when: 'Over the rate limit of the app in the community; `Retry-After` says when to try again.', example: 'app "student-viewer" exceeded 100 calls per second in community "escola-modelo"' },
-  { type: 'ProviderError', when: 'The provider answered a status other than 2xx: its status, and its small JSON body, under `provider`.', example: 'app "erp-modelo" answered 500' },
-  { type: 'InvalidProviderResponse', when: 'The provider answered something that is not JSON, too much, or against the response schema (`details`).', example: 'the answer of app "erp-modelo" does not match the response schema of "@scope:Name:verb" version 1' },
+  {
+    type: 'TooManyRequests',
+    when: 'Over the rate limit of the app in the community; `Retry-After` says when to try again.',
+    example: 'app "student-viewer" exceeded 100 calls per second in community "escola-modelo"',
+  },
+  {
+    type: 'ProviderError',
+    when: 'The provider answered a status other than 2xx: its status, and its small JSON body, under `provider`.',
+    example: 'app "erp-modelo" answered 500',
+  },
+  {
+    type: 'InvalidProviderResponse',
+    when: 'The provider answered something that is not JSON, too much, or against the response schema (`details`).',
+    example: 'the answer of app "erp-modelo" does not match the response schema of "@scope:Name:verb" version 1',
+  },
   { type: 'ProviderUnavailable', when: 'The provider could not be reached.', example: 'could not reach app "erp-modelo": connection refused' },
   { type: 'ServiceUnavailable', when: 'The hub is shutting down.', example: 'the hub is shutting down; send the request again, to another instance or later' },
   { type: 'ProviderTimeout', when: 'No complete answer within the timeout.', example: 'app "erp-modelo" gave no complete answer within 10000 ms' },
 ];
 
-const EXAMPLE_CONTEXT = { issuedAt: '2024-03-18T10:12:00.000Z', community: 'escola-modelo', consumer: 'student-viewer', requestId: '5f0c6d2e-8a4b-4c1d-9e3f-7a2b1c0d9e8f' };
+const EXAMPLE_CONTEXT = {
+  issuedAt: '2024-03-18T10:12:00.000Z',
+  community: 'escola-modelo',
+  consumer: 'student-viewer',
+  requestId: '5f0c6d2e-8a4b-4c1d-9e3f-7a2b1c0d9e8f',
+};
 const EXAMPLE_SECRET = 'qL0b1Xv7m3Jc9yR2tW5kZp8sN4hG6dF1aE0uI7oY3cB';
 
 /** One response per status, each error type of that status an example. */
@@ -91,7 +124,10 @@ function jsonContent(schema: Json, examples: Json | undefined): Json {
 
 function describeVersions(entries: readonly CatalogEntry[]): string {
   return entries
-    .map(({ definition }) => `- version ${definition.version}: ${definition.title}${definition.description === undefined ? '' : `. ${definition.description}`} (timeout ${definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS} ms by default)`)
+    .map(
+      ({ definition }) =>
+        `- version ${definition.version}: ${definition.title}${definition.description === undefined ? '' : `. ${definition.description}`} (timeout ${definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS} ms by default)`,
+    )
     .join('\n');
 }
 
@@ -129,7 +165,7 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
       };
       schemas[`${name}.envelope`] = {
         type: 'object',
-        description: 'What the provider receives: the consumer\'s data exactly as sent, with context and the provider\'s secret.',
+        description: "What the provider receives: the consumer's data exactly as sent, with context and the provider's secret.",
         required: ['context', 'secret', 'data'],
         properties: { context: schemaRef('CallContext'), secret: SECRET_SCHEMA, data: schemaRef(`${name}.data`) },
       };
@@ -147,15 +183,23 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
           summary: `${title}: what the provider receives (version ${version})`,
           description: `What the hub POSTs to the URL a provider gave for \`${id}\` in \`services.responds\`, and the answer it expects.${description === undefined ? '' : `\n\n${description}`}`,
           security: [],
-          parameters: [...Object.keys(WEBHOOK_HEADERS).map((header) => ref('components', 'parameters', header)), ref('components', 'parameters', 'traceparent'), ref('components', 'parameters', 'x-request-id')],
+          parameters: [
+            ...Object.keys(WEBHOOK_HEADERS).map((header) => ref('components', 'parameters', header)),
+            ref('components', 'parameters', 'traceparent'),
+            ref('components', 'parameters', 'x-request-id'),
+          ],
           requestBody: {
             required: true,
             content: jsonContent(schemaRef(`${name}.envelope`), namedExamples([{ version, values: examples.data }], envelopeExample)),
           },
           responses: {
             '200': {
-              description: 'The answer, checked against the response schema before it reaches the consumer (any 2xx status will do; an empty body counts as `null`).',
-              content: jsonContent(schemaRef(`${name}.response`), namedExamples([{ version, values: examples.response }], (value) => value)),
+              description:
+                'The answer, checked against the response schema before it reaches the consumer (any 2xx status will do; an empty body counts as `null`).',
+              content: jsonContent(
+                schemaRef(`${name}.response`),
+                namedExamples([{ version, values: examples.response }], (value) => value),
+              ),
             },
             default: { description: 'Any other status: the consumer receives a ProviderError (502) with this status and a small JSON body.' },
           },
@@ -182,9 +226,21 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
           },
           ref('components', 'parameters', 'timeout'),
         ],
-        requestBody: { required: true, content: jsonContent(eitherOf(dataNames), namedExamples(dataExamples, (value) => value)) },
+        requestBody: {
+          required: true,
+          content: jsonContent(
+            eitherOf(dataNames),
+            namedExamples(dataExamples, (value) => value),
+          ),
+        },
         responses: {
-          '200': { description: 'The provider\'s answer, checked.', content: jsonContent(eitherOf(answerNames), namedExamples(responseExamples, (value) => ({ data: value }))) },
+          '200': {
+            description: "The provider's answer, checked.",
+            content: jsonContent(
+              eitherOf(answerNames),
+              namedExamples(responseExamples, (value) => ({ data: value })),
+            ),
+          },
           ...Object.fromEntries(Object.keys(ERROR_RESPONSES).map((name) => [name.slice('Error'.length), ref('components', 'responses', name)])),
         },
       },
@@ -208,16 +264,46 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
       schemas,
       parameters: {
         provider: { name: 'provider', in: 'path', required: true, description: 'Id of the provider app, as discover lists it.', schema: { type: 'string' } },
-        'X-Community-Id': { name: 'X-Community-Id', in: 'header', required: true, description: 'The community the call is made in (what Layers apps send). `community-id` or `?_community=` are accepted instead; when several are given they must agree.', schema: { type: 'string', maxLength: 200 } },
-        'community-id': { name: 'community-id', in: 'header', required: false, description: 'The community, as Layers\' documentation names the header.', schema: { type: 'string', maxLength: 200 } },
-        timeout: { name: 'timeout', in: 'query', required: false, description: `How long to wait for the provider, in ms: the action's timeout by default (${DEFAULT_CALL_TIMEOUT_MS} ms unless the action says otherwise), and never more than the hub's HUB_MAX_CALL_TIMEOUT.`, schema: { type: 'integer', minimum: 1 } },
-        ...Object.fromEntries(Object.entries(WEBHOOK_HEADERS).map(([header, schema]) => [header, { name: header, in: 'header', required: true, description: schema.description, schema }])),
+        'X-Community-Id': {
+          name: 'X-Community-Id',
+          in: 'header',
+          required: true,
+          description:
+            'The community the call is made in (what Layers apps send). `community-id` or `?_community=` are accepted instead; when several are given they must agree.',
+          schema: { type: 'string', maxLength: 200 },
+        },
+        'community-id': {
+          name: 'community-id',
+          in: 'header',
+          required: false,
+          description: "The community, as Layers' documentation names the header.",
+          schema: { type: 'string', maxLength: 200 },
+        },
+        timeout: {
+          name: 'timeout',
+          in: 'query',
+          required: false,
+          description: `How long to wait for the provider, in ms: the action's timeout by default (${DEFAULT_CALL_TIMEOUT_MS} ms unless the action says otherwise), and never more than the hub's HUB_MAX_CALL_TIMEOUT.`,
+          schema: { type: 'integer', minimum: 1 },
+        },
+        ...Object.fromEntries(
+          Object.entries(WEBHOOK_HEADERS).map(([header, schema]) => [
+            header,
+            { name: header, in: 'header', required: true, description: schema.description, schema },
+          ]),
+        ),
         traceparent: { name: 'traceparent', in: 'header', required: true, description: TRACEPARENT_HEADER.description, schema: TRACEPARENT_HEADER },
-        'x-request-id': { name: 'x-request-id', in: 'header', required: true, description: 'The id of the consumer\'s request, as `context.requestId`.', schema: { type: 'string' } },
+        'x-request-id': {
+          name: 'x-request-id',
+          in: 'header',
+          required: true,
+          description: "The id of the consumer's request, as `context.requestId`.",
+          schema: { type: 'string' },
+        },
       },
       responses: ERROR_RESPONSES,
       securitySchemes: {
-        appToken: { type: 'http', scheme: 'bearer', description: 'The calling app\'s token, issued by the hub\'s operator.' },
+        appToken: { type: 'http', scheme: 'bearer', description: "The calling app's token, issued by the hub's operator." },
       },
     },
   };

@@ -40,7 +40,8 @@ function documentsOf(catalog: Catalog): Documents {
   let documents = byCatalog.get(catalog);
   if (documents === undefined) {
     const definitions = catalog.ids().flatMap((id) => catalog.versions(id).map((version) => catalog.get(id, version)!.definition));
-    const unchanged = latest !== undefined && latest.definitions.length === definitions.length && latest.definitions.every((definition, i) => definition === definitions[i]);
+    const unchanged =
+      latest !== undefined && latest.definitions.length === definitions.length && latest.definitions.every((definition, i) => definition === definitions[i]);
     documents = unchanged ? latest! : { definitions, texts: new Map() };
     byCatalog.set(catalog, documents);
     latest = documents;

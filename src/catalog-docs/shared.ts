@@ -62,7 +62,8 @@ export function catalogDigest(catalog: Catalog): string {
 export const WEBHOOK_HEADERS = {
   'webhook-id': {
     type: 'string',
-    description: 'Id of the message (`msg_…`). An event delivery keeps it across retries, so a subscriber skips an id it has handled (a pending delivery merged with a newer event takes a new one).',
+    description:
+      'Id of the message (`msg_…`). An event delivery keeps it across retries, so a subscriber skips an id it has handled (a pending delivery merged with a newer event takes a new one).',
     examples: ['msg_2x8Sd0m1c4QeK7b9Yp3LzA'],
   },
   'webhook-timestamp': {
@@ -81,7 +82,7 @@ export const WEBHOOK_HEADERS = {
 
 export const TRACEPARENT_HEADER = {
   type: 'string',
-  description: 'W3C trace context: the caller\'s trace continued, or a new one.',
+  description: "W3C trace context: the caller's trace continued, or a new one.",
   examples: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
 };
 
@@ -117,13 +118,14 @@ export const EVENT_CONTEXT_SCHEMA = {
 
 export const SECRET_SCHEMA = {
   type: 'string',
-  description: 'The receiving app\'s legacy secret (`secret` of GET /v1/admin/apps/{appId}/secrets): compare it with your copy; the signature headers are the stronger check.',
+  description:
+    "The receiving app's legacy secret (`secret` of GET /v1/admin/apps/{appId}/secrets): compare it with your copy; the signature headers are the stronger check.",
 };
 
 /** The hub's error body (src/errors.ts). */
 export const HUB_ERROR_SCHEMA = {
   type: 'object',
-  description: 'Every error of the hub. `status`, `type`, `name` and `error` are Layers\' format.',
+  description: "Every error of the hub. `status`, `type`, `name` and `error` are Layers' format.",
   required: ['status', 'type', 'name', 'error'],
   properties: {
     status: { type: 'integer', description: 'The HTTP status, repeated.' },

@@ -97,11 +97,7 @@ export interface ClaimedDelivery {
   event: EventRecord;
 }
 
-export type AttemptOutcome =
-  | { status: 'delivered' }
-  | { status: 'pending'; nextAttemptAt: number }
-  | { status: 'dead' }
-  | { status: 'cancelled' };
+export type AttemptOutcome = { status: 'delivered' } | { status: 'pending'; nextAttemptAt: number } | { status: 'dead' } | { status: 'cancelled' };
 
 export interface FinishedAttempt {
   attempt: AttemptRecord;

@@ -224,8 +224,16 @@ export class DeliveryWorker {
     const app = snapshot.apps.get(delivery.appId);
     const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
     // The subscriber may have left since the event was published: nothing is sent then.
-    if (app === undefined || subscription === undefined || !snapshot.isActive(delivery.communityId, app.id) || snapshot.isDisabled(delivery.communityId, app.id, delivery.action)) {
-      await this.finish({ deliveryId: delivery.id, at: this.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' }, { status: 'cancelled' });
+    if (
+      app === undefined ||
+      subscription === undefined ||
+      !snapshot.isActive(delivery.communityId, app.id) ||
+      snapshot.isDisabled(delivery.communityId, app.id, delivery.action)
+    ) {
+      await this.finish(
+        { deliveryId: delivery.id, at: this.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' },
+        { status: 'cancelled' },
+      );
       metrics.deliveryAttempts.inc({ outcome: 'cancelled' });
       return;
     }
@@ -264,7 +272,13 @@ export class DeliveryWorker {
     try {
       if (decision.status === 'unsubscribe') {
         await this.finish(attempt, { status: 'cancelled' });
-        await store.disableSubscription({ communityId: delivery.communityId, appId: app.id, action: delivery.action, disabledAt: now, reason: `the subscriber answered 410 to delivery ${delivery.id}` });
+        await store.disableSubscription({
+          communityId: delivery.communityId,
+          appId: app.id,
+          action: delivery.action,
+          disabledAt: now,
+          reason: `the subscriber answered 410 to delivery ${delivery.id}`,
+        });
         log.info({ community: delivery.communityId, app: app.id, action: delivery.action }, 'subscription disabled: the subscriber answered 410');
         await this.options.onSubscriptionDisabled();
         return;

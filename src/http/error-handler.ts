@@ -102,11 +102,13 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     const hubError = error instanceof HubError ? error : fromFastify(error, request, bodyLimit);
     if (hubError !== undefined) return sendError(request, reply, hubError);
     request.log.error({ err: error }, 'unexpected error');
-    return sendError(request, reply, new HubError('InternalError', 'the hub failed to handle this request; the operator can find it in the logs by its requestId'));
+    return sendError(
+      request,
+      reply,
+      new HubError('InternalError', 'the hub failed to handle this request; the operator can find it in the logs by its requestId'),
+    );
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new HubError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new HubError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }
 
 /** Fastify's `frameworkErrors`: errors its router answers before any hook runs. */

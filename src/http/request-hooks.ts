@@ -37,7 +37,14 @@ export function registerRequestHooks(app: FastifyInstance, log: Logger, httpRequ
     const level = reply.statusCode >= 500 ? 'warn' : 'info';
     if (log.isLevelEnabled(level)) {
       request.log[level](
-        { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ...request.trail, outcome: request.outcome },
+        {
+          method: request.method,
+          url: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          ...request.trail,
+          outcome: request.outcome,
+        },
         'request',
       );
     }

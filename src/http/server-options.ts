@@ -14,10 +14,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 /** Slack of the socket timeout over the longest call, for the body upload and the answer. */
 const SOCKET_TIMEOUT_MARGIN_MS = 30_000;
 
-type ServerConfig = Pick<
-  HubConfig,
-  'bodyLimit' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'socketTimeoutMs' | 'maxCallTimeoutMs'
->;
+type ServerConfig = Pick<HubConfig, 'bodyLimit' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'socketTimeoutMs' | 'maxCallTimeoutMs'>;
 
 export function serverOptions(config: ServerConfig, log: Logger) {
   return {

@@ -24,17 +24,31 @@ function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | 
 
 export function healthRoutes(deps: HealthDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/healthz', { config: { openapi: { summary: 'Liveness: the process answers.' } }, schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' } }) } } }, async () => ({ status: 'ok' }));
+    app.get(
+      '/healthz',
+      {
+        config: { openapi: { summary: 'Liveness: the process answers.' } },
+        schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' } }) } },
+      },
+      async () => ({ status: 'ok' }),
+    );
     const ready = answerSchema('Ready: the storage answers.', { status: { const: 'ready' }, storage: { enum: ['sqlite', 'postgres'] } });
-    app.get('/readyz', { config: { openapi: { summary: 'Readiness: the storage answers.', errors: ['ServiceUnavailable'] } }, schema: { response: { 200: ready } } }, async () => {
-      try {
-        await deps.store.ping();
-      } catch (err) {
-        throw new HubError('ServiceUnavailable', 'the storage cannot be reached', { cause: err });
-      }
-      return { status: 'ready', storage: deps.store.kind };
-    });
-    const metricsDoc = { summary: 'Prometheus metrics.', success: { status: 200, description: 'The metrics, in the Prometheus text format.', schema: { type: 'string' }, contentType: 'text/plain' } };
+    app.get(
+      '/readyz',
+      { config: { openapi: { summary: 'Readiness: the storage answers.', errors: ['ServiceUnavailable'] } }, schema: { response: { 200: ready } } },
+      async () => {
+        try {
+          await deps.store.ping();
+        } catch (err) {
+          throw new HubError('ServiceUnavailable', 'the storage cannot be reached', { cause: err });
+        }
+        return { status: 'ready', storage: deps.store.kind };
+      },
+    );
+    const metricsDoc = {
+      summary: 'Prometheus metrics.',
+      success: { status: 200, description: 'The metrics, in the Prometheus text format.', schema: { type: 'string' }, contentType: 'text/plain' },
+    };
     app.get('/metrics', { onRequest: metricsGuard(deps.config.metricsToken), config: { openapi: metricsDoc } }, async (request, reply) => {
       deps.metrics.auditDropped.set(deps.audit.dropped);
       try {

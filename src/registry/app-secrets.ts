@@ -46,12 +46,7 @@ export function legacySecretsToHide(app: AppRecord): string[] {
  * and the secret announced by the first rotation is never sent. The signing secret kept is the
  * current one, as receivers verify with any of the signatures.
  */
-export function rotateSecrets(
-  app: AppRecord,
-  fresh: { secret: string; signingSecret: string },
-  now: number,
-  overlapMs: number,
-): AppRecord {
+export function rotateSecrets(app: AppRecord, fresh: { secret: string; signingSecret: string }, now: number, overlapMs: number): AppRecord {
   return {
     ...app,
     secret: fresh.secret,

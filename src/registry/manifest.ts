@@ -35,10 +35,7 @@ const MANIFEST_SCHEMA = {
         responds: {
           type: 'array',
           maxItems: 1000,
-          items: entry(
-            { url: URL, versions: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1 } } },
-            ['url'],
-          ),
+          items: entry({ url: URL, versions: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1 } } }, ['url']),
         },
         publishes: { type: 'array', maxItems: 1000, items: entry() },
         subscribes: { type: 'array', maxItems: 1000, items: entry({ url: URL }, ['url']) },
@@ -110,7 +107,11 @@ export function validateManifest(appId: string, input: unknown, actions: ActionL
       const at = `/services/${list}/${i}`;
       const actual = actions.kindOf(entry.action);
       if (actual === undefined) problems.push({ pointer: `${at}/action`, message: `unknown action "${entry.action}"` });
-      else if (actual !== kind) problems.push({ pointer: `${at}/action`, message: `"${entry.action}" is ${actual === 'event' ? 'an event' : 'a request'} action; ${list} takes ${kind === 'event' ? 'event' : 'request'} actions` });
+      else if (actual !== kind)
+        problems.push({
+          pointer: `${at}/action`,
+          message: `"${entry.action}" is ${actual === 'event' ? 'an event' : 'a request'} action; ${list} takes ${kind === 'event' ? 'event' : 'request'} actions`,
+        });
       if (seen.has(entry.action)) problems.push({ pointer: `${at}/action`, message: `"${entry.action}" is listed twice` });
       seen.add(entry.action);
       if (entry.url !== undefined) {

@@ -104,12 +104,7 @@ export class OutboundClient {
    * RelayError on timeout, connection failure or an oversized answer, or with `signal.reason` when
    * `signal` aborts.
    */
-  post(
-    url: string,
-    body: string | Buffer,
-    headers: Record<string, string>,
-    options: PostOptions,
-  ): Promise<OutboundResponse> {
+  post(url: string, body: string | Buffer, headers: Record<string, string>, options: PostOptions): Promise<OutboundResponse> {
     const start = performance.now();
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -209,12 +204,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   timeoutError(): RelayError {
-    const where =
-      this.phase === QUEUED
-        ? 'still waiting for a connection'
-        : this.phase === SENT
-          ? 'no response headers yet'
-          : 'response body incomplete';
+    const where = this.phase === QUEUED ? 'still waiting for a connection' : this.phase === SENT ? 'no response headers yet' : 'response body incomplete';
     return new RelayError('timeout', `no complete answer within ${this.timeoutMs} ms (${where})`);
   }
 
@@ -249,20 +239,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.phase = SENT;
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (this.phase === DONE) return;
     const length = headers['content-length'];
     if (typeof length === 'string' && length.length > 0 && Number(length) > this.maxBytes) {
-      this.fail(
-        new RelayError(
-          'too_large',
-          `answer larger than ${this.maxBytes} bytes (content-length ${length})`,
-        ),
-      );
+      this.fail(new RelayError('too_large', `answer larger than ${this.maxBytes} bytes (content-length ${length})`));
       return;
     }
     this.phase = BODY;
@@ -289,8 +270,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.phase === DONE) return;
     this.phase = DONE;
     this.cleanup();
-    const body =
-      this.rest !== null ? Buffer.concat(this.rest, this.size) : (this.first ?? EMPTY);
+    const body = this.rest !== null ? Buffer.concat(this.rest, this.size) : (this.first ?? EMPTY);
     this.first = null;
     this.rest = null;
     this.resolve({
@@ -325,7 +305,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       case 'EAI_FAIL':
       case 'EAI_NONAME':
       case 'EAI_NODATA':
-        return new RelayError('unavailable', `host name of ${host} could not be resolved (${code})`, { cause: err, publicReason: 'its host name could not be resolved' });
+        return new RelayError('unavailable', `host name of ${host} could not be resolved (${code})`, {
+          cause: err,
+          publicReason: 'its host name could not be resolved',
+        });
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
       case 'EHOSTDOWN':
@@ -336,9 +319,15 @@ class Exchange implements Dispatcher.DispatchHandler {
       case 'ECONNABORTED':
       case 'UND_ERR_SOCKET':
       case 'UND_ERR_INFO':
-        return new RelayError('unavailable', `connection to ${host} reset before a complete answer`, { cause: err, publicReason: 'connection reset before a complete answer' });
+        return new RelayError('unavailable', `connection to ${host} reset before a complete answer`, {
+          cause: err,
+          publicReason: 'connection reset before a complete answer',
+        });
       case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-        return new RelayError('unavailable', `answer from ${host} does not match its content-length`, { cause: err, publicReason: 'the answer does not match its content-length' });
+        return new RelayError('unavailable', `answer from ${host} does not match its content-length`, {
+          cause: err,
+          publicReason: 'the answer does not match its content-length',
+        });
       case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
         return new RelayError('too_large', `answer larger than ${this.maxBytes} bytes`, { cause: err });
       case 'UND_ERR_CLOSED':

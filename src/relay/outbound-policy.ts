@@ -75,7 +75,10 @@ export function parseCidr(text: string): Cidr {
 
 /** Comma-separated CIDR ranges; an empty string is none. */
 export function parseCidrList(value: string, name = 'CIDR list'): Cidr[] {
-  const parts = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return parts.map((part) => {
     try {
       return parseCidr(part);
@@ -113,7 +116,11 @@ export class OutboundDeniedError extends Error {
     readonly host: string,
     readonly address: string,
   ) {
-    super(isIP(host) === 0 ? `${host} resolves to ${address}, which the outbound policy denies` : `address ${describeAddress(host)} is denied by the outbound policy`);
+    super(
+      isIP(host) === 0
+        ? `${host} resolves to ${address}, which the outbound policy denies`
+        : `address ${describeAddress(host)} is denied by the outbound policy`,
+    );
   }
 }
 

@@ -53,12 +53,7 @@ export function signingKey(secret: string): Buffer {
 }
 
 /** One signature, `v1,<base64>`, of `${messageId}.${timestampSeconds}.${body}` with one secret. */
-export function sign(
-  messageId: string,
-  timestampSeconds: number,
-  body: string | Buffer,
-  secret: string,
-): string {
+export function sign(messageId: string, timestampSeconds: number, body: string | Buffer, secret: string): string {
   return 'v1,' + digest(messageId + '.' + timestampSeconds + '.', body, signingKey(secret));
 }
 
@@ -71,12 +66,7 @@ function digest(prefix: string, body: string | Buffer, key: Buffer): string {
  * The Standard Webhooks headers for one message, signed with every given secret (the new one and
  * the old one during a rotation overlap). `body` must be the exact bytes sent.
  */
-export function signatureHeaders(
-  messageId: string,
-  timestampSeconds: number,
-  body: string | Buffer,
-  secrets: readonly string[],
-): SignatureHeaders {
+export function signatureHeaders(messageId: string, timestampSeconds: number, body: string | Buffer, secrets: readonly string[]): SignatureHeaders {
   if (secrets.length === 0) throw new Error('no signing secret to sign with');
   const timestamp = String(Math.floor(timestampSeconds));
   const prefix = messageId + '.' + timestamp + '.';

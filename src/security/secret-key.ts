@@ -24,8 +24,7 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
 
 /** How a key is written in HUB_SECRET_KEY, for messages. */
-export const KEY_FORMAT =
-  '32 random bytes written as base64 (44 characters, `openssl rand -base64 32`) or hex (64 characters, `openssl rand -hex 32`)';
+export const KEY_FORMAT = '32 random bytes written as base64 (44 characters, `openssl rand -base64 32`) or hex (64 characters, `openssl rand -hex 32`)';
 
 function derive(material: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `api-hub ${info}`, KEY_BYTES));
@@ -34,11 +33,7 @@ function derive(material: Buffer, info: string): Buffer {
 /** The key written in `text`; throws naming `source`, never echoing the value. */
 export function parseSecretKey(text: string, source: string): SecretKey {
   const trimmed = text.trim();
-  const bytes = HEX_KEY.test(trimmed)
-    ? Buffer.from(trimmed, 'hex')
-    : BASE64_KEY.test(trimmed)
-      ? Buffer.from(trimmed, 'base64')
-      : undefined;
+  const bytes = HEX_KEY.test(trimmed) ? Buffer.from(trimmed, 'hex') : BASE64_KEY.test(trimmed) ? Buffer.from(trimmed, 'base64') : undefined;
   if (bytes === undefined || bytes.length !== KEY_BYTES) {
     throw new Error(`${source}: not a valid key (${trimmed.length} characters); it must be ${KEY_FORMAT}`);
   }

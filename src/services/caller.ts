@@ -42,7 +42,13 @@ export function communityOf(request: FastifyRequest): string {
   const query = request.query as Record<string, string | string[] | undefined>;
   // The common case, as Layers clients send it: one X-Community-Id and nothing else.
   const header = request.headers['x-community-id'];
-  if (typeof header === 'string' && header !== '' && header.length <= MAX_COMMUNITY_ID_LENGTH && request.headers['community-id'] === undefined && query._community === undefined) {
+  if (
+    typeof header === 'string' &&
+    header !== '' &&
+    header.length <= MAX_COMMUNITY_ID_LENGTH &&
+    request.headers['community-id'] === undefined &&
+    query._community === undefined
+  ) {
     return header;
   }
   const given = [
@@ -101,7 +107,10 @@ export interface CheckedAction extends Caller {
 const LIST_OF: Record<ActionKind, 'requests' | 'publishes'> = { request: 'requests', event: 'publishes' };
 const KIND_NAME: Record<ActionKind, string> = { request: 'a request action', event: 'an event action' };
 /** Said when an action is used through the other kind's route, so the client sees where it belongs. */
-const KIND_ROUTE: Record<ActionKind, string> = { request: 'call it with POST /v1/services/call/:action/:provider', event: 'publish it with POST /v1/services/publish/:action' };
+const KIND_ROUTE: Record<ActionKind, string> = {
+  request: 'call it with POST /v1/services/call/:action/:provider',
+  event: 'publish it with POST /v1/services/publish/:action',
+};
 
 /**
  * onRequest hook of the public routes: token, community, caller installed, rate limit — before

@@ -20,7 +20,9 @@ function idempotencyKeyOf(request: FastifyRequest): string | null {
   const value = request.headers['idempotency-key'];
   if (value === undefined) return null;
   if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
-    throw invalidRequest('Idempotency-Key must be given once, 1 to 200 visible ASCII characters', [{ pointer: '/headers/idempotency-key', message: 'is not a valid key' }]);
+    throw invalidRequest('Idempotency-Key must be given once, 1 to 200 visible ASCII characters', [
+      { pointer: '/headers/idempotency-key', message: 'is not a valid key' },
+    ]);
   }
   return value;
 }
@@ -56,7 +58,12 @@ export async function publish(deps: PublishDeps, request: PublicRequest, reply: 
     createdAt: now,
     idempotencyKey,
   };
-  const outcome = await deps.outbox.publish(event, deps.registry.current.subscribers(communityId, action), entry.definition.coalesce === true, now - IDEMPOTENCY_WINDOW_MS);
+  const outcome = await deps.outbox.publish(
+    event,
+    deps.registry.current.subscribers(communityId, action),
+    entry.definition.coalesce === true,
+    now - IDEMPOTENCY_WINDOW_MS,
+  );
   if (outcome.duplicate && !isSameRequest(outcome.earlier!, event)) {
     throw conflict(
       `the Idempotency-Key "${idempotencyKey}" was already used by app "${publisher.id}" in community "${communityId}" for another request (event ${outcome.eventId}); send new data with a new key`,

@@ -14,7 +14,10 @@ export class RateLimiter {
   private readonly capacity: number;
 
   /** `rate` 0 disables the limit. */
-  constructor(private readonly rate: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.capacity = rate * 2;
   }
 

@@ -41,14 +41,14 @@ export type ServicesDeps = CallDeps & PublishDeps & Pick<HubDeps, 'audit'> & { c
 
 /** What the document says of the public routes (the answers are not serialized by Fastify: a
  * call passes the provider's answer through as text). */
-const ANY_JSON = { description: 'Any JSON value: validated by the hub against the action\'s schema of that version.' };
+const ANY_JSON = { description: "Any JSON value: validated by the hub against the action's schema of that version." };
 /** The community of every public route, in a header (or `_community`). */
 const COMMUNITY_HEADERS = [
   { name: 'X-Community-Id', description: 'The community the caller acts in (or `community-id`, or `?_community=`; they must agree).' },
   { name: 'community-id', description: 'The community, as some Layers clients send it.' },
 ];
 const DISCOVER_DOC: RouteDoc = {
-  summary: 'The providers of a request action installed in the caller\'s community.',
+  summary: "The providers of a request action installed in the caller's community.",
   headers: COMMUNITY_HEADERS,
   errors: ['NotFound'],
   success: {
@@ -67,22 +67,33 @@ const DISCOVER_DOC: RouteDoc = {
   },
 };
 const CALL_DOC: RouteDoc = {
-  summary: 'Calls a provider of a request action: the body is `data`, the answer the provider\'s, under `data`.',
+  summary: "Calls a provider of a request action: the body is `data`, the answer the provider's, under `data`.",
   headers: COMMUNITY_HEADERS,
   body: { description: 'The request data, validated against the data schema of the action version (/v1/catalog/openapi.json).', schema: ANY_JSON },
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType', 'ProviderError', 'ProviderTimeout'],
-  success: { status: 200, description: 'The provider\'s answer, validated against the response schema.', schema: answerSchema('The answer.', { data: ANY_JSON }) },
+  success: {
+    status: 200,
+    description: "The provider's answer, validated against the response schema.",
+    schema: answerSchema('The answer.', { data: ANY_JSON }),
+  },
 };
 const PUBLISH_DOC: RouteDoc = {
   summary: 'Publishes an event, stored durably before the answer; `Idempotency-Key` makes a retry safe.',
-  headers: [...COMMUNITY_HEADERS, {
+  headers: [
+    ...COMMUNITY_HEADERS,
+    {
       name: 'Idempotency-Key',
       description: 'Publishing again with the same key within 24 hours answers the first event, stored once; 1 to 200 visible ASCII characters.',
       schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[!-~]+$' },
-    }],
+    },
+  ],
   body: { description: 'The event data, validated against the data schema of the action version (/v1/catalog/asyncapi.json).', schema: ANY_JSON },
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType'],
-  success: { status: 201, description: 'Stored: the event\'s id (also on a replay, with `idempotent-replayed: true`).', schema: answerSchema('The event.', { id: { type: 'string' } }) },
+  success: {
+    status: 201,
+    description: "Stored: the event's id (also on a replay, with `idempotent-replayed: true`).",
+    schema: answerSchema('The event.', { id: { type: 'string' } }),
+  },
 };
 
 /** `ok`, `duplicate` or an error type: a closed set. */

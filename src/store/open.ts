@@ -44,8 +44,7 @@ function createStore(databaseUrl: string | undefined, options: OpenStoreOptions)
     return new PostgresStore({ connectionString: databaseUrl, schema: options.pgSchema, secretKey, previousSecretKey });
   }
   throw new Error(
-    'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' +
-      'or postgres://… / postgresql://… (PostgreSQL)',
+    'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' + 'or postgres://… / postgresql://… (PostgreSQL)',
   );
 }
 

@@ -25,13 +25,7 @@ import type {
   OpenDeliveryCounts,
   PublishOutcome,
 } from '../delivery/types.js';
-import type {
-  AppRecord,
-  CommunityRecord,
-  DisabledSubscription,
-  InstallationRecord,
-  TokenRecord,
-} from '../registry/types.js';
+import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, TokenRecord } from '../registry/types.js';
 
 export interface StoredAction extends ActionDefinition {
   /** Shipped in `catalog/`; the catalogue files are the source of truth for these. */
@@ -86,9 +80,7 @@ export interface OutboxStore {
   publishEvents(batch: NewEvent[]): Promise<PublishOutcome[]>;
   /** Leases up to `limit` due pending deliveries (next attempt at or before `now`, no live lease)
    * to `owner` until `now + leaseMs`, oldest due first; several processes never get the same one. */
-  claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
-    ClaimedDelivery[]
-  >;
+  claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]>;
   /** For each item, in one transaction: records the attempt (always) and, if `owner` still holds
    * the lease and the delivery is still pending, applies the outcome, counts the attempt and clears
    * the lease. Returns, per item, whether the outcome was applied. Need not be durable at once: a

@@ -25,7 +25,14 @@ export function expectError(answer: ErrorAnswer, status: number, type: string, e
 export function expectExactError(answer: ErrorAnswer, status: number, type: string, error: string | RegExp, extra: Record<string, unknown> = {}): void {
   expect({ status: answer.status, body: answer.body }).toEqual({
     status,
-    body: { status, type, name: STATUS_CODES[status], error: typeof error === 'string' ? error : expect.stringMatching(error), requestId: answer.headers['x-request-id'], ...extra },
+    body: {
+      status,
+      type,
+      name: STATUS_CODES[status],
+      error: typeof error === 'string' ? error : expect.stringMatching(error),
+      requestId: answer.headers['x-request-id'],
+      ...extra,
+    },
   });
   expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
   expect(answer.headers['x-content-type-options']).toBe('nosniff');

@@ -36,7 +36,7 @@ export const ADMIN_TOKEN = 'test-admin-token';
 
 /** The HUB_SECRET_KEY of the tests' PostgreSQL hubs, as configured (base64 of 32 bytes). */
 export const TEST_SECRET_KEY_TEXT = '2gRtHFtcSIupE8T3m8tLCgjckiNJeR8GweaMYYBwTGc=';
-export const TEST_SECRET_KEY = parseSecretKey(TEST_SECRET_KEY_TEXT, 'the tests\' key');
+export const TEST_SECRET_KEY = parseSecretKey(TEST_SECRET_KEY_TEXT, "the tests' key");
 
 /** An HTTP request to `url + path`: JSON bodies are sent as JSON, strings as they are; the answer
  * with its body parsed when it is JSON. */

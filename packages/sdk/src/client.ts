@@ -141,7 +141,11 @@ export function createClient<A extends ActionMap = BuiltinActions>(options: Clie
           await sleep(Math.min(backoffMs(tried), maxRetryDelayMs), attempt.signal);
           continue;
         }
-        const reason = timedOut ? `no answer within ${attempt.timeoutMs} ms` : attempt.signal?.aborted === true ? 'aborted' : `no answer (${(error as Error).message})`;
+        const reason = timedOut
+          ? `no answer within ${attempt.timeoutMs} ms`
+          : attempt.signal?.aborted === true
+            ? 'aborted'
+            : `no answer (${(error as Error).message})`;
         throw new HubConnectionError(`${attempt.method} ${attempt.path}: ${reason}`, attempt.requestId, timedOut, error);
       }
       const parsed = parseJson(text);
@@ -239,9 +243,13 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }

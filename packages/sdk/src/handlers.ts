@@ -74,7 +74,9 @@ export type Provide<A extends ActionMap, Id extends keyof A, V> = (
   request: Envelope<RequestContext, ActionData<A, Id, V>>,
 ) => ActionResponse<A, Id, V> | Reply | Promise<ActionResponse<A, Id, V> | Reply>;
 /** A subscriber's function: the verified envelope in; returning acknowledges. */
-export type Subscribe<A extends ActionMap, Id extends keyof A, V> = (event: Envelope<EventContext, ActionData<A, Id, V>>) => void | Reply | Promise<void | Reply>;
+export type Subscribe<A extends ActionMap, Id extends keyof A, V> = (
+  event: Envelope<EventContext, ActionData<A, Id, V>>,
+) => void | Reply | Promise<void | Reply>;
 
 /** The handler factories for an action map: `handlersFor<BuiltinActions & CustomActions>()`.
  * The action id is inferred from `options.action` and types the function. (An answer with enum
@@ -134,10 +136,7 @@ function checkTarget(context: { action: string; version: number }, options: Hand
   }
 }
 
-function adapters(
-  options: HandlerOptions<string>,
-  run: (headers: WebhookHeaders, rawBody: string | Buffer) => Promise<unknown>,
-): HubRequestHandler {
+function adapters(options: HandlerOptions<string>, run: (headers: WebhookHeaders, rawBody: string | Buffer) => Promise<unknown>): HubRequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   async function handle(request: { headers: WebhookHeaders; rawBody: string | Buffer }): Promise<HandlerResult> {
@@ -163,7 +162,11 @@ function adapters(
 
   function readAndHandle(req: IncomingMessage, res: ServerResponse): void {
     readBody(req, maxBodyBytes).then(
-      async (rawBody) => send(res, rawBody === null ? { status: 413, body: { error: `the body is over ${maxBodyBytes} bytes` } } : await handle({ headers: req.headers, rawBody })),
+      async (rawBody) =>
+        send(
+          res,
+          rawBody === null ? { status: 413, body: { error: `the body is over ${maxBodyBytes} bytes` } } : await handle({ headers: req.headers, rawBody }),
+        ),
       () => res.destroy(),
     );
   }
@@ -185,11 +188,18 @@ function adapters(
       return async (app) => {
         // In this plugin's own context only: the body stays raw bytes, as the signature covers them.
         app.removeAllContentTypeParsers();
-        app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body));
-        app.post(path, async (request: { headers: WebhookHeaders; body?: Buffer }, fastifyReply: { code(status: number): { send(body?: unknown): unknown } }) => {
-          const result = await handle({ headers: request.headers, rawBody: request.body ?? Buffer.alloc(0) });
-          return fastifyReply.code(result.status).send(result.body);
-        });
+        app.addContentTypeParser(
+          '*',
+          { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+          (_request: unknown, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body),
+        );
+        app.post(
+          path,
+          async (request: { headers: WebhookHeaders; body?: Buffer }, fastifyReply: { code(status: number): { send(body?: unknown): unknown } }) => {
+            const result = await handle({ headers: request.headers, rawBody: request.body ?? Buffer.alloc(0) });
+            return fastifyReply.code(result.status).send(result.body);
+          },
+        );
       };
     },
   };

@@ -1,6 +1,18 @@
 /** @api-hub/sdk: the client, the verification of what the hub sends, handlers and types. */
 export { createClient } from './client.js';
-export type { ActionData, ActionMap, ActionResponse, CallOptions, ClientOptions, EventActionId, HubClient, Provider, PublishOptions, RequestActionId, VersionOf } from './client.js';
+export type {
+  ActionData,
+  ActionMap,
+  ActionResponse,
+  CallOptions,
+  ClientOptions,
+  EventActionId,
+  HubClient,
+  Provider,
+  PublishOptions,
+  RequestActionId,
+  VersionOf,
+} from './client.js';
 export { HubApiError, HubConnectionError, WebhookVerificationError } from './errors.js';
 export type { HubErrorBody, HubErrorDetail, HubErrorType } from './errors.js';
 export { parseEnvelope, signWebhook, verifyAndParse, verifyWebhook } from './webhooks.js';

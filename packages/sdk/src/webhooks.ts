@@ -85,7 +85,10 @@ export function verifyWebhook(headers: WebhookHeaders, rawBody: string | Buffer,
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (Math.abs(nowSeconds - Number(timestamp)) > tolerance) throw new WebhookVerificationError(401, 'webhook-timestamp is outside the tolerance');
   if (options.signingSecrets.length === 0) throw new Error('no signing secret to verify with');
-  const offered = signature.split(' ').filter((entry) => entry.startsWith('v1,')).map((entry) => Buffer.from(entry.slice(3), 'base64'));
+  const offered = signature
+    .split(' ')
+    .filter((entry) => entry.startsWith('v1,'))
+    .map((entry) => Buffer.from(entry.slice(3), 'base64'));
   for (const secret of options.signingSecrets) {
     const expected = Buffer.from(signWebhook(id, Number(timestamp), rawBody, secret).slice(3), 'base64');
     if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))) return id;
@@ -114,11 +117,16 @@ export function parseEnvelope<Context extends RequestContext | EventContext, Dat
     throw new WebhookVerificationError(400, 'the body is not an envelope { context, secret, data }');
   }
   const context = body.context;
-  if (typeof context.action !== 'string' || typeof context.community !== 'string' || typeof context.version !== 'number' || typeof context.issuedAt !== 'string') {
-    throw new WebhookVerificationError(400, 'the envelope\'s context lacks action, community, version or issuedAt');
+  if (
+    typeof context.action !== 'string' ||
+    typeof context.community !== 'string' ||
+    typeof context.version !== 'number' ||
+    typeof context.issuedAt !== 'string'
+  ) {
+    throw new WebhookVerificationError(400, "the envelope's context lacks action, community, version or issuedAt");
   }
   if (options.secrets !== undefined && !options.secrets.some((secret) => constantTimeEqual(secret, body.secret as string))) {
-    throw new WebhookVerificationError(401, 'the envelope\'s secret is not this app\'s');
+    throw new WebhookVerificationError(401, "the envelope's secret is not this app's");
   }
   return { context: context as unknown as Context, secret: body.secret, data: body.data as Data, webhookId };
 }

@@ -10,9 +10,23 @@ import type { SqlValue } from '../sql/compose.js';
 /** PostgreSQL types of rows.EVENT_COLUMNS, DELIVERY_COLUMNS and ATTEMPT_COLUMNS, in their order. */
 const EVENT_TYPES = ['text', 'text', 'text', 'integer', 'text', 'text', 'bigint', 'text'] as const;
 const DELIVERY_TYPES = [
-  'text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer',
-  'bigint', 'text', 'bigint', 'integer', 'integer',
-  'text', 'bigint', 'bigint', 'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'integer',
+  'bigint',
+  'text',
+  'bigint',
+  'integer',
+  'integer',
+  'text',
+  'bigint',
+  'bigint',
+  'bigint',
 ] as const;
 const ATTEMPT_TYPES = ['text', 'bigint', 'integer', 'integer', 'text'] as const;
 

@@ -12,7 +12,18 @@ import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/b
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type { CallQuery, CallRecord } from '../../audit/types.js';
-import type { FinishedAttempt, AttemptRecord, ClaimedDelivery, DeliveryQuery, DeliveryRecord, EventQuery, EventRecord, NewEvent, OpenDeliveryCounts, PublishOutcome } from '../../delivery/types.js';
+import type {
+  FinishedAttempt,
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryQuery,
+  DeliveryRecord,
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  OpenDeliveryCounts,
+  PublishOutcome,
+} from '../../delivery/types.js';
 import type { NotifyChannel, Store, StoredAction } from '../store.js';
 import { newDelivery, publishEventAsync, type AsyncPublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
@@ -106,9 +117,7 @@ export class PostgresStore implements Store {
       for (const migration of POSTGRES_MIGRATIONS) {
         if (done.has(migration.version)) continue;
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          migration.version, migration.name, Date.now(),
-        ]);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
       }
       // App secrets still in plaintext, or sealed with the previous key, are sealed with the
       // current one; the rows stay locked until the commit, so no writer interleaves.
@@ -228,15 +237,19 @@ export class PostgresStore implements Store {
   private async insertPlain(batch: NewEvent[], client: pg.PoolClient): Promise<PublishOutcome[]> {
     if (batch.length === 0) return [];
     const deliveries = batch.map(({ event, deliveries }) => deliveries.map((d) => newDelivery(event, d)));
-    await client.query(BULK.insertEvents, columnArrays(batch.map(({ event }) => rows.eventValues(event)), WIDTHS.event));
+    await client.query(
+      BULK.insertEvents,
+      columnArrays(
+        batch.map(({ event }) => rows.eventValues(event)),
+        WIDTHS.event,
+      ),
+    );
     const all = deliveries.flat();
     if (all.length > 0) await client.query(BULK.insertDeliveries, columnArrays(all.map(rows.deliveryValues), WIDTHS.delivery));
     return batch.map(({ event }, i) => ({ eventId: event.id, duplicate: false, leased: deliveries[i]!.filter((d) => d.leaseOwner !== null) }));
   }
 
-  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
-    ClaimedDelivery[]
-  > {
+  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]> {
     const { owner, now, leaseMs, limit } = query;
     const claimed = await this.all(SQL.claim, [owner, now + leaseMs, now, limit]);
     return claimed.map((row) => ({ delivery: rows.toDelivery(row), event: rows.toEvent(row.event as Row) }));
@@ -246,7 +259,13 @@ export class PostgresStore implements Store {
     return withTransaction(this.pool, async (client) => {
       // As on SQLite: a lost outcome only means another attempt, so the commit need not wait for the disk.
       await client.query('SET LOCAL synchronous_commit = off');
-      await client.query(BULK.insertAttempts, columnArrays(items.map(({ attempt }) => rows.attemptValues(attempt)), WIDTHS.attempt));
+      await client.query(
+        BULK.insertAttempts,
+        columnArrays(
+          items.map(({ attempt }) => rows.attemptValues(attempt)),
+          WIDTHS.attempt,
+        ),
+      );
       const finishes = items.map(({ attempt, outcome }) => [...rows.finishValues(attempt, outcome), attempt.deliveryId]);
       const done = await this.all(BULK.finish, [...columnArrays(finishes, 7), owner], client);
       const appliedTo = new Set(done.map((row) => row.id as string));
@@ -261,7 +280,9 @@ export class PostgresStore implements Store {
   }
 
   async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
-    return (await this.run("UPDATE deliveries SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'pending'", [until, deliveryId, owner])) > 0;
+    return (
+      (await this.run("UPDATE deliveries SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'pending'", [until, deliveryId, owner])) > 0
+    );
   }
 
   async releaseLeases(owner: string): Promise<number> {
@@ -275,10 +296,7 @@ export class PostgresStore implements Store {
     return rows.minDue(row?.free as number | null | undefined, row?.leased as number | null | undefined);
   }
 
-  async cancelPendingDeliveries(
-    filter: { communityId: string; appId: string; action?: string },
-    at: number,
-  ): Promise<number> {
+  async cancelPendingDeliveries(filter: { communityId: string; appId: string; action?: string }, at: number): Promise<number> {
     return this.cancelPending(filter, at, this.pool);
   }
 
@@ -349,11 +367,7 @@ export class PostgresStore implements Store {
     };
   }
 
-  private cancelPending(
-    filter: { communityId: string; appId: string; action?: string },
-    at: number,
-    db: Queryable,
-  ): Promise<number> {
+  private cancelPending(filter: { communityId: string; appId: string; action?: string }, at: number, db: Queryable): Promise<number> {
     const params: SqlValue[] = [at, filter.communityId, filter.appId];
     if (filter.action === undefined) return this.run(SQL.cancelPending, params, db);
     return this.run(SQL.cancelPendingOfAction, [...params, filter.action], db);

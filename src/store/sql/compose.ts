@@ -33,12 +33,7 @@ export function whereClause(filters: Filter[], placeholder: Placeholder): WhereC
 }
 
 /** A newest-first page of `table` under optional filters; the limit is the last parameter. */
-export function pageQuery(
-  table: string,
-  filters: Filter[],
-  limit: number,
-  placeholder: Placeholder,
-): { sql: string; params: SqlValue[] } {
+export function pageQuery(table: string, filters: Filter[], limit: number, placeholder: Placeholder): { sql: string; params: SqlValue[] } {
   const where = whereClause(filters, placeholder);
   const params = [...where.params, limit];
   return {
@@ -53,12 +48,7 @@ export function insertSql(table: string, columns: readonly string[], placeholder
 }
 
 /** Insert, or replace every non-key column of the row with the same key. */
-export function upsertSql(
-  table: string,
-  columns: readonly string[],
-  keys: readonly string[],
-  placeholder: Placeholder,
-): string {
+export function upsertSql(table: string, columns: readonly string[], keys: readonly string[], placeholder: Placeholder): string {
   const updates = columns.filter((column) => !keys.includes(column)).map((column) => `${column} = excluded.${column}`);
   return `${insertSql(table, columns, placeholder)} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
 }

@@ -5,15 +5,7 @@
  * are sealed here on the way in and opened on the way out (see security/secret-box.ts).
  */
 import type { JsonSchema } from '../../catalog/definition.js';
-import type {
-  AppRecord,
-  CommunityRecord,
-  DisabledSubscription,
-  InstallationRecord,
-  InstallationStatus,
-  Manifest,
-  TokenRecord,
-} from '../../registry/types.js';
+import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, InstallationStatus, Manifest, TokenRecord } from '../../registry/types.js';
 import type { CallRecord } from '../../audit/types.js';
 import type { AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord, OpenDeliveryCounts } from '../../delivery/types.js';
 import type { StoredAction } from '../store.js';
@@ -30,18 +22,35 @@ const optionalText = (row: Row, column: string): string | null => (row[column] ?
 const optionalNum = (row: Row, column: string): number | null => (row[column] ?? null) as number | null;
 
 export const ACTION_COLUMNS = [
-  'id', 'version', 'kind', 'title', 'description', 'data_schema', 'response_schema', 'timeout_ms',
-  'coalesce_deliveries', 'builtin', 'created_at', 'updated_at',
+  'id',
+  'version',
+  'kind',
+  'title',
+  'description',
+  'data_schema',
+  'response_schema',
+  'timeout_ms',
+  'coalesce_deliveries',
+  'builtin',
+  'created_at',
+  'updated_at',
 ] as const;
 export const ACTION_KEYS = ['id', 'version'] as const;
 
 export function actionValues(action: StoredAction): SqlValue[] {
   return [
-    action.id, action.version, action.kind, action.title, action.description ?? null,
+    action.id,
+    action.version,
+    action.kind,
+    action.title,
+    action.description ?? null,
     JSON.stringify(action.dataSchema),
     action.responseSchema === undefined ? null : JSON.stringify(action.responseSchema),
-    action.timeoutMs ?? null, action.coalesce === undefined ? null : flag(action.coalesce),
-    flag(action.builtin), action.createdAt, action.updatedAt,
+    action.timeoutMs ?? null,
+    action.coalesce === undefined ? null : flag(action.coalesce),
+    flag(action.builtin),
+    action.createdAt,
+    action.updatedAt,
   ];
 }
 
@@ -65,10 +74,17 @@ export function toStoredAction(row: Row): StoredAction {
 }
 
 export const APP_COLUMNS = [
-  'id', 'manifest', 'secret', 'previous_secret', 'signing_secret', 'previous_signing_secret',
+  'id',
+  'manifest',
+  'secret',
+  'previous_secret',
+  'signing_secret',
+  'previous_signing_secret',
   // Named before the legacy secret had an overlap too; kept so that processes of the previous
   // version sharing PostgreSQL during an upgrade still find it.
-  'previous_signing_secret_expires_at', 'created_at', 'updated_at',
+  'previous_signing_secret_expires_at',
+  'created_at',
+  'updated_at',
 ] as const;
 export const APP_KEYS = ['id'] as const;
 
@@ -91,11 +107,15 @@ function open(box: SecretBox, row: Row, column: SealedAppColumn): string | null 
 
 export function appValues(app: AppRecord, box: SecretBox): SqlValue[] {
   return [
-    app.id, JSON.stringify(app.manifest), seal(box, app.id, 'secret', app.secret),
+    app.id,
+    JSON.stringify(app.manifest),
+    seal(box, app.id, 'secret', app.secret),
     seal(box, app.id, 'previous_secret', app.previousSecret),
     seal(box, app.id, 'signing_secret', app.signingSecret),
     seal(box, app.id, 'previous_signing_secret', app.previousSigningSecret),
-    app.previousSecretsExpireAt, app.createdAt, app.updatedAt,
+    app.previousSecretsExpireAt,
+    app.createdAt,
+    app.updatedAt,
   ];
 }
 
@@ -130,8 +150,7 @@ export function resealedAppValues(row: Row, box: SecretBox): SqlValue[] | undefi
 }
 
 /** Whether a stored apps row holds a sealed value (so a key must exist for this database). */
-export const holdsSealedValue = (row: Row): boolean =>
-  SEALED_APP_COLUMNS.some((column) => typeof row[column] === 'string' && isSealed(row[column] as string));
+export const holdsSealedValue = (row: Row): boolean => SEALED_APP_COLUMNS.some((column) => typeof row[column] === 'string' && isSealed(row[column] as string));
 
 export const TOKEN_COLUMNS = ['id', 'app_id', 'hash', 'label', 'created_at', 'revoked_at'] as const;
 
@@ -164,10 +183,7 @@ export const INSTALLATION_COLUMNS = ['community_id', 'app_id', 'status', 'create
 export const INSTALLATION_KEYS = ['community_id', 'app_id'] as const;
 
 export function installationValues(installation: InstallationRecord): SqlValue[] {
-  return [
-    installation.communityId, installation.appId, installation.status, installation.createdAt,
-    installation.updatedAt,
-  ];
+  return [installation.communityId, installation.appId, installation.status, installation.createdAt, installation.updatedAt];
 }
 
 export function toInstallation(row: Row): InstallationRecord {
@@ -184,10 +200,7 @@ export const DISABLED_SUBSCRIPTION_COLUMNS = ['community_id', 'app_id', 'action'
 export const DISABLED_SUBSCRIPTION_KEYS = ['community_id', 'app_id', 'action'] as const;
 
 export function disabledSubscriptionValues(subscription: DisabledSubscription): SqlValue[] {
-  return [
-    subscription.communityId, subscription.appId, subscription.action, subscription.disabledAt,
-    subscription.reason,
-  ];
+  return [subscription.communityId, subscription.appId, subscription.action, subscription.disabledAt, subscription.reason];
 }
 
 export function toDisabledSubscription(row: Row): DisabledSubscription {
@@ -201,14 +214,34 @@ export function toDisabledSubscription(row: Row): DisabledSubscription {
 }
 
 export const CALL_COLUMNS = [
-  'id', 'at', 'community_id', 'consumer', 'provider', 'action', 'version', 'status', 'outcome',
-  'latency_ms', 'provider_status', 'error',
+  'id',
+  'at',
+  'community_id',
+  'consumer',
+  'provider',
+  'action',
+  'version',
+  'status',
+  'outcome',
+  'latency_ms',
+  'provider_status',
+  'error',
 ] as const;
 
 export function callValues(call: CallRecord): SqlValue[] {
   return [
-    call.id, call.at, call.communityId, call.consumer, call.provider, call.action, call.version,
-    call.status, call.outcome, call.latencyMs, call.providerStatus, call.error,
+    call.id,
+    call.at,
+    call.communityId,
+    call.consumer,
+    call.provider,
+    call.action,
+    call.version,
+    call.status,
+    call.outcome,
+    call.latencyMs,
+    call.providerStatus,
+    call.error,
   ];
 }
 
@@ -230,15 +263,10 @@ export function toCall(row: Row): CallRecord {
   };
 }
 
-export const EVENT_COLUMNS = [
-  'id', 'community_id', 'action', 'version', 'publisher', 'data', 'created_at', 'idempotency_key',
-] as const;
+export const EVENT_COLUMNS = ['id', 'community_id', 'action', 'version', 'publisher', 'data', 'created_at', 'idempotency_key'] as const;
 
 export function eventValues(event: EventRecord): SqlValue[] {
-  return [
-    event.id, event.communityId, event.action, event.version, event.publisher, event.data,
-    event.createdAt, event.idempotencyKey,
-  ];
+  return [event.id, event.communityId, event.action, event.version, event.publisher, event.data, event.createdAt, event.idempotencyKey];
 }
 
 export function toEvent(row: Row): EventRecord {
@@ -256,17 +284,45 @@ export function toEvent(row: Row): EventRecord {
 }
 
 export const DELIVERY_COLUMNS = [
-  'id', 'event_id', 'community_id', 'app_id', 'action', 'message_id', 'status', 'attempts',
-  'next_attempt_at', 'lease_owner', 'lease_expires_at', 'coalesced', 'last_status_code',
-  'last_error', 'created_at', 'updated_at', 'delivered_at',
+  'id',
+  'event_id',
+  'community_id',
+  'app_id',
+  'action',
+  'message_id',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_expires_at',
+  'coalesced',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'updated_at',
+  'delivered_at',
 ] as const;
 
 /** The values of a delivery in DELIVERY_COLUMNS order. */
 export function deliveryValues(d: DeliveryRecord): SqlValue[] {
   return [
-    d.id, d.eventId, d.communityId, d.appId, d.action, d.messageId, d.status, d.attempts,
-    d.nextAttemptAt, d.leaseOwner, d.leaseExpiresAt, d.coalesced, d.lastStatusCode,
-    d.lastError, d.createdAt, d.updatedAt, d.deliveredAt,
+    d.id,
+    d.eventId,
+    d.communityId,
+    d.appId,
+    d.action,
+    d.messageId,
+    d.status,
+    d.attempts,
+    d.nextAttemptAt,
+    d.leaseOwner,
+    d.leaseExpiresAt,
+    d.coalesced,
+    d.lastStatusCode,
+    d.lastError,
+    d.createdAt,
+    d.updatedAt,
+    d.deliveredAt,
   ];
 }
 

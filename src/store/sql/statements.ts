@@ -17,9 +17,7 @@ export function sharedStatements(p: Placeholder) {
     insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
     insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
     upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
-    upsertDisabledSubscription: upsertSql(
-      'disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p,
-    ),
+    upsertDisabledSubscription: upsertSql('disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p),
     insertEvent: insertSql('events', rows.EVENT_COLUMNS, p),
     insertDelivery: insertSql('deliveries', rows.DELIVERY_COLUMNS, p),
     firstIdempotentEvent: `SELECT * FROM events
@@ -48,34 +46,49 @@ type Page = { sql: string; params: SqlValue[] };
 
 /** A newest-first page of the audit log under the query's filters. */
 export function callsPage(query: CallQuery, p: Placeholder): Page {
-  return pageQuery('calls', [
-    { column: 'community_id', operator: '=', value: query.communityId },
-    { column: 'action', operator: '=', value: query.action },
-    { column: 'provider', operator: '=', value: query.provider },
-    { column: 'consumer', operator: '=', value: query.consumer },
-    { column: 'at', operator: '>=', value: query.since },
-    { column: 'seq', operator: '<', value: query.beforeSeq },
-  ], query.limit, p);
+  return pageQuery(
+    'calls',
+    [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'provider', operator: '=', value: query.provider },
+      { column: 'consumer', operator: '=', value: query.consumer },
+      { column: 'at', operator: '>=', value: query.since },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ],
+    query.limit,
+    p,
+  );
 }
 
 /** A newest-first page of events under the query's filters. */
 export function eventsPage(query: EventQuery, p: Placeholder): Page {
-  return pageQuery('events', [
-    { column: 'community_id', operator: '=', value: query.communityId },
-    { column: 'action', operator: '=', value: query.action },
-    { column: 'publisher', operator: '=', value: query.publisher },
-    { column: 'seq', operator: '<', value: query.beforeSeq },
-  ], query.limit, p);
+  return pageQuery(
+    'events',
+    [
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'publisher', operator: '=', value: query.publisher },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ],
+    query.limit,
+    p,
+  );
 }
 
 /** A newest-first page of deliveries under the query's filters. */
 export function deliveriesPage(query: DeliveryQuery, p: Placeholder): Page {
-  return pageQuery('deliveries', [
-    { column: 'status', operator: '=', value: query.status },
-    { column: 'app_id', operator: '=', value: query.appId },
-    { column: 'action', operator: '=', value: query.action },
-    { column: 'community_id', operator: '=', value: query.communityId },
-    { column: 'event_id', operator: '=', value: query.eventId },
-    { column: 'seq', operator: '<', value: query.beforeSeq },
-  ], query.limit, p);
+  return pageQuery(
+    'deliveries',
+    [
+      { column: 'status', operator: '=', value: query.status },
+      { column: 'app_id', operator: '=', value: query.appId },
+      { column: 'action', operator: '=', value: query.action },
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'event_id', operator: '=', value: query.eventId },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ],
+    query.limit,
+    p,
+  );
 }

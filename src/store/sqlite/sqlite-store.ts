@@ -10,7 +10,18 @@ import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/b
 import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
 import type { Row } from '../sql/rows.js';
 import type { CallQuery, CallRecord } from '../../audit/types.js';
-import type { FinishedAttempt, AttemptRecord, ClaimedDelivery, DeliveryQuery, DeliveryRecord, EventQuery, EventRecord, NewEvent, OpenDeliveryCounts, PublishOutcome } from '../../delivery/types.js';
+import type {
+  FinishedAttempt,
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryQuery,
+  DeliveryRecord,
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  OpenDeliveryCounts,
+  PublishOutcome,
+} from '../../delivery/types.js';
 import type { NotifyChannel, Store, StoredAction } from '../store.js';
 import { keyFileExists, keyFilePath, loadOrCreateKeyFile, type KeyFile } from '../../security/key-file.js';
 import { publishEvent, type PublishTransaction } from '../../delivery/publishing.js';
@@ -72,8 +83,7 @@ export class SqliteStore implements Store {
       return row === undefined ? undefined : rows.toEvent(row);
     },
     insertEvent: (event) => void this.run(SQL.insertEvent, rows.eventValues(event)),
-    coalesce: (event, delivery) =>
-      this.run(SQL.coalesce, [event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action]) > 0,
+    coalesce: (event, delivery) => this.run(SQL.coalesce, [event.id, delivery.messageId, event.createdAt, event.communityId, delivery.appId, event.action]) > 0,
     insertDelivery: (delivery) => void this.run(SQL.insertDelivery, rows.deliveryValues(delivery)),
   };
   /** Set by `migrate`, which must run before the registry is read or written. */
@@ -95,12 +105,14 @@ export class SqliteStore implements Store {
     applyMigrations(this.db, SQLITE_MIGRATIONS);
     this.box ??= this.openBox();
     const box = this.box;
-    this.db.transaction(() => {
-      for (const row of this.all('SELECT * FROM apps')) {
-        const values = rows.resealedAppValues(row, box);
-        if (values !== undefined) this.run(SQL.resealApp, values);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const row of this.all('SELECT * FROM apps')) {
+          const values = rows.resealedAppValues(row, box);
+          if (values !== undefined) this.run(SQL.resealApp, values);
+        }
+      })
+      .immediate();
   }
 
   private openBox(): SecretBox {
@@ -213,9 +225,7 @@ export class SqliteStore implements Store {
     return outcomes;
   }
 
-  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<
-    ClaimedDelivery[]
-  > {
+  async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]> {
     const { owner, now, leaseMs, limit } = query;
     return this.unsynced(() => {
       const claimed = this.all(SQL.claim, [owner, now + leaseMs, now, now, now, limit]).map(rows.toDelivery);
@@ -235,7 +245,9 @@ export class SqliteStore implements Store {
   }
 
   async extendLease(owner: string, deliveryId: string, until: number): Promise<boolean> {
-    return this.unsynced(() => this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0);
+    return this.unsynced(
+      () => this.run("UPDATE deliveries SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'", [until, deliveryId, owner]) > 0,
+    );
   }
 
   async releaseLeases(owner: string): Promise<number> {
@@ -266,18 +278,17 @@ export class SqliteStore implements Store {
     return rows.minDue(free, leased);
   }
 
-  async cancelPendingDeliveries(
-    filter: { communityId: string; appId: string; action?: string },
-    at: number,
-  ): Promise<number> {
+  async cancelPendingDeliveries(filter: { communityId: string; appId: string; action?: string }, at: number): Promise<number> {
     return this.cancelPending(filter, at);
   }
 
   async disableSubscription(subscription: DisabledSubscription): Promise<number> {
-    return this.db.transaction(() => {
-      this.run(SQL.upsertDisabledSubscription, rows.disabledSubscriptionValues(subscription));
-      return this.cancelPending(subscription, subscription.disabledAt);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.run(SQL.upsertDisabledSubscription, rows.disabledSubscriptionValues(subscription));
+        return this.cancelPending(subscription, subscription.disabledAt);
+      })
+      .immediate();
   }
 
   async enableSubscription(communityId: string, appId: string, action: string): Promise<boolean> {
