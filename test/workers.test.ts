@@ -167,7 +167,12 @@ describe('restart policy', () => {
     expect(restartDelay([now - 2, now - 1, now], now)).toBe(400);
     // Crashes older than the window are forgiven.
     expect(restartDelay([now - CRASH_LOOP.withinMs - 1, now], now)).toBe(100);
-    expect(restartDelay(Array.from({ length: CRASH_LOOP.crashes }, (_, i) => now - i), now)).toBeUndefined();
+    expect(
+      restartDelay(
+        Array.from({ length: CRASH_LOOP.crashes }, (_, i) => now - i),
+        now,
+      ),
+    ).toBeUndefined();
   });
 });
 

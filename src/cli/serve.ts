@@ -5,7 +5,6 @@
  * (HUB_WORKERS), this process is their supervisor instead (src/cluster/supervisor.ts), and each
  * worker runs this same function as a single hub.
  */
-import { randomUUID } from 'node:crypto';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { pino } from 'pino';
