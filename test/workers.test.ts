@@ -2,7 +2,8 @@
  * The hub as several real processes (HUB_WORKERS, HUB_ROLE) on real PostgreSQL: two workers
  * answer on one port, a SIGKILLed worker is replaced, SIGTERM stops all and exits 0, the rate limit
  * holds across workers, an api process and a separate deliver process deliver every event, and no
- * acknowledged event is lost when a worker is SIGKILLed under publishing load. SQLite refuses more
+ * acknowledged event is lost when a worker is SIGKILLed under publishing load; workers crashing in
+ * a loop make the supervisor give up with exit code 1. SQLite refuses more
  * than one worker and any role but `all`. The PostgreSQL tests run only with TEST_DATABASE_URL, each
  * hub in a schema of its own, dropped at the end.
  */
@@ -174,6 +175,25 @@ describe('restart policy', () => {
       ),
     ).toBeUndefined();
   });
+});
+
+describe('the supervisor', () => {
+  it('gives up with exit code 1 and says so when workers crash in a loop', async () => {
+    // Nothing listens on port 1: every worker fails to open its storage and exits at once.
+    const run = await runApiHub([], {
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
+        HUB_WORKERS: '2',
+        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+        PORT: '0',
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('hub worker exited; starting another');
+    expect(run.stdout).toContain('hub workers crash in a loop (5 exits within 60 s): giving up; the lines above say why');
+    expect(run.stderr).toContain('API Hub failed to start');
+  }, 120_000);
 });
 
 describe('on SQLite', () => {
