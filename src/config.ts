@@ -60,7 +60,14 @@ export interface HubConfig {
   maxConnections: number;
   /** Bearer token protecting `/metrics`; undefined: `/metrics` is open. */
   metricsToken: string | undefined;
+  /** Hub processes behind the port; undefined: one per core on PostgreSQL, 1 on SQLite. */
+  workers: number | undefined;
+  /** What this process does: everything, only HTTP (no deliveries), or only deliveries. */
+  role: HubRole;
 }
+
+export const HUB_ROLES = ['all', 'api', 'deliver'] as const;
+export type HubRole = (typeof HUB_ROLES)[number];
 
 interface Option {
   flag: string;
@@ -324,6 +331,25 @@ const OPTIONS: Option[] = [
     default: undefined,
     parse: parseSecretToken,
     help: 'bearer token required by /metrics (open when unset)',
+  },
+  {
+    flag: 'workers',
+    env: 'HUB_WORKERS',
+    key: 'workers',
+    default: undefined,
+    parse: parseInteger(1),
+    help: 'hub processes sharing the port, restarted when they crash; PostgreSQL only above 1 (default: one per core on PostgreSQL, 1 on SQLite; docs/scaling.md)',
+  },
+  {
+    flag: 'role',
+    env: 'HUB_ROLE',
+    key: 'role',
+    default: 'all',
+    help: 'all, api (HTTP and publishes, no deliveries) or deliver (deliveries, /healthz, /readyz, /metrics); PostgreSQL only for api and deliver',
+    parse: (value, name) => {
+      if (!(HUB_ROLES as readonly string[]).includes(value)) throw new Error(`${name}: "${value}" must be one of ${HUB_ROLES.join(', ')}`);
+      return value;
+    },
   },
 ];
 

@@ -47,14 +47,18 @@ export interface HubOptions {
   logger?: Logger;
   /** Built-in definitions; the files under `catalog/` by default. */
   builtins?: ActionDefinition[];
-  /** Run the delivery worker in this process (default true). */
+  /** Run the delivery worker in this process (default true; never with `config.role` api). */
   deliver?: boolean;
+  /** Hub processes sharing the rate limit: this one enforces 1/n of it (default 1). */
+  rateLimitShares?: number;
 }
+
+export const newAdminToken = () => `hub_admin_${randomUUID().replaceAll('-', '')}`;
 
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, store } = options;
   const log = options.logger ?? pino({ level: config.logLevel });
-  const adminToken = config.adminToken ?? `hub_admin_${randomUUID().replaceAll('-', '')}`;
+  const adminToken = config.adminToken ?? newAdminToken();
   const registry = new Registry(store);
   const catalog = new CatalogService(store, options.builtins, log);
   const metrics = new HubMetrics();
@@ -64,7 +68,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
   });
   const worker =
-    options.deliver === false
+    options.deliver === false || config.role === 'api'
       ? undefined
       : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.reloadEverywhere() });
   const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
@@ -77,7 +81,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     outbound,
     audit,
     metrics,
-    rateLimiter: new RateLimiter(config.rateLimitPerSecond),
+    rateLimiter: new RateLimiter(config.rateLimitPerSecond, Date.now, options.rateLimitShares),
     outbox: new Outbox(store, worker, log),
     reloadHere: reload,
     async reloadEverywhere() {
@@ -101,7 +105,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const addMethodNotAllowed = methodNotAllowed(app);
   registerHubOpenApi(app);
   await app.register(healthRoutes(deps));
-  for (const prefix of ['/v1', '']) {
+  // A deliver process serves only the health routes: everything else is a 404.
+  for (const prefix of config.role === 'deliver' ? [] : ['/v1', '']) {
     // The caller is authenticated before its body is read: without a token, a request costs
     // almost nothing whatever it carries.
     await app.register(

@@ -1,12 +1,18 @@
 /**
  * `api-hub serve` (and `api-hub` with no subcommand): runs the hub — configuration from the
  * environment and flags, storage, HTTP server, graceful shutdown on SIGTERM/SIGINT. Resolves once
- * the hub listens; the process then lives until a signal stops it.
+ * the hub listens; the process then lives until a signal stops it. With more than one worker
+ * (HUB_WORKERS), this process is their supervisor instead (src/cluster/supervisor.ts), and each
+ * worker runs this same function as a single hub.
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { pino } from 'pino';
+import { PlanError, planWorkers } from '../cluster/plan.js';
+import { supervise } from '../cluster/supervisor.js';
 import { helpText, loadConfig } from '../config.js';
-import { createHub } from '../hub.js';
-import { openStore } from '../store/open.js';
+import { createHub, newAdminToken } from '../hub.js';
+import { isPostgresUrl, openStore } from '../store/open.js';
 import { EXIT_OK, UsageError, type Io } from './output.js';
 
 export const SERVE_HELP = `${helpText().replace('Usage: api-hub [options]', 'Usage: api-hub [serve] [options]\n\nRuns the hub. Every flag can be set by its environment variable instead.')}`;
@@ -22,14 +28,38 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  let workers;
+  try {
+    workers = planWorkers(isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite', config.workers, config.role, availableParallelism());
+  } catch (err) {
+    if (err instanceof PlanError) throw new UsageError(err.message);
+    throw err;
+  }
   const log = pino({ level: config.logLevel });
+  if (workers > 1 && cluster.isPrimary) {
+    // One admin token for all the workers: generated here when unset, printed once.
+    const adminToken = config.adminToken ?? newAdminToken();
+    supervise({
+      workers,
+      env: { HUB_WORKERS: String(workers), HUB_ADMIN_TOKEN: adminToken },
+      log,
+      shutdownGraceMs: config.shutdownGraceMs,
+      onListening: (address) => {
+        log.info({ ...address, workers, role: config.role }, 'API Hub listening');
+        if (config.adminToken === undefined) io.stdout.write(adminTokenNotice(adminToken));
+      },
+    });
+    return EXIT_OK;
+  }
   const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
-  const hub = await createHub({ config, store, logger: log });
+  // A worker enforces its share of the rate limit: together they allow the configured rate.
+  const hub = await createHub({ config, store, logger: log, rateLimitShares: cluster.isWorker ? workers : 1 });
   await hub.app.listen({ port: config.port, host: config.host });
-  log.info({ port: config.port, host: config.host, storage: store.kind }, 'API Hub listening');
-  if (config.adminToken === undefined) {
-    // Printed once, on stdout, so `npm start` alone gives a usable hub; never logged.
-    io.stdout.write(`\nHUB_ADMIN_TOKEN was not set; the admin token of this run is:\n\n  ${hub.adminToken}\n\n`);
+  if (cluster.isWorker) {
+    log.debug({ pid: process.pid, role: config.role }, 'hub worker listening');
+  } else {
+    log.info({ port: config.port, host: config.host, storage: store.kind, role: config.role }, 'API Hub listening');
+    if (config.adminToken === undefined) io.stdout.write(adminTokenNotice(hub.adminToken));
   }
 
   let stopping = false;
@@ -51,9 +81,18 @@ export async function serve(argv: string[], io: Io): Promise<number> {
       .catch((err: unknown) => {
         log.error({ err }, 'error during shutdown');
         process.exitCode = 1;
+      })
+      .finally(() => {
+        // The channel to the supervisor would keep a worker alive once its hub is closed.
+        if (cluster.isWorker) process.exit();
       });
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   return EXIT_OK;
+}
+
+/** Printed once, on stdout, so `npm start` alone gives a usable hub; never logged. */
+function adminTokenNotice(token: string): string {
+  return `\nHUB_ADMIN_TOKEN was not set; the admin token of this run is:\n\n  ${token}\n\n`;
 }

@@ -28,9 +28,10 @@ export function healthRoutes(deps: HealthDeps) {
       '/healthz',
       {
         config: { openapi: { summary: 'Liveness: the process answers.' } },
-        schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' } }) } },
+        // The pid tells apart the processes behind one port (HUB_WORKERS).
+        schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' }, pid: { type: 'integer' } }) } },
       },
-      async () => ({ status: 'ok' }),
+      async () => ({ status: 'ok', pid: process.pid }),
     );
     const ready = answerSchema('Ready: the storage answers.', { status: { const: 'ready' }, storage: { enum: ['sqlite', 'postgres'] } });
     app.get(

@@ -1,6 +1,8 @@
 /**
  * Token buckets per (app, community): `rate` calls per second with bursts up to twice that. Kept
- * in this process's memory, so with several hub processes each enforces the limit on its share.
+ * in this process's memory: with `shares` hub processes behind one port (HUB_WORKERS), each
+ * enforces 1/shares of the rate and burst, so together they never allow more than the limit
+ * (docs/scaling.md says what that costs a caller whose calls all reach one process).
  */
 import { HubError } from '../errors.js';
 
@@ -12,13 +14,17 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly capacity: number;
+  /** This process's share of the rate, in calls per second. */
+  private readonly refill: number;
 
   /** `rate` 0 disables the limit. */
   constructor(
     private readonly rate: number,
     private readonly now: () => number = Date.now,
+    shares = 1,
   ) {
-    this.capacity = rate * 2;
+    this.refill = rate / shares;
+    this.capacity = this.refill * 2;
   }
 
   /** Takes one token or throws 429 with the seconds to wait in Retry-After. */
@@ -32,11 +38,11 @@ export class RateLimiter {
       bucket = { tokens: this.capacity, at: now };
       this.buckets.set(key, bucket);
     } else {
-      bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.at) * this.rate) / 1000);
+      bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.at) * this.refill) / 1000);
       bucket.at = now;
     }
     if (bucket.tokens < 1) {
-      const waitSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
+      const waitSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.refill));
       throw new HubError('TooManyRequests', `app "${appId}" exceeded ${this.rate} calls per second in community "${communityId}"`, {
         headers: { 'retry-after': String(waitSeconds) },
       });
@@ -47,7 +53,7 @@ export class RateLimiter {
   /** Drops buckets that have refilled: they hold no information. */
   private evictFull(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.at) * this.rate) / 1000 >= this.capacity) this.buckets.delete(key);
+      if (bucket.tokens + ((now - bucket.at) * this.refill) / 1000 >= this.capacity) this.buckets.delete(key);
     }
   }
 }

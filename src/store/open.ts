@@ -34,7 +34,7 @@ function createStore(databaseUrl: string | undefined, options: OpenStoreOptions)
     const path = databaseUrl.slice('file:'.length);
     if (path !== '') return new SqliteStore(path, { secretKey, previousSecretKey });
   }
-  if (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://')) {
+  if (isPostgresUrl(databaseUrl)) {
     if (secretKey === undefined) {
       throw new Error(
         'HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place beside ' +
@@ -46,6 +46,11 @@ function createStore(databaseUrl: string | undefined, options: OpenStoreOptions)
   throw new Error(
     'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' + 'or postgres://… / postgresql://… (PostgreSQL)',
   );
+}
+
+/** Whether `DATABASE_URL` names PostgreSQL (everything else is SQLite or refused by openStore). */
+export function isPostgresUrl(databaseUrl: string | undefined): databaseUrl is string {
+  return databaseUrl !== undefined && (databaseUrl.startsWith('postgres://') || databaseUrl.startsWith('postgresql://'));
 }
 
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {

@@ -1,0 +1,91 @@
+/**
+ * The supervisor of `HUB_WORKERS` > 1: forks N full hub processes with node:cluster, which share
+ * one listening port (the supervisor accepts and hands connections round-robin). A worker that dies
+ * is replaced after a backoff, unless workers crash in a loop: then it stops all and exits 1.
+ * SIGTERM/SIGINT are passed to every worker, each drains as a single hub does, and the supervisor
+ * exits 0 once all are gone (1 if one of them failed or the grace period ran out).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { CRASH_LOOP, restartDelay } from './plan.js';
+
+export interface SupervisorOptions {
+  workers: number;
+  /** Environment every worker gets on top of the supervisor's own. */
+  env: Record<string, string>;
+  log: Logger;
+  /** A worker's own grace period; the supervisor waits a little longer before killing. */
+  shutdownGraceMs: number;
+  /** Called once, when every worker of the first generation listens. */
+  onListening(address: { port: number; host: string }): void;
+}
+
+/** Margin over the workers' grace period before the supervisor kills what is left. */
+const KILL_MARGIN_MS = 5_000;
+
+export function supervise(options: SupervisorOptions): void {
+  const { log } = options;
+  const live = new Set<Worker>();
+  const crashes: number[] = [];
+  let stopping = false;
+  let exitCode = 0;
+  let listened = 0;
+
+  const fork = () => {
+    const worker = cluster.fork(options.env);
+    live.add(worker);
+    worker.once('listening', (address) => {
+      if (++listened === options.workers) options.onListening({ port: address.port, host: String(address.address) });
+    });
+    worker.once('exit', (code, signal) => {
+      live.delete(worker);
+      const pid = worker.process.pid;
+      if (stopping) {
+        if (code !== 0) {
+          log.error({ pid, code, signal }, 'hub worker did not stop cleanly');
+          exitCode = 1;
+        }
+        if (live.size === 0) finish();
+        return;
+      }
+      const now = Date.now();
+      crashes.push(now);
+      const delay = restartDelay(crashes, now);
+      if (delay === undefined) {
+        log.fatal(
+          { pid, code, signal },
+          `hub workers crash in a loop (${CRASH_LOOP.crashes} exits within ${CRASH_LOOP.withinMs / 1000} s): giving up; the lines above say why`,
+        );
+        stop('crash loop', 1);
+        return;
+      }
+      log.error({ pid, code, signal, restartInMs: delay }, 'hub worker exited; starting another');
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, delay);
+    });
+  };
+
+  const finish = () => {
+    log.info({ exitCode }, 'all hub workers stopped');
+    process.exit(exitCode);
+  };
+
+  const stop = (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    log.info({ reason, workers: live.size }, 'shutting down: every worker finishes its in-flight work');
+    setTimeout(() => {
+      log.error('shutdown grace period over; killing the workers left');
+      for (const worker of live) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }, options.shutdownGraceMs + KILL_MARGIN_MS).unref();
+    for (const worker of live) worker.process.kill('SIGTERM');
+    if (live.size === 0) finish();
+  };
+
+  process.once('SIGTERM', () => stop('SIGTERM', 0));
+  process.once('SIGINT', () => stop('SIGINT', 0));
+  for (let i = 0; i < options.workers; i++) fork();
+}

@@ -1,0 +1,337 @@
+/**
+ * The hub as several real processes (HUB_WORKERS, HUB_ROLE) on real PostgreSQL: two workers
+ * answer on one port, a SIGKILLed worker is replaced, SIGTERM stops all and exits 0, the rate limit
+ * holds across workers, an api process and a separate deliver process deliver every event, and no
+ * acknowledged event is lost when a worker is SIGKILLed under publishing load; workers crashing in
+ * a loop make the supervisor give up with exit code 1. SQLite refuses more
+ * than one worker and any role but `all`. The PostgreSQL tests run only with TEST_DATABASE_URL, each
+ * hub in a schema of its own, dropped at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CRASH_LOOP, restartDelay } from '../src/cluster/plan.js';
+import { runApiHub } from './support/cli.js';
+import { TEST_SECRET_KEY_TEXT, type Answer } from './support/hub.js';
+import { spawnHub, stopAll, type HubProcess } from './support/process.js';
+import { startServer, type TestServer } from './support/servers.js';
+import { until } from './support/wait.js';
+
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const ADMIN_TOKEN = 'workers-admin-token';
+const HAPPENED = '@test:workers:Thing:happened';
+const COMMUNITY = 'workers-school';
+
+const dirs: string[] = [];
+const schemas: string[] = [];
+const servers: TestServer[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-workers-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The environment of a hub in a fresh schema of the test database. */
+async function postgresEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const schema = `hub_workers_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE SCHEMA ${schema}`);
+  schemas.push(schema);
+  const url = new URL(databaseUrl!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { DATABASE_URL: url.toString(), HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT, HUB_WORKERS: '2', ...extra };
+}
+
+/** GET /healthz on a new connection (the supervisor hands each connection to the next worker). */
+function healthOnNewConnection(url: string): Promise<{ status: number; pid?: number }> {
+  return new Promise((done, fail) => {
+    const req = httpRequest(`${url}/healthz`, { agent: false, timeout: 2000 }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () => done({ status: res.statusCode ?? 0, pid: (JSON.parse(text) as { pid?: number }).pid }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** Collects worker pids answering on `url` until `count` distinct ones (other than `exclude`) are seen. */
+async function workerPids(url: string, count: number, exclude: number[] = []): Promise<number[]> {
+  const seen = new Set<number>();
+  await until(
+    async () => {
+      const { pid } = await healthOnNewConnection(url).catch(() => ({ pid: undefined }));
+      if (pid !== undefined && !exclude.includes(pid)) seen.add(pid);
+      return seen.size >= count;
+    },
+    30_000,
+    `${count} worker pids answering`,
+  );
+  return [...seen];
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function expectOk(answer: Answer, what: string): Answer {
+  if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${answer.text}`);
+  return answer;
+}
+
+/** The event action, a subscriber app at `subscriberUrl` (when given) and publisher apps; their tokens. */
+async function setUp(hub: HubProcess, subscriberUrl: string | undefined, publishers: string[]): Promise<string[]> {
+  expectOk(await hub.admin('PUT', `/actions/${HAPPENED}/versions/1`, { kind: 'event', title: 'Thing happened', dataSchema: { type: 'object' } }), 'the action');
+  expectOk(await hub.admin('PUT', `/communities/${COMMUNITY}`), 'the community');
+  const apps: [string, Record<string, unknown>][] = publishers.map((id) => [id, { publishes: [{ action: HAPPENED, reason: 'x' }] }]);
+  if (subscriberUrl !== undefined) apps.unshift(['workers-viewer', { subscribes: [{ action: HAPPENED, reason: 'x', url: subscriberUrl }] }]);
+  const tokens: string[] = [];
+  for (const [id, services] of apps) {
+    expectOk(await hub.admin('PUT', `/apps/${id}`, { displayName: id, services }), `registering ${id}`);
+    expectOk(await hub.admin('PUT', `/communities/${COMMUNITY}/installations/${id}`), `installing ${id}`);
+    if (services.publishes !== undefined) tokens.push(expectOk(await hub.admin('POST', `/apps/${id}/tokens`), `a token of ${id}`).body.token as string);
+  }
+  return tokens;
+}
+
+const publishOnce = (url: string, token: string, dispatcher?: Agent) =>
+  request(`${url}/v1/services/publish/${HAPPENED}`, {
+    method: 'POST',
+    dispatcher,
+    reset: dispatcher === undefined,
+    headers: { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY, 'content-type': 'application/json' },
+    body: '{}',
+  }).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
+
+/** Waits until every worker knows the registry just written: 8 publishes in a row on new
+ * connections are accepted (or rate-limited, which also means the app was recognised). */
+async function registrySettled(url: string, token: string): Promise<void> {
+  let inARow = 0;
+  await until(
+    async () => {
+      const { status } = await publishOnce(url, token);
+      inARow = status === 201 || status === 429 ? inARow + 1 : 0;
+      return inARow >= 8;
+    },
+    30_000,
+    'every worker seeing the registry',
+  );
+}
+
+/** A subscriber that acknowledges every event and records the event ids it received. */
+async function subscriber(): Promise<{ server: TestServer; seen: Set<string> }> {
+  const seen = new Set<string>();
+  const server = await startServer((req, res) => {
+    seen.add((JSON.parse(req.body) as { context: { eventId: string } }).context.eventId);
+    res.writeHead(204).end();
+  });
+  servers.push(server);
+  return { server, seen };
+}
+
+afterEach(async () => {
+  await stopAll();
+});
+
+afterAll(async () => {
+  await stopAll();
+  await Promise.all(servers.map((s) => s.close()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const schema of schemas) await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+});
+
+describe('restart policy', () => {
+  it('doubles the wait with each recent crash and gives up on a crash loop', () => {
+    const now = 1_000_000;
+    expect(restartDelay([now], now)).toBe(100);
+    expect(restartDelay([now - 2, now - 1, now], now)).toBe(400);
+    // Crashes older than the window are forgiven.
+    expect(restartDelay([now - CRASH_LOOP.withinMs - 1, now], now)).toBe(100);
+    expect(
+      restartDelay(
+        Array.from({ length: CRASH_LOOP.crashes }, (_, i) => now - i),
+        now,
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe('the supervisor', () => {
+  it('gives up with exit code 1 and says so when workers crash in a loop', async () => {
+    // Nothing listens on port 1: every worker fails to open its storage and exits at once.
+    const run = await runApiHub([], {
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
+        HUB_WORKERS: '2',
+        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+        PORT: '0',
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('hub worker exited; starting another');
+    expect(run.stdout).toContain('hub workers crash in a loop (5 exits within 60 s): giving up; the lines above say why');
+    expect(run.stderr).toContain('API Hub failed to start');
+  }, 120_000);
+});
+
+describe('on SQLite', () => {
+  const sqliteEnv = () => ({ DATABASE_URL: `file:${join(tempDir(), 'hub.db')}`, HUB_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0' });
+
+  it('refuses HUB_WORKERS above 1 with exit code 2, naming the variable and docs/scaling.md', async () => {
+    const run = await runApiHub([], { env: { ...sqliteEnv(), HUB_WORKERS: '2' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'HUB_WORKERS=2 needs PostgreSQL: SQLite has one writer, so a hub on SQLite runs as one process. ' +
+        'Unset HUB_WORKERS (or set it to 1), or use a postgres:// DATABASE_URL (see docs/scaling.md)',
+    );
+  }, 60_000);
+
+  it('refuses HUB_ROLE api or deliver with exit code 2', async () => {
+    const run = await runApiHub([], { env: { ...sqliteEnv(), HUB_ROLE: 'deliver' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'HUB_ROLE=deliver needs PostgreSQL: on SQLite one process both serves and delivers (HUB_ROLE=all). ' +
+        'Unset HUB_ROLE, or use a postgres:// DATABASE_URL (see docs/scaling.md)',
+    );
+  }, 60_000);
+});
+
+describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => {
+  it('answers from two processes on one port, and replaces a SIGKILLed one', async () => {
+    const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv());
+    const pids = await workerPids(hub.url, 2);
+    expect(pids).not.toContain(hub.child.pid);
+
+    process.kill(pids[0]!, 'SIGKILL');
+    await until(() => !alive(pids[0]!), 10_000, 'the killed worker gone');
+    const [replacement] = await workerPids(hub.url, 1, pids);
+    expect(pids).not.toContain(replacement);
+    expect(alive(pids[1]!)).toBe(true);
+    expect(hub.output()).toContain('hub worker exited; starting another');
+  }, 120_000);
+
+  it('stops every worker on SIGTERM and exits 0', async () => {
+    const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv());
+    const pids = await workerPids(hub.url, 2);
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited, hub.output()).toEqual({ code: 0, signal: null });
+    expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it('holds the rate limit across the workers', async () => {
+    const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv({ HUB_RATE_LIMIT: '1' }));
+    const [limited, settling] = await setUp(hub, undefined, ['workers-gate', 'workers-settler']);
+    await registrySettled(hub.url, settling!);
+    await workerPids(hub.url, 2);
+
+    // 1 call per second, burst 2, for the whole hub: each of the two workers allows half.
+    const startedAt = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => publishOnce(hub.url, limited!)));
+    const elapsedSeconds = (Date.now() - startedAt) / 1000;
+    const accepted = answers.filter((a) => a.status === 201).length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect(accepted).toBeLessThanOrEqual(2 + Math.floor(elapsedSeconds));
+    const refused = answers.find((a) => a.status === 429)!;
+    // The message names the hub's limit, not the worker's share of it.
+    expect(JSON.parse(refused.text)).toEqual({
+      type: 'TooManyRequests',
+      status: 429,
+      name: 'Too Many Requests',
+      error: `app "workers-gate" exceeded 1 calls per second in community "${COMMUNITY}"`,
+      requestId: expect.any(String),
+    });
+  }, 120_000);
+
+  it('delivers every event published to an api process through a separate deliver process', async () => {
+    const { server, seen } = await subscriber();
+    const env = await postgresEnv({ HUB_WORKERS: '1' });
+    const api = await spawnHub(tempDir(), ADMIN_TOKEN, { ...env, HUB_ROLE: 'api' });
+    const [token] = await setUp(api, `${server.url}/events`, ['workers-gate']);
+    const published: string[] = [];
+    const publish = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const answer = await publishOnce(api.url, token!);
+        expect(answer.status, answer.text).toBe(201);
+        published.push((JSON.parse(answer.text) as { id: string }).id);
+      }
+    };
+    // Published before any deliver process runs: left unleased for one to claim.
+    await publish(30);
+    const deliver = await spawnHub(tempDir(), ADMIN_TOKEN, { ...env, HUB_ROLE: 'deliver' });
+    const notServed = await deliver.admin('GET', '/apps');
+    expect(notServed.status).toBe(404);
+    expect(notServed.body).toEqual({
+      type: 'NotFound',
+      status: 404,
+      name: 'Not Found',
+      error: 'no route GET /v1/admin/apps',
+      requestId: expect.any(String),
+    });
+    await publish(30);
+    const missing = () => published.filter((id) => !seen.has(id));
+    await until(() => missing().length === 0, 60_000, 'every published event delivered');
+    expect(seen.size).toBe(60);
+  }, 120_000);
+
+  it('loses no acknowledged event when a worker is SIGKILLed while publishing', async () => {
+    const { server, seen } = await subscriber();
+    const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv({ HUB_DELIVERY_TIMEOUT: '2s', HUB_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s' }));
+    const [token] = await setUp(hub, `${server.url}/events`, ['workers-gate']);
+    const pids = await workerPids(hub.url, 2);
+    await registrySettled(hub.url, token!);
+
+    const acked = new Set<string>();
+    let killed = false;
+    const load = new Agent({ connections: 16 });
+    const loop = async () => {
+      while (acked.size < 600) {
+        let answer;
+        try {
+          answer = await publishOnce(hub.url, token!, load);
+        } catch (err) {
+          // Requests in flight on the killed worker fail: they were never acknowledged.
+          if (killed) continue;
+          throw err;
+        }
+        if (answer.status !== 201) throw new Error(`publish answered ${answer.status} ${answer.text}`);
+        acked.add((JSON.parse(answer.text) as { id: string }).id);
+        if (acked.size >= 200 && !killed) {
+          killed = true;
+          process.kill(pids[0]!, 'SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, loop));
+    await load.destroy();
+    expect(killed).toBe(true);
+    const missing = () => [...acked].filter((id) => !seen.has(id));
+    await until(() => missing().length === 0, 90_000, `delivering every acknowledged event (${missing().length} of ${acked.size} missing)`).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${hub.output()}`);
+      },
+    );
+    expect(hub.output()).toContain('hub worker exited; starting another');
+  }, 120_000);
+});
