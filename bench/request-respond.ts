@@ -89,7 +89,8 @@ export async function startBuiltHub(env: Record<string, string>): Promise<Server
   const storage = await benchStorage();
   const port = await freePort();
   const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
-    env: { ...process.env, ...storage.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
+    // One hub process unless the caller asks for more: the baselines are one process too.
+    env: { ...process.env, HUB_WORKERS: '1', ...storage.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
