@@ -7,6 +7,7 @@ import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
+import { noteChange } from './change-trail.js';
 
 export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
 
@@ -94,6 +95,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       '/actions',
       {
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'The catalogue: every action with its versions.',
             success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } },
@@ -111,6 +113,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       {
         schema: { params: pathParams({ action: actionIdSchema }) },
         config: {
+          adminScope: 'read',
           openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } },
         },
       },
@@ -123,26 +126,32 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     );
 
     type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
-    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: { openapi: DEFINE_DOC } }, async (request, reply) => {
-      const id = request.params.action;
-      const version = Number(request.params.version);
-      const definition = definitionFrom(id, version, request.body);
-      const force = request.query.force === 'true';
-      const result = await deps.catalog.define(definition, { force });
-      switch (result.outcome) {
-        case 'kind-mismatch':
-          throw conflict(`"${id}" is a ${result.kind} action; a new version cannot change its kind`);
-        case 'incompatible':
-          throw new HubError(
-            'Conflict',
-            `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`,
-            {
-              details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
-            },
-          );
-      }
-      await deps.reloadEverywhere();
-      return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
-    });
+    app.put<DefineRoute>(
+      '/actions/:action/versions/:version',
+      { schema: DEFINE_SCHEMA, config: { changeKind: 'action.define', openapi: DEFINE_DOC } },
+      async (request, reply) => {
+        const id = request.params.action;
+        const version = Number(request.params.version);
+        const definition = definitionFrom(id, version, request.body);
+        const force = request.query.force === 'true';
+        const before = deps.catalog.current.get(id, version)?.definition ?? null;
+        const result = await deps.catalog.define(definition, { force });
+        switch (result.outcome) {
+          case 'kind-mismatch':
+            throw conflict(`"${id}" is a ${result.kind} action; a new version cannot change its kind`);
+          case 'incompatible':
+            throw new HubError(
+              'Conflict',
+              `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`,
+              {
+                details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
+              },
+            );
+        }
+        await deps.reloadEverywhere();
+        noteChange(request, { before, after: definition });
+        return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
+      },
+    );
   };
 }
