@@ -69,8 +69,11 @@ export interface ChangeInput {
 }
 
 /** A value with the secrets redacted; one too deep to walk is not kept. */
-const redacted = (value: unknown, secrets: readonly string[]): unknown =>
-  value === undefined ? null : (redactValue(value, secrets) ?? '[too deep to record]');
+function redacted(value: unknown, secrets: readonly string[]): unknown {
+  if (value === undefined || value === null) return null;
+  const result = redactValue(value, secrets);
+  return result === undefined ? '[too deep to record]' : result;
+}
 
 export function changeRecord(input: ChangeInput): ChangeRecord {
   const route = input.route.startsWith('/v1/') ? input.route : `/v1${input.route}`;
