@@ -165,6 +165,26 @@ describe.skipIf(databaseUrl === undefined || databaseUrl === '')('admin keys on 
     expectExactError(await withKey(b, created.key, 'GET', '/apps'), 401, 'Unauthorized', 'the admin token is wrong, or the admin key is unknown or revoked');
   });
 
+  it('records a write on one hub in the change trail the other reads, with the key that made it', async () => {
+    const created = await createKey(a, 'pg operator', 'operate');
+    const put = await withKey(a, created.key, 'PUT', '/communities/pg-school');
+    expect(put.status).toBe(201);
+    const trail = await withKey(b, created.key, 'GET', `/changes?key=${created.id}`);
+    expect(trail.body).toEqual({
+      items: [
+        expect.objectContaining({
+          keyId: created.id,
+          keyName: 'pg operator',
+          kind: 'community.put',
+          target: 'pg-school',
+          outcome: 'ok',
+          requestId: put.headers['x-request-id'],
+        }),
+      ],
+      nextCursor: null,
+    });
+  });
+
   it('stores only the hash in the table', async () => {
     const created = await createKey(a, 'pg at rest', 'read');
     const secret = KEY_FORMAT.exec(created.key)![2]!;
