@@ -77,6 +77,7 @@ const DEFINE_DOC: RouteDoc = {
   success: { status: 201, description: 'Created: the action with its versions.', schema: ACTION_VIEW },
   otherSuccess: [{ status: 200, description: 'Replaced: the action with its versions.' }],
 };
+const DEFINE_CONFIG = { changeKind: 'action.define', openapi: DEFINE_DOC };
 
 function view(catalog: Catalog, id: string) {
   return {
@@ -126,32 +127,28 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     );
 
     type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
-    app.put<DefineRoute>(
-      '/actions/:action/versions/:version',
-      { schema: DEFINE_SCHEMA, config: { changeKind: 'action.define', openapi: DEFINE_DOC } },
-      async (request, reply) => {
-        const id = request.params.action;
-        const version = Number(request.params.version);
-        const definition = definitionFrom(id, version, request.body);
-        const force = request.query.force === 'true';
-        const before = deps.catalog.current.get(id, version)?.definition ?? null;
-        const result = await deps.catalog.define(definition, { force });
-        switch (result.outcome) {
-          case 'kind-mismatch':
-            throw conflict(`"${id}" is a ${result.kind} action; a new version cannot change its kind`);
-          case 'incompatible':
-            throw new HubError(
-              'Conflict',
-              `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`,
-              {
-                details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
-              },
-            );
-        }
-        await deps.reloadEverywhere();
-        noteChange(request, { before, after: definition });
-        return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
-      },
-    );
+    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: DEFINE_CONFIG }, async (request, reply) => {
+      const id = request.params.action;
+      const version = Number(request.params.version);
+      const definition = definitionFrom(id, version, request.body);
+      const force = request.query.force === 'true';
+      const before = deps.catalog.current.get(id, version)?.definition ?? null;
+      const result = await deps.catalog.define(definition, { force });
+      switch (result.outcome) {
+        case 'kind-mismatch':
+          throw conflict(`"${id}" is a ${result.kind} action; a new version cannot change its kind`);
+        case 'incompatible':
+          throw new HubError(
+            'Conflict',
+            `the new definition of "${id}" version ${version} would break apps built against it; publish it as a new version, or add ?force=true`,
+            {
+              details: result.breaks.map((b) => ({ pointer: b.path, message: b.change })),
+            },
+          );
+      }
+      await deps.reloadEverywhere();
+      noteChange(request, { before, after: definition });
+      return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
+    });
   };
 }

@@ -78,6 +78,7 @@ const PUT_APP_DOC: RouteDoc = {
   success: { status: 201, description: 'Registered: the app.', schema: APP_VIEW },
   otherSuccess: [{ status: 200, description: 'Replaced: the app.' }],
 };
+const PUT_APP_CONFIG = { changeKind: 'app.put', openapi: PUT_APP_DOC };
 const ISSUED_TOKEN = answerSchema('The token, shown once.', {
   id: { type: 'string' },
   token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] },
@@ -148,34 +149,30 @@ export function appRoutes(deps: AppRoutesDeps) {
 
     // The manifest is checked by validateManifest (its domain rules need the catalogue); the route
     // schema only describes it.
-    app.put<AppParams>(
-      '/apps/:appId',
-      { schema: { ...appParams, body: MANIFEST_BODY }, config: { changeKind: 'app.put', openapi: PUT_APP_DOC } },
-      async (request, reply) => {
-        const appId = request.params.appId;
-        const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
-        if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
-        const existing = deps.registry.current.apps.get(appId);
-        const now = Date.now();
-        const record: AppRecord = existing
-          ? { ...existing, manifest: result.manifest, updatedAt: now }
-          : {
-              id: appId,
-              manifest: result.manifest,
-              secret: generateLegacySecret(),
-              previousSecret: null,
-              signingSecret: generateSigningSecret(),
-              previousSigningSecret: null,
-              previousSecretsExpireAt: null,
-              createdAt: now,
-              updatedAt: now,
-            };
-        await deps.store.putApp(record);
-        await deps.reloadEverywhere();
-        noteChange(request, { before: existing?.manifest ?? null, after: record.manifest });
-        return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
-      },
-    );
+    app.put<AppParams>('/apps/:appId', { schema: { ...appParams, body: MANIFEST_BODY }, config: PUT_APP_CONFIG }, async (request, reply) => {
+      const appId = request.params.appId;
+      const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
+      if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
+      const existing = deps.registry.current.apps.get(appId);
+      const now = Date.now();
+      const record: AppRecord = existing
+        ? { ...existing, manifest: result.manifest, updatedAt: now }
+        : {
+            id: appId,
+            manifest: result.manifest,
+            secret: generateLegacySecret(),
+            previousSecret: null,
+            signingSecret: generateSigningSecret(),
+            previousSigningSecret: null,
+            previousSecretsExpireAt: null,
+            createdAt: now,
+            updatedAt: now,
+          };
+      await deps.store.putApp(record);
+      await deps.reloadEverywhere();
+      noteChange(request, { before: existing?.manifest ?? null, after: record.manifest });
+      return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
+    });
 
     app.post<AppParams & { Body: { label?: string } | null | undefined }>(
       '/apps/:appId/tokens',
