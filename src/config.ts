@@ -27,6 +27,8 @@ export interface HubConfig {
   secretOverlapMs: number;
   /** How long call audit lines are kept, in ms. */
   auditRetentionMs: number;
+  /** How long the records of the admin change trail are kept, in ms. */
+  changeRetentionMs: number;
   /** How long delivered events are kept, in ms. */
   eventRetentionMs: number;
   /** Timeout of one delivery attempt, in ms. */
@@ -188,6 +190,14 @@ const OPTIONS: Option[] = [
     default: '30d',
     parse: parseDuration,
     help: 'how long call audit lines are kept',
+  },
+  {
+    flag: 'change-retention',
+    env: 'HUB_CHANGE_RETENTION',
+    key: 'changeRetentionMs',
+    default: '365d',
+    parse: parseDuration,
+    help: 'how long the records of admin changes (GET /v1/admin/changes) are kept',
   },
   {
     flag: 'event-retention',

@@ -1,5 +1,6 @@
 /** What the routes of the hub work with; built once by `createHub`. */
 import type { Logger } from 'pino';
+import type { ChangeTrail } from './admin/change-trail.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { CatalogService } from './catalog/service.js';
 import type { HubConfig } from './config.js';
@@ -18,6 +19,8 @@ export interface HubDeps {
   registry: Registry;
   outbound: OutboundClient;
   audit: AuditLog;
+  /** The change trail of the admin API. */
+  changes: ChangeTrail;
   metrics: HubMetrics;
   rateLimiter: RateLimiter;
   /** Where publishes go: group commit, hand-over to this process's worker, notifications. */

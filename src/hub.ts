@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { ChangeTrail } from './admin/change-trail.js';
 import { adminRoutes } from './admin/routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { ActionDefinition } from './catalog/definition.js';
@@ -63,6 +64,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const catalog = new CatalogService(store, options.builtins, log);
   const metrics = new HubMetrics();
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
+  const changes = new ChangeTrail(store, log, { retentionMs: config.changeRetentionMs });
   const outbound = new OutboundClient({
     policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
     maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
@@ -80,6 +82,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     registry,
     outbound,
     audit,
+    changes,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, Date.now, options.rateLimitShares),
     outbox: new Outbox(store, worker, log),
@@ -133,6 +136,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.
       await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
       await audit.close();
+      changes.close();
       await outbound.close();
     },
   };

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AdminKeyRecord } from '../src/admin/admin-keys.js';
+import type { ChangeRecord } from '../src/admin/change-types.js';
 import type { AppRecord } from '../src/registry/types.js';
 import { parseSecretKey, type SecretKey } from '../src/security/secret-key.js';
 import { openStore } from '../src/store/open.js';
@@ -267,6 +269,73 @@ function storeSuite(name: string, adapter: Adapter): void {
         expect(installations).toHaveLength(3);
         expect(installations).toContainEqual({ ...installation, status: 'installed', updatedAt: T0 + 1 });
         expect(installations).toContainEqual({ ...installation, communityId: 'c2' });
+      });
+    });
+
+    describe('admin keys and the change trail', () => {
+      it('inserts admin keys, gets one by id, lists them oldest first and revokes each once', async () => {
+        const key: AdminKeyRecord = { id: '0123456789abcdef', name: 'ci reader', scope: 'read', hash: 'cd'.repeat(32), createdAt: T0, revokedAt: null };
+        await store.insertAdminKey(key);
+        await store.insertAdminKey({ ...key, id: 'fedcba9876543210', name: 'on-call', scope: 'operate', createdAt: T0 + 1 });
+        expect(await store.getAdminKey(key.id)).toEqual(key);
+        expect(await store.getAdminKey('nope')).toBeNull();
+        expect((await store.listAdminKeys()).map((k) => [k.id, k.scope])).toEqual([
+          [key.id, 'read'],
+          ['fedcba9876543210', 'operate'],
+        ]);
+        expect(await store.revokeAdminKey(key.id, T0 + 5)).toBe(true);
+        expect(await store.revokeAdminKey(key.id, T0 + 9)).toBe(false);
+        expect(await store.revokeAdminKey('nope', T0 + 9)).toBe(false);
+        expect(await store.getAdminKey(key.id)).toEqual({ ...key, revokedAt: T0 + 5 });
+      });
+
+      it('queries changes newest first with each filter, a time range and a cursor, and prunes', async () => {
+        const change = (at: number, extra: Partial<ChangeRecord> = {}): ChangeRecord => ({
+          at,
+          keyId: 'bootstrap',
+          keyName: 'bootstrap',
+          method: 'PUT',
+          route: '/v1/admin/apps/:appId',
+          kind: 'app.put',
+          target: 'erp',
+          appId: 'erp',
+          communityId: null,
+          targets: { app: 'erp' },
+          before: null,
+          after: { displayName: 'ERP', nested: [1, { a: null }] },
+          status: 201,
+          outcome: 'ok',
+          requestId: `req-${at}`,
+          ...extra,
+        });
+        await store.insertChange(change(T0));
+        await store.insertChange(
+          change(T0 + 1, {
+            keyId: 'k1',
+            keyName: 'on-call',
+            kind: 'installation.put',
+            communityId: 'c1',
+            route: '/v1/admin/communities/:community/installations/:appId',
+          }),
+        );
+        await store.insertChange(change(T0 + 2, { target: 'd1', appId: null, kind: 'delivery.replay', after: null, status: 409, outcome: 'Conflict' }));
+        await store.insertChange(change(T0 + 3, { appId: 'viewer', target: 'viewer', before: { displayName: 'old' } }));
+        const all = await store.queryChanges({ limit: 10 });
+        expect(all.map((c) => c.at)).toEqual([T0 + 3, T0 + 2, T0 + 1, T0]);
+        expect(all[3]).toEqual({ ...change(T0), seq: all[3]!.seq });
+        expect(all[1]).toMatchObject({ after: null, before: null, outcome: 'Conflict', status: 409 });
+        const ats = async (query: Parameters<Store['queryChanges']>[0]) => (await store.queryChanges(query)).map((c) => c.at);
+        expect(await ats({ keyId: 'k1', limit: 10 })).toEqual([T0 + 1]);
+        expect(await ats({ appId: 'erp', limit: 10 })).toEqual([T0 + 1, T0]);
+        expect(await ats({ communityId: 'c1', limit: 10 })).toEqual([T0 + 1]);
+        expect(await ats({ target: 'd1', limit: 10 })).toEqual([T0 + 2]);
+        expect(await ats({ kind: 'app.put', limit: 10 })).toEqual([T0 + 3, T0]);
+        expect(await ats({ route: '/v1/admin/communities/:community/installations/:appId', limit: 10 })).toEqual([T0 + 1]);
+        expect(await ats({ since: T0 + 1, until: T0 + 2, limit: 10 })).toEqual([T0 + 2, T0 + 1]);
+        expect(await ats({ limit: 2 })).toEqual([T0 + 3, T0 + 2]);
+        expect(await ats({ beforeSeq: all[1]!.seq!, limit: 2 })).toEqual([T0 + 1, T0]);
+        expect(await store.pruneChanges(T0 + 2, 1)).toBe(2);
+        expect(await ats({ limit: 10 })).toEqual([T0 + 3, T0 + 2]);
       });
     });
 

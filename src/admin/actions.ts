@@ -7,6 +7,7 @@ import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '
 import type { HubDeps } from '../hub-deps.js';
 import { actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
+import { noteChange } from './change-trail.js';
 
 export type ActionRoutesDeps = Pick<HubDeps, 'catalog' | 'reloadEverywhere'>;
 
@@ -76,6 +77,7 @@ const DEFINE_DOC: RouteDoc = {
   success: { status: 201, description: 'Created: the action with its versions.', schema: ACTION_VIEW },
   otherSuccess: [{ status: 200, description: 'Replaced: the action with its versions.' }],
 };
+const DEFINE_CONFIG = { changeKind: 'action.define', openapi: DEFINE_DOC };
 
 function view(catalog: Catalog, id: string) {
   return {
@@ -94,6 +96,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       '/actions',
       {
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'The catalogue: every action with its versions.',
             success: { status: 200, description: 'The actions.', schema: { type: 'array', items: ACTION_VIEW } },
@@ -111,6 +114,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       {
         schema: { params: pathParams({ action: actionIdSchema }) },
         config: {
+          adminScope: 'read',
           openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } },
         },
       },
@@ -123,11 +127,12 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     );
 
     type DefineRoute = { Params: { action: string; version: string }; Querystring: { force?: string } };
-    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: { openapi: DEFINE_DOC } }, async (request, reply) => {
+    app.put<DefineRoute>('/actions/:action/versions/:version', { schema: DEFINE_SCHEMA, config: DEFINE_CONFIG }, async (request, reply) => {
       const id = request.params.action;
       const version = Number(request.params.version);
       const definition = definitionFrom(id, version, request.body);
       const force = request.query.force === 'true';
+      const before = deps.catalog.current.get(id, version)?.definition ?? null;
       const result = await deps.catalog.define(definition, { force });
       switch (result.outcome) {
         case 'kind-mismatch':
@@ -142,6 +147,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
           );
       }
       await deps.reloadEverywhere();
+      noteChange(request, { before, after: definition });
       return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
     });
   };

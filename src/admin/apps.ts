@@ -11,6 +11,7 @@ import type { AppRecord, TokenRecord } from '../registry/types.js';
 import { generateLegacySecret, generateSigningSecret } from '../relay/signing.js';
 import { HUB_ERROR_KEYWORD, MILLIS, answerSchema, idSchema, opaqueIdSchema, pathParams } from '../http/route-schemas.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
+import { noteChange } from './change-trail.js';
 
 export type AppRoutesDeps = Pick<HubDeps, 'catalog' | 'registry' | 'outbound' | 'reloadEverywhere'> & {
   config: Pick<HubConfig, 'secretOverlapMs'>;
@@ -77,6 +78,7 @@ const PUT_APP_DOC: RouteDoc = {
   success: { status: 201, description: 'Registered: the app.', schema: APP_VIEW },
   otherSuccess: [{ status: 200, description: 'Replaced: the app.' }],
 };
+const PUT_APP_CONFIG = { changeKind: 'app.put', openapi: PUT_APP_DOC };
 const ISSUED_TOKEN = answerSchema('The token, shown once.', {
   id: { type: 'string' },
   token: { type: 'string', examples: ['hub_9d00bc004042ba40_Z9NXjlIPW-_uHU9lf_sM71l4c3fCDnMg3ltPz1vZyag'] },
@@ -110,6 +112,7 @@ export function appRoutes(deps: AppRoutesDeps) {
       '/apps',
       {
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'Every app, with its manifest and tokens (without their values).',
             success: { status: 200, description: 'The apps.', schema: { type: 'array', items: APP_VIEW } },
@@ -133,7 +136,10 @@ export function appRoutes(deps: AppRoutesDeps) {
       '/apps/:appId',
       {
         schema: appParams,
-        config: { openapi: { summary: 'An app.', errors: ['NotFound'], success: { status: 200, description: 'The app.', schema: APP_VIEW } } },
+        config: {
+          adminScope: 'read',
+          openapi: { summary: 'An app.', errors: ['NotFound'], success: { status: 200, description: 'The app.', schema: APP_VIEW } },
+        },
       },
       async (request) => {
         const found = getApp(request.params.appId);
@@ -143,7 +149,7 @@ export function appRoutes(deps: AppRoutesDeps) {
 
     // The manifest is checked by validateManifest (its domain rules need the catalogue); the route
     // schema only describes it.
-    app.put<AppParams>('/apps/:appId', { schema: { ...appParams, body: MANIFEST_BODY }, config: { openapi: PUT_APP_DOC } }, async (request, reply) => {
+    app.put<AppParams>('/apps/:appId', { schema: { ...appParams, body: MANIFEST_BODY }, config: PUT_APP_CONFIG }, async (request, reply) => {
       const appId = request.params.appId;
       const result = validateManifest(appId, request.body, deps.catalog.current, deps.outbound.policy);
       if ('problems' in result) throw invalidRequest('the manifest is not valid', result.problems);
@@ -164,6 +170,7 @@ export function appRoutes(deps: AppRoutesDeps) {
           };
       await deps.store.putApp(record);
       await deps.reloadEverywhere();
+      noteChange(request, { before: existing?.manifest ?? null, after: record.manifest });
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
@@ -171,13 +178,18 @@ export function appRoutes(deps: AppRoutesDeps) {
       '/apps/:appId/tokens',
       {
         schema: { ...appParams, body: TOKEN_BODY, response: { 201: ISSUED_TOKEN } },
-        config: { openapi: { summary: 'Issues a token; its value is shown once.', errors: ['NotFound'], success: { status: 201, description: 'The token.' } } },
+        config: {
+          adminScope: 'operate',
+          changeKind: 'token.issue',
+          openapi: { summary: 'Issues a token; its value is shown once.', errors: ['NotFound'], success: { status: 201, description: 'The token.' } },
+        },
       },
       async (request, reply) => {
         const appId = getApp(request.params.appId).id;
         const issued = issueToken();
         await deps.store.insertToken({ id: issued.id, appId, hash: issued.hash, label: request.body?.label ?? null, createdAt: Date.now(), revokedAt: null });
         await deps.reloadEverywhere();
+        noteChange(request, { target: issued.id, targets: { token: issued.id } });
         return reply.code(201).send({ id: issued.id, token: issued.token });
       },
     );
@@ -185,7 +197,14 @@ export function appRoutes(deps: AppRoutesDeps) {
     const tokenParams = { params: pathParams({ appId: idSchema('app'), tokenId: opaqueIdSchema('token') }) };
     app.delete<{ Params: { appId: string; tokenId: string } }>(
       '/apps/:appId/tokens/:tokenId',
-      { schema: tokenParams, config: { openapi: { summary: 'Revokes a token.', errors: ['NotFound'], success: { status: 204, description: 'Revoked.' } } } },
+      {
+        schema: tokenParams,
+        config: {
+          adminScope: 'operate',
+          changeKind: 'token.revoke',
+          openapi: { summary: 'Revokes a token.', errors: ['NotFound'], success: { status: 204, description: 'Revoked.' } },
+        },
+      },
       async (request, reply) => {
         const appId = getApp(request.params.appId).id;
         const tokenId = request.params.tokenId;
@@ -199,7 +218,7 @@ export function appRoutes(deps: AppRoutesDeps) {
       '/apps/:appId/secrets',
       {
         schema: { ...appParams, response: { 200: SECRETS } },
-        config: { openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } },
+        config: { adminScope: 'operate', openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } },
       },
       async (request) => secretsView(getApp(request.params.appId), Date.now()),
     );
@@ -208,7 +227,11 @@ export function appRoutes(deps: AppRoutesDeps) {
       '/apps/:appId/secrets/rotate',
       {
         schema: { ...appParams, response: { 200: SECRETS } },
-        config: { openapi: { summary: 'Rotates the secrets; the old ones stay valid for HUB_SECRET_OVERLAP.', errors: ['NotFound'] } },
+        config: {
+          adminScope: 'operate',
+          changeKind: 'secrets.rotate',
+          openapi: { summary: 'Rotates the secrets; the old ones stay valid for HUB_SECRET_OVERLAP.', errors: ['NotFound'] },
+        },
       },
       async (request) => {
         const current = getApp(request.params.appId);

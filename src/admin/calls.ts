@@ -26,6 +26,7 @@ export function callRoutes(deps: CallRoutesDeps) {
       {
         schema: { querystring },
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'The audit log of calls, newest first.',
             success: { status: 200, description: 'A page.', schema: pageAnswer('Calls, newest first.', CALL) },

@@ -6,6 +6,7 @@ import type { OutboxStore, RegistryStore } from '../store/store.js';
 import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
 import { MILLIS, answerSchema, idSchema, pathParams } from '../http/route-schemas.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
+import { noteChange } from './change-trail.js';
 
 export type CommunityRoutesDeps = Pick<HubDeps, 'registry' | 'reloadEverywhere'> & { store: RegistryStore & Pick<OutboxStore, 'cancelPendingDeliveries'> };
 
@@ -46,10 +47,13 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
     return { communityId, app, existing: registry.installation(communityId, appId) };
   };
 
-  const save = async (installation: InstallationRecord) => {
+  /** Stores the installation, noting it for the change trail with what it was before. */
+  const save = async (request: FastifyRequest, installation: InstallationRecord, existing: InstallationRecord | undefined) => {
     await deps.store.putInstallation(installation);
     await deps.reloadEverywhere();
-    return installationView(installation);
+    const view = installationView(installation);
+    noteChange(request, { before: existing === undefined ? null : installationView(existing), after: view });
+    return view;
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -57,7 +61,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       '/communities',
       {
         schema: { response: { 200: { type: 'array', items: COMMUNITY } } },
-        config: { openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } },
+        config: { adminScope: 'read', openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } },
       },
       async () => [...deps.registry.current.communities].sort().map((id) => ({ id })),
     );
@@ -67,6 +71,8 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       {
         schema: { ...communityParams, response: { 200: COMMUNITY, 201: COMMUNITY } },
         config: {
+          adminScope: 'operate',
+          changeKind: 'community.put',
           openapi: {
             summary: 'Creates a community (idempotent).',
             success: { status: 201, description: 'Created.' },
@@ -86,7 +92,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       '/communities/:community/installations',
       {
         schema: { ...communityParams, response: { 200: { type: 'array', items: INSTALLATION } } },
-        config: { openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } },
+        config: { adminScope: 'read', openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } },
       },
       async (request) => {
         const id = request.params.community;
@@ -98,13 +104,16 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
 
     app.put<{ Params: InstallationParams }>(
       '/communities/:community/installations/:appId',
-      { schema: { ...installationParams, response: { 200: INSTALLATION, 201: INSTALLATION } }, config: { openapi: INSTALL_DOC } },
+      {
+        schema: { ...installationParams, response: { 200: INSTALLATION, 201: INSTALLATION } },
+        config: { adminScope: 'operate', changeKind: 'installation.put', openapi: INSTALL_DOC },
+      },
       async (request, reply) => {
         const { communityId, app: installed, existing } = target(request);
         const now = Date.now();
         // Installing again what is installed changes nothing; otherwise manual apps wait for approval.
         const status: InstallationStatus = existing?.status === 'installed' || installed.manifest.approval === 'automatic' ? 'installed' : 'pending_approval';
-        const view = await save({ communityId, appId: installed.id, status, createdAt: existing?.createdAt ?? now, updatedAt: now });
+        const view = await save(request, { communityId, appId: installed.id, status, createdAt: existing?.createdAt ?? now, updatedAt: now }, existing);
         return reply.code(existing === undefined ? 201 : 200).send(view);
       },
     );
@@ -113,7 +122,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       '/communities/:community/installations/:appId/approve',
       {
         schema: { ...installationParams, response: { 200: INSTALLATION } },
-        config: { openapi: { summary: 'Approves a pending installation.', errors: ['NotFound'] } },
+        config: { adminScope: 'operate', changeKind: 'installation.approve', openapi: { summary: 'Approves a pending installation.', errors: ['NotFound'] } },
       },
       async (request) => {
         const { communityId, app: installed, existing } = target(request);
@@ -121,7 +130,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
           throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
         }
         if (existing.status === 'installed') return installationView(existing);
-        return save({ ...existing, status: 'installed', updatedAt: Date.now() });
+        return save(request, { ...existing, status: 'installed', updatedAt: Date.now() }, existing);
       },
     );
 
@@ -130,6 +139,8 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
       {
         schema: installationParams,
         config: {
+          adminScope: 'operate',
+          changeKind: 'installation.delete',
           openapi: {
             summary: 'Uninstalls an app; its pending deliveries are cancelled.',
             errors: ['NotFound'],
@@ -143,7 +154,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
           throw notFound(`app "${installed.id}" is not installed in community "${communityId}"`);
         }
         const now = Date.now();
-        await save({ ...existing, status: 'uninstalled', updatedAt: now });
+        await save(request, { ...existing, status: 'uninstalled', updatedAt: now }, existing);
         await deps.store.cancelPendingDeliveries({ communityId, appId: installed.id }, now);
         return reply.code(204).send();
       },

@@ -71,6 +71,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       {
         schema: { querystring: eventsQuery },
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'The event log, newest first.',
             success: { status: 200, description: 'A page.', schema: pageAnswer('Events, newest first.', EVENT) },
@@ -97,6 +98,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       {
         schema: eventParams,
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'An event with its deliveries and their attempts.',
             errors: ['NotFound'],
@@ -119,6 +121,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       {
         schema: { querystring: deliveriesQuery },
         config: {
+          adminScope: 'read',
           openapi: {
             summary: 'The deliveries, newest first, with their attempts.',
             success: { status: 200, description: 'A page.', schema: pageAnswer('Deliveries, newest first.', DELIVERY) },
@@ -147,6 +150,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       {
         schema: deliveryParams,
         config: {
+          adminScope: 'read',
           openapi: { summary: 'A delivery with its attempts.', errors: ['NotFound'], success: { status: 200, description: 'The delivery.', schema: DELIVERY } },
         },
       },
@@ -163,6 +167,8 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       {
         schema: deliveryParams,
         config: {
+          adminScope: 'operate',
+          changeKind: 'delivery.replay',
           openapi: {
             summary: 'Sends a delivery again, dead or delivered.',
             errors: ['NotFound', 'Conflict'],
@@ -188,7 +194,11 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       enablePath,
       {
         schema: { ...subscriptionParams, response: { 200: ENABLED } },
-        config: { openapi: { summary: 'Enables again a subscription the hub disabled.', errors: ['NotFound'] } },
+        config: {
+          adminScope: 'operate',
+          changeKind: 'subscription.enable',
+          openapi: { summary: 'Enables again a subscription the hub disabled.', errors: ['NotFound'] },
+        },
       },
       async (request) => {
         const { community: communityId, appId, action } = request.params;

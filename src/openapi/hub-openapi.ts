@@ -44,18 +44,25 @@ interface CollectedRoute {
   url: string;
   schema: Json;
   doc: RouteDoc | undefined;
+  /** The admin scope the route declares (admin routes without one need `admin`). */
+  adminScope: string | undefined;
 }
 
 /** Security schemes of the document. */
 const SECURITY_SCHEMES = {
   appToken: { type: 'http', scheme: 'bearer', description: 'An app token (`hub_…`), issued by POST /v1/admin/apps/{appId}/tokens.' },
-  adminToken: { type: 'http', scheme: 'bearer', description: 'The operator token, HUB_ADMIN_TOKEN (at least 16 characters).' },
+  adminToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'The bootstrap operator token, HUB_ADMIN_TOKEN (at least 16 characters, scope `admin`), or an admin key (`hub_admin_…`, POST /v1/admin/keys) whose scope covers the operation (`x-admin-scope`).',
+  },
   metricsToken: { type: 'http', scheme: 'bearer', description: 'HUB_METRICS_TOKEN, when it is set; /metrics is open otherwise.' },
 };
 
 /** The area of a path: its tag, its security and the errors all its routes share. */
 function areaOf(url: string): { tag: string; security: Json[]; errors: ErrorType[] } {
-  if (url.startsWith('/v1/admin')) return { tag: 'admin', security: [{ adminToken: [] }], errors: ['Unauthorized'] };
+  if (url.startsWith('/v1/admin')) return { tag: 'admin', security: [{ adminToken: [] }], errors: ['Unauthorized', 'Forbidden'] };
   if (url.startsWith('/v1/services')) return { tag: 'services', security: [{ appToken: [] }], errors: ['Unauthorized', 'Forbidden', 'TooManyRequests'] };
   if (url === '/metrics') return { tag: 'health', security: [{ metricsToken: [] }, {}], errors: ['Unauthorized'] };
   if (url.startsWith('/v1/catalog') || url === '/openapi.json') return { tag: 'documents', security: [], errors: [] };
@@ -172,9 +179,14 @@ function operationOf(route: CollectedRoute, operationId: string): Json {
   for (const type of errors) responses[String(new HubError(type, '').status)] ??= { $ref: errorRef(type) };
   responses.default = { $ref: errorRef('InternalError') };
   const body = schema.body === undefined ? doc?.body?.schema : (documented(schema.body) as Json);
+  const scope = area.tag === 'admin' ? (route.adminScope ?? 'admin') : undefined;
   return {
     operationId,
     summary: doc?.summary ?? `${route.method} ${route.url}`,
+    ...(scope !== undefined && {
+      description: `Needs an admin key with the \`${scope}\` scope or a higher one (read < operate < admin); HUB_ADMIN_TOKEN has \`admin\`. Another key is answered 403.`,
+      'x-admin-scope': scope,
+    }),
     tags: [area.tag],
     security: area.security,
     ...(parameters.length > 0 && { parameters }),
@@ -240,7 +252,7 @@ export function registerHubOpenApi(app: FastifyInstance): void {
     if (doc === false) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, schema: (route.schema ?? {}) as Json, doc });
+      routes.push({ method, url: route.url, schema: (route.schema ?? {}) as Json, doc, adminScope: route.config?.adminScope });
     }
   });
   let text: string | undefined;

@@ -11,6 +11,8 @@
  * - JSON documents (manifests, schemas) are stored as JSON text and given back parsed; event
  *   payloads are stored and given back as the exact JSON text received.
  */
+import type { AdminKeyRecord } from '../admin/admin-keys.js';
+import type { ChangeQuery, ChangeRecord } from '../admin/change-types.js';
 import type { ActionDefinition } from '../catalog/definition.js';
 import type { CallQuery, CallRecord } from '../audit/types.js';
 import type {
@@ -73,6 +75,22 @@ export interface AuditStore {
   pruneCalls(before: number, batchSize?: number): Promise<number>;
 }
 
+/** What the admin API reads and writes about itself: its keys, and the trail of its changes. */
+export interface AdminStore {
+  insertAdminKey(key: AdminKeyRecord): Promise<void>;
+  /** Oldest first, revoked ones included. */
+  listAdminKeys(): Promise<AdminKeyRecord[]>;
+  /** Read on every admin request, so a revocation is seen by every process at once. */
+  getAdminKey(id: string): Promise<AdminKeyRecord | null>;
+  /** Sets revokedAt; false when no such unrevoked key. */
+  revokeAdminKey(id: string, at: number): Promise<boolean>;
+  insertChange(change: ChangeRecord): Promise<void>;
+  /** Newest first. */
+  queryChanges(query: ChangeQuery): Promise<ChangeRecord[]>;
+  /** Deletes changes older than `before`, in batches (default PRUNE_CALLS_BATCH); returns how many. */
+  pruneChanges(before: number, batchSize?: number): Promise<number>;
+}
+
 /** The outbox: publishes written with their deliveries, the delivery worker's leases and outcomes,
  * and the event and delivery logs the admin API shows. */
 export interface OutboxStore {
@@ -121,7 +139,7 @@ export interface OutboxStore {
 }
 
 /** One connection to the storage: every slice, and its own life and notifications. */
-export interface Store extends CatalogStore, RegistryStore, AuditStore, OutboxStore {
+export interface Store extends CatalogStore, RegistryStore, AuditStore, OutboxStore, AdminStore {
   readonly kind: 'sqlite' | 'postgres';
 
   /** Applies pending versioned migrations (safe to run from several processes at once). */

@@ -9,6 +9,8 @@ import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationReco
 import type { CallRecord } from '../../audit/types.js';
 import type { AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord, OpenDeliveryCounts } from '../../delivery/types.js';
 import type { StoredAction } from '../store.js';
+import type { AdminKeyRecord, AdminScope } from '../../admin/admin-keys.js';
+import type { ChangeRecord } from '../../admin/change-types.js';
 import { isSealed, type SecretBox } from '../../security/secret-box.js';
 import type { Placeholder, SqlValue } from './compose.js';
 
@@ -388,4 +390,83 @@ export function toOpenDeliveryCounts(row: Row | undefined): OpenDeliveryCounts {
 export function minDue(a: number | string | null | undefined, b: number | string | null | undefined): number | null {
   const times = [a, b].filter((t) => t !== null && t !== undefined).map(Number);
   return times.length === 0 ? null : Math.min(...times);
+}
+
+export const ADMIN_KEY_COLUMNS = ['id', 'name', 'scope', 'hash', 'created_at', 'revoked_at'] as const;
+
+export function adminKeyValues(key: AdminKeyRecord): SqlValue[] {
+  return [key.id, key.name, key.scope, key.hash, key.createdAt, key.revokedAt];
+}
+
+export function toAdminKey(row: Row): AdminKeyRecord {
+  return {
+    id: text(row, 'id'),
+    name: text(row, 'name'),
+    scope: text(row, 'scope') as AdminScope,
+    hash: text(row, 'hash'),
+    createdAt: num(row, 'created_at'),
+    revokedAt: optionalNum(row, 'revoked_at'),
+  };
+}
+
+export const CHANGE_COLUMNS = [
+  'at',
+  'key_id',
+  'key_name',
+  'method',
+  'route',
+  'kind',
+  'target',
+  'app_id',
+  'community_id',
+  'targets',
+  'before_value',
+  'after_value',
+  'status',
+  'outcome',
+  'request_id',
+] as const;
+
+const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const parsedOrNull = (row: Row, column: string): unknown => (row[column] == null ? null : JSON.parse(text(row, column)));
+
+export function changeValues(change: ChangeRecord): SqlValue[] {
+  return [
+    change.at,
+    change.keyId,
+    change.keyName,
+    change.method,
+    change.route,
+    change.kind,
+    change.target,
+    change.appId,
+    change.communityId,
+    JSON.stringify(change.targets),
+    jsonOrNull(change.before),
+    jsonOrNull(change.after),
+    change.status,
+    change.outcome,
+    change.requestId,
+  ];
+}
+
+export function toChange(row: Row): ChangeRecord {
+  return {
+    seq: num(row, 'seq'),
+    at: num(row, 'at'),
+    keyId: text(row, 'key_id'),
+    keyName: text(row, 'key_name'),
+    method: text(row, 'method'),
+    route: text(row, 'route'),
+    kind: text(row, 'kind'),
+    target: optionalText(row, 'target'),
+    appId: optionalText(row, 'app_id'),
+    communityId: optionalText(row, 'community_id'),
+    targets: JSON.parse(text(row, 'targets')) as Record<string, string>,
+    before: parsedOrNull(row, 'before_value'),
+    after: parsedOrNull(row, 'after_value'),
+    status: num(row, 'status'),
+    outcome: text(row, 'outcome'),
+    requestId: text(row, 'request_id'),
+  };
 }

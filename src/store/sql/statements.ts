@@ -3,6 +3,7 @@
  * adapter adds its own where the dialects part (locking, RETURNING with joins, MAX vs GREATEST).
  */
 import { insertSql, pageQuery, upsertSql, type Placeholder, type SqlValue } from './compose.js';
+import type { ChangeQuery } from '../../admin/change-types.js';
 import type { CallQuery } from '../../audit/types.js';
 import type { DeliveryQuery, EventQuery } from '../../delivery/types.js';
 import * as rows from './rows.js';
@@ -15,6 +16,13 @@ export function sharedStatements(p: Placeholder) {
     upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
     upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
     insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
+    insertAdminKey: insertSql('admin_keys', rows.ADMIN_KEY_COLUMNS, p),
+    getAdminKey: `SELECT * FROM admin_keys WHERE id = ${p(1)}`,
+    revokeAdminKey: `UPDATE admin_keys SET revoked_at = ${p(1)} WHERE id = ${p(2)} AND revoked_at IS NULL`,
+    insertChange: insertSql('admin_changes', rows.CHANGE_COLUMNS, p),
+    /** One batch of change-trail pruning, as for the audit log. */
+    pruneChangesBatch: `DELETE FROM admin_changes WHERE seq IN (
+      SELECT seq FROM admin_changes WHERE at < ${p(1)} ORDER BY at LIMIT ${p(2)})`,
     insertCommunity: `${insertSql('communities', rows.COMMUNITY_COLUMNS, p)} ON CONFLICT (id) DO NOTHING`,
     upsertInstallation: upsertSql('installations', rows.INSTALLATION_COLUMNS, rows.INSTALLATION_KEYS, p),
     upsertDisabledSubscription: upsertSql('disabled_subscriptions', rows.DISABLED_SUBSCRIPTION_COLUMNS, rows.DISABLED_SUBSCRIPTION_KEYS, p),
@@ -54,6 +62,26 @@ export function callsPage(query: CallQuery, p: Placeholder): Page {
       { column: 'provider', operator: '=', value: query.provider },
       { column: 'consumer', operator: '=', value: query.consumer },
       { column: 'at', operator: '>=', value: query.since },
+      { column: 'seq', operator: '<', value: query.beforeSeq },
+    ],
+    query.limit,
+    p,
+  );
+}
+
+/** A newest-first page of the change trail under the query's filters. */
+export function changesPage(query: ChangeQuery, p: Placeholder): Page {
+  return pageQuery(
+    'admin_changes',
+    [
+      { column: 'key_id', operator: '=', value: query.keyId },
+      { column: 'app_id', operator: '=', value: query.appId },
+      { column: 'community_id', operator: '=', value: query.communityId },
+      { column: 'target', operator: '=', value: query.target },
+      { column: 'kind', operator: '=', value: query.kind },
+      { column: 'route', operator: '=', value: query.route },
+      { column: 'at', operator: '>=', value: query.since },
+      { column: 'at', operator: '<=', value: query.until },
       { column: 'seq', operator: '<', value: query.beforeSeq },
     ],
     query.limit,

@@ -151,4 +151,45 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // The operator's reason (hosts and addresses included), which the consumer's answer leaves out.
     sql: `ALTER TABLE calls ADD COLUMN error TEXT;`,
   },
+  {
+    version: 5,
+    name: 'admin keys',
+    // Only the SHA-256 of a key's secret part is stored (src/registry/credentials.ts).
+    sql: `
+      CREATE TABLE admin_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+    `,
+  },
+  {
+    version: 6,
+    name: 'change trail of the admin API',
+    // seq is the pagination cursor, never reused; before and after are JSON text, secrets redacted.
+    sql: `
+      CREATE TABLE admin_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        key_name TEXT NOT NULL,
+        method TEXT NOT NULL,
+        route TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT,
+        app_id TEXT,
+        community_id TEXT,
+        targets TEXT NOT NULL,
+        before_value TEXT,
+        after_value TEXT,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        request_id TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX admin_changes_at ON admin_changes (at);
+    `,
+  },
 ];

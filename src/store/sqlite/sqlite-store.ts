@@ -7,7 +7,9 @@ import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationReco
 import { sqlitePlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
-import { callsPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
+import { callsPage, changesPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
+import type { AdminKeyRecord } from '../../admin/admin-keys.js';
+import type { ChangeQuery, ChangeRecord } from '../../admin/change-types.js';
 import type { Row } from '../sql/rows.js';
 import type { CallQuery, CallRecord } from '../../audit/types.js';
 import type {
@@ -199,6 +201,36 @@ export class SqliteStore implements Store {
   async listDisabledSubscriptions(): Promise<DisabledSubscription[]> {
     const sql = 'SELECT * FROM disabled_subscriptions ORDER BY community_id, app_id, action';
     return this.all(sql).map(rows.toDisabledSubscription);
+  }
+
+  async insertAdminKey(key: AdminKeyRecord): Promise<void> {
+    this.run(SQL.insertAdminKey, rows.adminKeyValues(key));
+  }
+
+  async listAdminKeys(): Promise<AdminKeyRecord[]> {
+    return this.all('SELECT * FROM admin_keys ORDER BY created_at, id').map(rows.toAdminKey);
+  }
+
+  async getAdminKey(id: string): Promise<AdminKeyRecord | null> {
+    const row = this.get(SQL.getAdminKey, [id]);
+    return row === undefined ? null : rows.toAdminKey(row);
+  }
+
+  async revokeAdminKey(id: string, at: number): Promise<boolean> {
+    return this.run(SQL.revokeAdminKey, [at, id]) > 0;
+  }
+
+  async insertChange(change: ChangeRecord): Promise<void> {
+    this.run(SQL.insertChange, rows.changeValues(change));
+  }
+
+  async queryChanges(query: ChangeQuery): Promise<ChangeRecord[]> {
+    const { sql, params } = changesPage(query, p);
+    return this.all(sql, params).map(rows.toChange);
+  }
+
+  async pruneChanges(before: number, batchSize = PRUNE_CALLS_BATCH): Promise<number> {
+    return deleteInBatches((limit) => this.unsynced(() => this.run(SQL.pruneChangesBatch, [before, limit])), batchSize);
   }
 
   async insertCalls(calls: CallRecord[]): Promise<void> {
