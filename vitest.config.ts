@@ -22,7 +22,9 @@ const UNIT_TESTS = [
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
+    // Many end-to-end tests start hubs as child processes; on a loaded 2-core machine one start
+    // takes 3–5 s, so 20 s was too short for a test that starts several.
+    testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: ['default'],
