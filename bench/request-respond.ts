@@ -18,7 +18,7 @@ import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { freePort } from '../test/support/port.js';
 import { clockTicks, cpuMicros, median, perCall, ratio, readCpu, readPeakRss } from './cpu.js';
-import { benchStorage } from './storage.js';
+import { benchStorage, type BenchStorage } from './storage.js';
 
 export const ACTION = '@layers:education:GradeBooks:getRelated';
 const BODY = JSON.stringify({ user: { id: '61b087e1a608106241d30a8a', name: 'Ana Souza', alias: 'ana.souza' } });
@@ -100,8 +100,8 @@ function startFlags(): string[] {
  * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first) with its
  * Node.js flags, no TypeScript loader in the process, on storage of its own (see storage.ts).
  */
-export async function startBuiltHub(env: Record<string, string>): Promise<Server> {
-  const storage = await benchStorage();
+export async function startBuiltHub(env: Record<string, string>, storageOf: () => Promise<BenchStorage> = benchStorage): Promise<Server> {
+  const storage = await storageOf();
   const port = await freePort();
   const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
     env: { ...process.env, ...storage.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },

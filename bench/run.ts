@@ -2,7 +2,8 @@
  * `npm run bench`: runs the benchmarks, prints their tables and writes `bench/results/latest.json`.
  *
  *   npm run bench                      builds the hub, then runs every benchmark
- *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe)
+ *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe,
+ *                                      durable-peers)
  *   npm run bench -- --json            the report as JSON on stdout instead of the tables
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
@@ -18,6 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { formatDurablePeers, runDurablePeers } from './durable-peers.js';
 import { formatPublishSubscribe, runPublishSubscribe } from './publish-subscribe.js';
 import { formatRequestRespond, runRequestRespond, type RunOptions } from './request-respond.js';
 import { STORAGE_KIND } from './storage.js';
@@ -31,6 +33,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: 'request-respond', run: runRequestRespond, format: formatRequestRespond },
   { name: 'publish-subscribe', run: runPublishSubscribe, format: formatPublishSubscribe },
+  { name: 'durable-peers', run: runDurablePeers, format: formatDurablePeers },
 ];
 
 /** The results already in `file`, by benchmark, or none when it is missing or unreadable. */
