@@ -13,6 +13,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
@@ -91,8 +92,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const profileFlags = () => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
 
 /** The Node.js flags `npm start` gives the hub (package.json's start script), so the bench runs the same. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(here('../package.json'), 'utf8')) as { scripts: { start: string } };
+function startFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
@@ -100,10 +101,15 @@ function startFlags(): string[] {
  * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first) with its
  * Node.js flags, no TypeScript loader in the process, on storage of its own (see storage.ts).
  */
-export async function startBuiltHub(env: Record<string, string>, storageOf: () => Promise<BenchStorage> = benchStorage): Promise<Server> {
+export async function startBuiltHub(
+  env: Record<string, string>,
+  storageOf: () => Promise<BenchStorage> = benchStorage,
+  /** The checkout whose build runs (compare-builds.ts passes another one's). */
+  root: string = here('..'),
+): Promise<Server> {
   const storage = await storageOf();
   const port = await freePort();
-  const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
+  const child = spawn(process.execPath, [...startFlags(root), ...profileFlags(), join(root, 'dist/src/main.js')], {
     env: { ...process.env, ...storage.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -182,7 +188,7 @@ export function rounds(): number {
 }
 
 /** One measure from several rounds of one target: medians (throughput, percentiles, CPU per call), sums. */
-function combine(target: string, url: string, rounds: Measure[]): Measure {
+export function combine(target: string, url: string, rounds: Measure[]): Measure {
   const statusCodes: Record<string, number> = {};
   for (const m of rounds) for (const [code, n] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   return {
@@ -207,7 +213,7 @@ const cannon = (url: string, headers: Record<string, string>, connections: numbe
  * Warm-up, then the measured run, with the server's CPU (`pid`, every thread) read from /proc just
  * before and after it: CPU per call is that CPU over the calls answered in the same run.
  */
-async function load(target: string, url: string, headers: Record<string, string>, options: RunOptions, pid?: number): Promise<Measure> {
+export async function load(target: string, url: string, headers: Record<string, string>, options: RunOptions, pid?: number): Promise<Measure> {
   options.log(`  ${target}: ${options.warmupS} s warm-up + ${options.durationS} s at ${options.connections} connections…`);
   if (options.warmupS > 0) await cannon(url, headers, options.connections, options.warmupS);
   const before = pid === undefined ? undefined : readCpu(pid);
@@ -241,7 +247,7 @@ export async function json(method: 'GET' | 'PUT' | 'POST', url: string, token: s
 }
 
 /** Registers a provider and a consumer app in a community; returns the consumer's token. */
-async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string): Promise<string> {
+export async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string): Promise<string> {
   const admin = (method: 'PUT' | 'POST', path: string, body?: unknown) => json(method, `${hubUrl}/v1/admin${path}`, adminToken, body);
   await admin('PUT', '/apps/bench-erp', {
     displayName: 'Bench ERP',
@@ -285,7 +291,7 @@ export function watchRss(hubUrl: string, everyMs = 1000) {
 }
 
 /** Sends one request and checks that it succeeds, so a misconfigured target fails fast. */
-async function probe(target: string, url: string, headers: Record<string, string>): Promise<number> {
+export async function probe(target: string, url: string, headers: Record<string, string>): Promise<number> {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`${target}: probe answered ${res.statusCode} ${text.slice(0, 500)}`);
