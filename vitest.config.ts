@@ -7,6 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * file is end to end unless it is listed here.
  */
 const UNIT_TESTS = [
+  'test/bench-cpu.test.ts',
   'test/catalog.test.ts',
   'test/compatibility.test.ts',
   'test/config.test.ts',

@@ -26,7 +26,7 @@ import { json, round, startBuiltHub, startServer, watchRss, type RunOptions, typ
 export const ACTION = '@bench:Load:happened';
 const FANOUT_ACTION = '@bench:Fanout:happened';
 const COMMUNITY = 'bench';
-const BODY = JSON.stringify({ entity: 'grade', id: '61b087e1a608106241d30a8a', updatedAt: '2025-06-15T10:00:00.000Z' });
+export const BODY = JSON.stringify({ entity: 'grade', id: '61b087e1a608106241d30a8a', updatedAt: '2025-06-15T10:00:00.000Z' });
 const DATA_SCHEMA = {
   type: 'object',
   required: ['entity', 'id'],
@@ -127,7 +127,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function getJson<T>(url: string): Promise<T> {
+export async function getJson<T>(url: string): Promise<T> {
   const res = await request(url);
   if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${await res.body.text()}`);
   return (await res.body.json()) as T;
@@ -153,7 +153,7 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
  * Defines `action` (non-coalescing event), registers the publisher and `subscribers` subscriber apps
  * (each at its own path on the subscriber process), installs them all; returns the publisher's token.
  */
-async function setUp(hubUrl: string, adminToken: string, subscriberUrl: string, action: string, subscribers: number, prefix: string): Promise<string> {
+export async function setUp(hubUrl: string, adminToken: string, subscriberUrl: string, action: string, subscribers: number, prefix: string): Promise<string> {
   const admin = (method: 'PUT' | 'POST', path: string, body?: unknown) => json(method, `${hubUrl}/v1/admin${path}`, adminToken, body);
   await admin('PUT', `/actions/${action}/versions/1`, { kind: 'event', title: 'Bench event', dataSchema: DATA_SCHEMA, coalesce: false });
   await admin('PUT', `/communities/${COMMUNITY}`);
@@ -171,7 +171,7 @@ async function setUp(hubUrl: string, adminToken: string, subscriberUrl: string, 
   return (await admin('POST', `/apps/${publisherId}/tokens`, { label: 'bench' })).token as string;
 }
 
-const publishHeaders = (token: string) => ({ authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY, 'content-type': 'application/json' });
+export const publishHeaders = (token: string) => ({ authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY, 'content-type': 'application/json' });
 
 /** Sends one publish and checks that it is acknowledged, so a misconfigured hub fails fast. */
 async function probe(url: string, token: string): Promise<void> {
@@ -189,7 +189,7 @@ async function publishedTotal(hubUrl: string): Promise<number> {
 }
 
 /** Waits until the subscriber has received `count` deliveries in all, or `limitMs` passed. */
-async function waitReceived(subscriberUrl: string, count: number, limitMs: number): Promise<boolean> {
+export async function waitReceived(subscriberUrl: string, count: number, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const { received } = await getJson<{ received: number }>(`${subscriberUrl}/_bench/stats`);

@@ -4,28 +4,35 @@
  *   (a) straight to the provider,
  *   (b) through the bare validating proxy (`bench/bare-proxy.ts`),
  *   (c) through the hub (full path: auth, community, registry, signature, audit, metrics),
- * each server in its own process so autocannon, here, shares no event loop with them. (b) and (c)
- * are measured in alternating rounds, combined (mean throughput, median percentiles).
+ *   (d) through `@fastify/http-proxy` (bench/http-proxy-peer.ts), the plain proxy a team would use,
+ * each server in its own process so autocannon, here, shares no event loop with them, and its CPU
+ * (every thread, from /proc) is its own. (b), (c) and (d) are measured in alternating rounds
+ * (BENCH_ROUNDS, default 3) and each is the median of its rounds. The headline is CPU per call: on
+ * a shared machine it swings less than throughput.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { freePort } from '../test/support/port.js';
-import { benchStorage } from './storage.js';
+import { clockTicks, cpuMicros, median, perCall, ratio, readCpu, readPeakRss } from './cpu.js';
+import { benchStorage, type BenchStorage } from './storage.js';
 
 export const ACTION = '@layers:education:GradeBooks:getRelated';
 const BODY = JSON.stringify({ user: { id: '61b087e1a608106241d30a8a', name: 'Ana Souza', alias: 'ana.souza' } });
 
 export const TARGETS = {
+  /** hub CPU µs per call ÷ bare proxy CPU µs per call, at most: the headline figure. */
+  cpuRatio: 1.2,
   /** hub req/s ÷ bare proxy req/s, at least. */
-  throughputRatio: 0.8,
+  throughputRatio: 0.85,
   /** hub p99 − bare proxy p99, at most (ms). */
-  p99OverheadMs: 5,
-  /** Peak resident memory of the hub, below (MB). */
-  hubRssMb: 200,
+  p99OverheadMs: 3,
+  /** Peak resident memory (VmHWM) of the hub, below (MB). */
+  hubRssMb: 150,
 } as const;
 
 export interface RunOptions {
@@ -44,6 +51,8 @@ export interface Measure {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
+  /** Server CPU (user + system, every thread) over the calls answered in the same run, µs. */
+  cpuUsPerCall: number;
   requests: number;
   errors: number;
   non2xx: number;
@@ -57,9 +66,16 @@ export interface RequestRespondResult {
   connections: number;
   durationS: number;
   warmupS: number;
+  rounds: number;
   provider: Measure;
-  bare: Measure;
+  bare: Measure & { peakRssBytes: number };
   hub: Measure & { peakRssBytes: number };
+  /** `@fastify/http-proxy`, the plain proxy a team would use instead. */
+  peer: Measure & { peakRssBytes: number };
+  /** Every round of each alternating target. */
+  roundsOf: Record<'bare' | 'hub' | 'peer', Measure[]>;
+  /** Hub ÷ `@fastify/http-proxy`. */
+  versusPeer: { cpuPerCall: number; throughput: number };
   checks: { name: string; value: number; target: string; pass: boolean }[];
   pass: boolean;
 }
@@ -76,8 +92,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const profileFlags = () => (process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
 
 /** The Node.js flags `npm start` gives the hub (package.json's start script), so the bench runs the same. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(here('../package.json'), 'utf8')) as { scripts: { start: string } };
+function startFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
@@ -85,10 +101,15 @@ function startFlags(): string[] {
  * The hub as operators run it: the built entry of `npm start` (`run.ts` builds it first) with its
  * Node.js flags, no TypeScript loader in the process, on storage of its own (see storage.ts).
  */
-export async function startBuiltHub(env: Record<string, string>): Promise<Server> {
-  const storage = await benchStorage();
+export async function startBuiltHub(
+  env: Record<string, string>,
+  storageOf: () => Promise<BenchStorage> = benchStorage,
+  /** The checkout whose build runs (compare-builds.ts passes another one's). */
+  root: string = here('..'),
+): Promise<Server> {
+  const storage = await storageOf();
   const port = await freePort();
-  const child = spawn(process.execPath, [...startFlags(), ...profileFlags(), here('../dist/src/main.js')], {
+  const child = spawn(process.execPath, [...startFlags(root), ...profileFlags(), join(root, 'dist/src/main.js')], {
     // One hub process unless the caller asks for more: the baselines are one process too.
     env: { ...process.env, HUB_WORKERS: '1', ...storage.env, ...env, DATABASE_URL: storage.databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -159,26 +180,26 @@ export async function startServer(file: string, env: Record<string, string>): Pr
   };
 }
 
-/** Rounds of bare proxy and hub, alternating. */
-const ROUNDS = 2;
+/** Rounds of each alternating target (BENCH_ROUNDS, default 3). */
+export function rounds(): number {
+  const raw = process.env.BENCH_ROUNDS;
+  const value = raw === undefined || raw === '' ? 3 : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error('BENCH_ROUNDS must be a positive integer');
+  return value;
+}
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-/** One measure from several rounds of one target: mean throughput, median percentiles, sums. */
-function combine(target: string, url: string, rounds: Measure[]): Measure {
+/** One measure from several rounds of one target: medians (throughput, percentiles, CPU per call), sums. */
+export function combine(target: string, url: string, rounds: Measure[]): Measure {
   const statusCodes: Record<string, number> = {};
   for (const m of rounds) for (const [code, n] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   return {
     target,
     url,
-    requestsPerSecond: Math.round(rounds.reduce((n, m) => n + m.requestsPerSecond, 0) / rounds.length),
+    requestsPerSecond: Math.round(median(rounds.map((m) => m.requestsPerSecond))),
     latencyP50Ms: median(rounds.map((m) => m.latencyP50Ms)),
     latencyP99Ms: median(rounds.map((m) => m.latencyP99Ms)),
     latencyMaxMs: Math.max(...rounds.map((m) => m.latencyMaxMs)),
+    cpuUsPerCall: round(median(rounds.map((m) => m.cpuUsPerCall)), 1),
     requests: rounds.reduce((n, m) => n + m.requests, 0),
     errors: rounds.reduce((n, m) => n + m.errors, 0),
     non2xx: rounds.reduce((n, m) => n + m.non2xx, 0),
@@ -186,18 +207,20 @@ function combine(target: string, url: string, rounds: Measure[]): Measure {
   };
 }
 
-async function load(target: string, url: string, headers: Record<string, string>, options: RunOptions): Promise<Measure> {
+const cannon = (url: string, headers: Record<string, string>, connections: number, duration: number) =>
+  autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY, connections, duration, timeout: 10 });
+
+/**
+ * Warm-up, then the measured run, with the server's CPU (`pid`, every thread) read from /proc just
+ * before and after it: CPU per call is that CPU over the calls answered in the same run.
+ */
+export async function load(target: string, url: string, headers: Record<string, string>, options: RunOptions, pid?: number): Promise<Measure> {
   options.log(`  ${target}: ${options.warmupS} s warm-up + ${options.durationS} s at ${options.connections} connections…`);
-  const result: Result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: BODY,
-    connections: options.connections,
-    duration: options.durationS,
-    timeout: 10,
-    ...(options.warmupS > 0 && { warmup: { connections: options.connections, duration: options.warmupS } }),
-  });
+  if (options.warmupS > 0) await cannon(url, headers, options.connections, options.warmupS);
+  const before = pid === undefined ? undefined : readCpu(pid);
+  const result: Result = await cannon(url, headers, options.connections, options.durationS);
+  const micros = pid === undefined || before === undefined ? Number.NaN : cpuMicros(before, readCpu(pid), clockTicks());
+  const answered = Object.values(result.statusCodeStats).reduce((n, s) => n + s.count, 0);
   return {
     target,
     url,
@@ -205,6 +228,7 @@ async function load(target: string, url: string, headers: Record<string, string>
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     latencyMaxMs: result.latency.max,
+    cpuUsPerCall: round(perCall(micros, answered), 1),
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
@@ -224,7 +248,7 @@ export async function json(method: 'GET' | 'PUT' | 'POST', url: string, token: s
 }
 
 /** Registers a provider and a consumer app in a community; returns the consumer's token. */
-async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string): Promise<string> {
+export async function setUpHub(hubUrl: string, adminToken: string, providerUrl: string): Promise<string> {
   const admin = (method: 'PUT' | 'POST', path: string, body?: unknown) => json(method, `${hubUrl}/v1/admin${path}`, adminToken, body);
   await admin('PUT', '/apps/bench-erp', {
     displayName: 'Bench ERP',
@@ -268,7 +292,7 @@ export function watchRss(hubUrl: string, everyMs = 1000) {
 }
 
 /** Sends one request and checks that it succeeds, so a misconfigured target fails fast. */
-async function probe(target: string, url: string, headers: Record<string, string>): Promise<number> {
+export async function probe(target: string, url: string, headers: Record<string, string>): Promise<number> {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`${target}: probe answered ${res.statusCode} ${text.slice(0, 500)}`);
@@ -277,11 +301,14 @@ async function probe(target: string, url: string, headers: Record<string, string
 
 export async function runRequestRespond(options: RunOptions): Promise<RequestRespondResult> {
   const servers: Server[] = [];
+  const roundCount = rounds();
   try {
     const provider = await startServer('./servers/provider.ts', {});
     servers.push(provider);
     const bare = await startServer('./bare-proxy.ts', { PROVIDER_URL: `${provider.url}/grade-books` });
     servers.push(bare);
+    const peer = await startServer('./http-proxy-peer.ts', { PROVIDER_URL: `${provider.url}/grade-books` });
+    servers.push(peer);
     const adminToken = `bench_admin_${randomBytes(16).toString('hex')}`;
     const hub = await startBuiltHub({
       HUB_ADMIN_TOKEN: adminToken,
@@ -293,41 +320,47 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
     const token = await setUpHub(hub.url, adminToken, provider.url);
 
     const providerUrl = `${provider.url}/grade-books`;
-    const bareUrl = `${bare.url}/v1/services/call/${ACTION}/bench-erp?version=1&timeout=10000`;
-    const hubUrl = `${hub.url}/v1/services/call/${ACTION}/bench-erp?version=1&timeout=10000`;
+    const callPath = `/v1/services/call/${ACTION}/bench-erp?version=1&timeout=10000`;
     const hubHeaders = { authorization: `Bearer ${token}`, 'x-community-id': 'bench' };
+    const targets: Array<{ key: 'bare' | 'hub' | 'peer'; name: string; url: string; headers: Record<string, string>; pid: number }> = [
+      { key: 'bare', name: 'bare proxy', url: `${bare.url}${callPath}`, headers: {}, pid: bare.child.pid! },
+      { key: 'hub', name: 'hub', url: `${hub.url}${callPath}`, headers: hubHeaders, pid: hub.child.pid! },
+      { key: 'peer', name: '@fastify/http-proxy', url: `${peer.url}${callPath}`, headers: {}, pid: peer.child.pid! },
+    ];
     const providerAnswerBytes = await probe('provider', providerUrl, {});
-    await probe('bare proxy', bareUrl, {});
-    await probe('hub', hubUrl, hubHeaders);
+    for (const t of targets) await probe(t.name, t.url, t.headers);
     options.log(`  provider answer: ${providerAnswerBytes} bytes`);
 
-    const direct = await load('provider', providerUrl, {}, options);
-    // Bare proxy and hub alternate (A B B A …) so that a drift of the machine's speed during the run
-    // weighs on both alike; each is the combination of its rounds.
-    const rss = watchRss(hub.url);
-    const bareRounds: Measure[] = [];
-    const hubRounds: Measure[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const pair = [
-        () => load(`bare proxy (round ${round + 1}/${ROUNDS})`, bareUrl, {}, options).then((m) => bareRounds.push(m)),
-        () => load(`hub (round ${round + 1}/${ROUNDS})`, hubUrl, hubHeaders, options).then((m) => hubRounds.push(m)),
-      ];
-      if (round % 2 === 1) pair.reverse();
-      for (const run of pair) await run();
+    const direct = await load('provider', providerUrl, {}, options, provider.child.pid);
+    // The targets take turns (bare, hub, peer, then peer, hub, bare …) so that a drift of the
+    // machine's speed during the run weighs on all alike; each is the median of its rounds.
+    const byTarget: Record<'bare' | 'hub' | 'peer', Measure[]> = { bare: [], hub: [], peer: [] };
+    for (let r = 0; r < roundCount; r++) {
+      const order = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const t of order) byTarget[t.key].push(await load(`${t.name} (round ${r + 1}/${roundCount})`, t.url, t.headers, options, t.pid));
     }
-    const peakRssBytes = await rss.stop();
-    const proxied = combine('bare proxy', bareUrl, bareRounds);
-    const hubMeasure = combine('hub', hubUrl, hubRounds);
+    const peak = (server: Server) => readPeakRss(server.child.pid!);
+    const proxied = { ...combine('bare proxy', targets[0]!.url, byTarget.bare), peakRssBytes: peak(bare) };
+    const hubMeasure = { ...combine('hub', targets[1]!.url, byTarget.hub), peakRssBytes: peak(hub) };
+    const peerMeasure = { ...combine('@fastify/http-proxy', targets[2]!.url, byTarget.peer), peakRssBytes: peak(peer) };
 
-    const ratio = hubMeasure.requestsPerSecond / Math.max(1, proxied.requestsPerSecond);
+    const cpuRatio = ratio(hubMeasure.cpuUsPerCall, proxied.cpuUsPerCall);
+    const throughputRatio = ratio(hubMeasure.requestsPerSecond, proxied.requestsPerSecond);
     const p99Overhead = hubMeasure.latencyP99Ms - proxied.latencyP99Ms;
-    const rssMb = peakRssBytes / 1024 / 1024;
-    const noErrors = [direct, proxied, hubMeasure].every((m) => m.errors === 0 && m.non2xx === 0);
+    const rssMb = hubMeasure.peakRssBytes / 1024 / 1024;
+    const all = [direct, proxied, hubMeasure, peerMeasure];
+    const failures = all.reduce((n, m) => n + m.errors + m.non2xx, 0);
     const checks = [
-      { name: 'hub/bare throughput', value: round(ratio, 3), target: `≥ ${TARGETS.throughputRatio}×`, pass: ratio >= TARGETS.throughputRatio },
+      { name: 'hub/bare CPU per call', value: round(cpuRatio, 3), target: `≤ ${TARGETS.cpuRatio}×`, pass: cpuRatio <= TARGETS.cpuRatio },
+      {
+        name: 'hub/bare throughput',
+        value: round(throughputRatio, 3),
+        target: `≥ ${TARGETS.throughputRatio}×`,
+        pass: throughputRatio >= TARGETS.throughputRatio,
+      },
       { name: 'hub p99 − bare p99 (ms)', value: round(p99Overhead, 2), target: `≤ ${TARGETS.p99OverheadMs} ms`, pass: p99Overhead <= TARGETS.p99OverheadMs },
-      { name: 'hub peak RSS (MB)', value: round(rssMb, 1), target: `< ${TARGETS.hubRssMb} MB`, pass: peakRssBytes > 0 && rssMb < TARGETS.hubRssMb },
-      { name: 'errors and non-2xx', value: [direct, proxied, hubMeasure].reduce((n, m) => n + m.errors + m.non2xx, 0), target: '0', pass: noErrors },
+      { name: 'hub peak RSS (MB)', value: round(rssMb, 1), target: `< ${TARGETS.hubRssMb} MB`, pass: rssMb > 0 && rssMb < TARGETS.hubRssMb },
+      { name: 'errors and non-2xx', value: failures, target: '0', pass: failures === 0 },
     ];
     return {
       benchmark: 'request-respond',
@@ -336,9 +369,16 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
       connections: options.connections,
       durationS: options.durationS,
       warmupS: options.warmupS,
+      rounds: roundCount,
       provider: direct,
       bare: proxied,
-      hub: { ...hubMeasure, peakRssBytes },
+      hub: hubMeasure,
+      peer: peerMeasure,
+      roundsOf: byTarget,
+      versusPeer: {
+        cpuPerCall: round(ratio(hubMeasure.cpuUsPerCall, peerMeasure.cpuUsPerCall), 3),
+        throughput: round(ratio(hubMeasure.requestsPerSecond, peerMeasure.requestsPerSecond), 3),
+      },
       checks,
       pass: checks.every((c) => c.pass),
     };
@@ -349,28 +389,47 @@ export async function runRequestRespond(options: RunOptions): Promise<RequestRes
 
 export const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** The results as a table, for the terminal. */
+/** Rows as columns: the first left-aligned, the others right-aligned. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`);
+}
+
+/** The results as tables, for the terminal. */
 export function formatRequestRespond(r: RequestRespondResult): string {
-  const rows = [['', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx']];
-  for (const m of [r.provider, r.bare, r.hub]) {
+  const mb = (bytes: number) => (bytes > 0 ? String(round(bytes / 1024 / 1024, 1)) : '');
+  const rows = [['', 'CPU µs/call', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'errors', 'non-2xx']];
+  for (const m of [r.provider, r.bare, r.hub, r.peer]) {
+    const rss = 'peakRssBytes' in m ? (m as { peakRssBytes: number }).peakRssBytes : 0;
     rows.push([
       m.target,
+      String(m.cpuUsPerCall),
       String(m.requestsPerSecond),
       String(m.latencyP50Ms),
       String(m.latencyP99Ms),
       String(m.latencyMaxMs),
+      mb(rss),
       String(m.errors),
       String(m.non2xx),
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const table = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-  const checks = r.checks.map((c) => `${c.name.padEnd(26)} ${String(c.value).padStart(8)}   target ${c.target.padEnd(8)}  ${c.pass ? 'PASS' : 'FAIL'}`);
+  const roundRows = [['every round: CPU µs/call, req/s, p99 ms', ...Array.from({ length: r.rounds }, (_, i) => `round ${i + 1}`)]];
+  for (const [key, name] of [
+    ['bare', 'bare proxy'],
+    ['hub', 'hub'],
+    ['peer', '@fastify/http-proxy'],
+  ] as const) {
+    roundRows.push([name, ...r.roundsOf[key].map((m) => `${m.cpuUsPerCall} · ${m.requestsPerSecond} · ${m.latencyP99Ms}`)]);
+  }
+  const checks = r.checks.map((c) => `  ${c.name.padEnd(26)} ${String(c.value).padStart(8)}   target ${c.target.padEnd(8)}  ${c.pass ? 'PASS' : 'FAIL'}`);
   return [
-    `Request & respond: ${r.action}, provider answer ${r.providerAnswerBytes} B, ${r.connections} connections, ${r.durationS} s each after ${r.warmupS} s warm-up (bare proxy and hub: ${ROUNDS} alternating rounds)`,
+    `Request & respond: ${r.action}, provider answer ${r.providerAnswerBytes} B, ${r.connections} connections, ${r.durationS} s each after ${r.warmupS} s warm-up; bare proxy, hub and @fastify/http-proxy in ${r.rounds} alternating rounds (medians)`,
     '',
-    ...table.map((l) => `  ${l}`),
+    ...table(rows),
     '',
-    ...checks.map((l) => `  ${l}`),
+    ...table(roundRows),
+    '',
+    `  hub ÷ @fastify/http-proxy (no validation, no auth): CPU per call ${r.versusPeer.cpuPerCall}×, throughput ${r.versusPeer.throughput}×`,
+    ...checks,
   ].join('\n');
 }

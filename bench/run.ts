@@ -2,10 +2,13 @@
  * `npm run bench`: runs the benchmarks, prints their tables and writes `bench/results/latest.json`.
  *
  *   npm run bench                      builds the hub, then runs every benchmark
- *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe)
+ *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe,
+ *                                      durable-peers)
+ *   npm run bench -- --json            the report as JSON on stdout instead of the tables
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
- * BENCH_CONNECTIONS (request & respond, default 50), BENCH_PROFILE (a folder: every server process
+ * BENCH_CONNECTIONS (request & respond, default 50), BENCH_ROUNDS (alternating rounds of
+ * request & respond, default 3), BENCH_PROFILE (a folder: every server process
  * writes a V8 CPU profile there), BENCH_DATABASE_URL (a PostgreSQL URL: each hub gets a schema of
  * its own there instead of a SQLite file); the publish & subscribe benchmark's own are listed in
  * `publish-subscribe.ts`. Exits 1 when a target is missed.
@@ -16,6 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { formatDurablePeers, runDurablePeers } from './durable-peers.js';
 import { formatPublishSubscribe, runPublishSubscribe } from './publish-subscribe.js';
 import { formatRequestRespond, runRequestRespond, type RunOptions } from './request-respond.js';
 import { STORAGE_KIND } from './storage.js';
@@ -29,6 +33,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: 'request-respond', run: runRequestRespond, format: formatRequestRespond },
   { name: 'publish-subscribe', run: runPublishSubscribe, format: formatPublishSubscribe },
+  { name: 'durable-peers', run: runDurablePeers, format: formatDurablePeers },
 ];
 
 /** The results already in `file`, by benchmark, or none when it is missing or unreadable. */
@@ -59,7 +64,9 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.round(seconds('BENCH_CONNECTIONS', 50))),
     log: (line) => console.error(line),
   };
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const asJson = args.includes('--json');
+  const wanted = args.filter((arg) => arg !== '--json');
   const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   const selected = BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name));
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
     const result = await benchmark.run(options);
     results[benchmark.name] = { at: new Date().toISOString(), ...result };
     pass &&= result.pass;
-    console.log(`\n${benchmark.format(result as never)}\n`);
+    if (!asJson) console.log(`\n${benchmark.format(result as never)}\n`);
   }
 
   const report = {
@@ -93,7 +100,8 @@ async function main(): Promise<void> {
   };
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`${pass ? 'All targets met' : 'Some targets missed'}; results in bench/results/latest.json`);
+  if (asJson) console.log(JSON.stringify(report, null, 2));
+  else console.log(`${pass ? 'All targets met' : 'Some targets missed'}; results in bench/results/latest.json`);
   process.exitCode = pass ? 0 : 1;
 }
 

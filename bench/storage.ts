@@ -22,11 +22,18 @@ const postgresUrl = process.env.BENCH_DATABASE_URL || undefined;
 /** The storage every benchmarked hub of this run uses. */
 export const STORAGE_KIND: 'sqlite' | 'postgres' = postgresUrl === undefined ? 'sqlite' : 'postgres';
 
-export async function benchStorage(): Promise<BenchStorage> {
-  if (postgresUrl === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
-    return { databaseUrl: `file:${join(dir, 'hub.db')}`, env: {}, remove: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
+export function benchStorage(): Promise<BenchStorage> {
+  return postgresUrl === undefined ? sqliteStorage() : postgresStorage(postgresUrl);
+}
+
+/** A SQLite file in a temporary folder. */
+export async function sqliteStorage(): Promise<BenchStorage> {
+  const dir = mkdtempSync(join(tmpdir(), 'api-hub-bench-'));
+  return { databaseUrl: `file:${join(dir, 'hub.db')}`, env: {}, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A schema of its own in the PostgreSQL database at `postgresUrl`. */
+export async function postgresStorage(postgresUrl: string): Promise<BenchStorage> {
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });

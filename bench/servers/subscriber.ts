@@ -1,6 +1,6 @@
 /**
  * The subscriber of the publish & subscribe benchmark: answers every delivery (any POST outside
- * `/_bench/`) 200 as soon as its body has arrived, and notes when it came (wall-clock ms with
+ * `/_bench/`) 200 `{}` (or SUBSCRIBER_STATUS, e.g. 204 and no body) as soon as its body has arrived, and notes when it came (wall-clock ms with
  * sub-millisecond precision, comparable across processes of one machine), the event id from
  * `context.eventId` and the path (one per subscriber app in the fan-out). It checks no signature,
  * so the numbers measure the hub.
@@ -17,6 +17,7 @@ import { serve } from './child.js';
 
 const now = () => performance.timeOrigin + performance.now();
 const OK = Buffer.from('{}');
+const STATUS = Number(process.env.SUBSCRIBER_STATUS ?? 200);
 const EVENT_ID = /"eventId":"([^"]+)"/;
 
 interface PerEvent {
@@ -98,8 +99,8 @@ const server = createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const at = now();
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': OK.length });
-    res.end(OK);
+    if (STATUS === 204) res.writeHead(204).end();
+    else res.writeHead(STATUS, { 'content-type': 'application/json', 'content-length': OK.length }).end(OK);
     // The envelope starts with the context, so the id is found without parsing the whole body.
     const match = EVENT_ID.exec(Buffer.concat(chunks).toString('utf8', 0, 2048));
     record(match?.[1] ?? '', url.pathname, at);
