@@ -14,6 +14,7 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
 import { compileAction, type CompiledAction } from '../catalog/validators.js';
 import type { ErrorDetail } from '../errors.js';
 import { generateSigningSecret, newMessageId, sign } from '../relay/signing.js';
+import { noAnswerReason } from './reach.js';
 import type { ActionVersion } from './actions.js';
 import { sampleFromSchema, seededRandom, type SampleMode } from './schema-sample.js';
 
@@ -127,7 +128,7 @@ async function post(
     const error = err as Error;
     return error.name === 'TimeoutError' || error.name === 'AbortError'
       ? new Error(`no answer within ${timeoutMs} ms`)
-      : new Error(`no answer: ${error.message}`);
+      : new Error(`no answer from ${options.url}: ${noAnswerReason(error)}`);
   }
 }
 

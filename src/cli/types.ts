@@ -6,6 +6,7 @@
 import { loadBuiltinCatalog } from '../catalog/builtin.js';
 import { HELP_OPTION, JSON_OPTION, optionalString, parseOptions } from './args.js';
 import { EXIT_OK, printJson, UsageError, type Io } from './output.js';
+import { noAnswerReason } from './reach.js';
 
 export const TYPES_HELP = `Usage: api-hub types [--hub <url> --admin-token <token>] [options]
 
@@ -49,7 +50,10 @@ export async function types(argv: string[], io: Io): Promise<number> {
     if (!URL.canParse(hub) || !/^https?:$/.test(new URL(hub).protocol)) throw new UsageError(`--hub must be an http(s) URL, not "${hub}"`);
     const adminToken = optionalString(values, 'admin-token') ?? io.env.HUB_ADMIN_TOKEN;
     if (adminToken === undefined || adminToken === '') throw new UsageError('--hub needs --admin-token (or HUB_ADMIN_TOKEN)');
-    text = await codegen.generateHubActionTypes(hub, adminToken, name);
+    text = await codegen.generateHubActionTypes(hub, adminToken, name).catch((err: unknown) => {
+      // fetch's network failures are a TypeError with the cause; the hub's refusals are not.
+      throw err instanceof TypeError && err.message === 'fetch failed' ? new Error(`cannot reach the hub at ${hub}: ${noAnswerReason(err)}`) : err;
+    });
   }
   if (values.json === true) printJson(io, { source: hub ?? 'builtin', interface: name, types: text });
   else io.stdout.write(text.endsWith('\n') ? text : text + '\n');
