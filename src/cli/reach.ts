@@ -44,8 +44,12 @@ export async function requestHub(hub: string, path: string, options: RequestOpti
   }
 }
 
-/** A short excerpt of a body for a message: at most `max` characters, on one line. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A short excerpt of a body for a message: at most `max` characters, on one line, its control
+ * characters replaced (a body must not drive the terminal it is printed on). */
 export function excerpt(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = text.replace(/\s+/g, ' ').replace(CONTROL, '\ufffd').trim();
   return line.length > max ? `${line.slice(0, max)}… (${text.length} characters)` : line;
 }
