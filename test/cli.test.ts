@@ -40,7 +40,7 @@ describe('api-hub dispatcher', () => {
       // Worded as before subcommands existed: no `api-hub:` prefix.
       expect(run.stderr).toMatch(/^(--port|Unknown option).*\n\nUsage: api-hub \[serve\] \[options\]/);
     }
-  });
+  }, 60_000);
 });
 
 describe('api-hub conformance', () => {
@@ -90,7 +90,7 @@ describe('api-hub conformance', () => {
       'old timestamp',
     ]);
     expect(report.checks.filter((c: { name: string }) => /signature|timestamp/.test(c.name)).map((c: { status: number }) => c.status)).toEqual([401, 401, 401]);
-  });
+  }, 60_000);
 
   it('names each failure of a broken provider, with the pointers of the wrong shape: exit 1', async () => {
     const run = await runApiHub([...args(broken.url), '--timeout', '500']);
@@ -121,7 +121,7 @@ describe('api-hub conformance', () => {
         expect.objectContaining({ pointer: '/result/0/timezone', message: 'is required' }),
       ]),
     );
-  });
+  }, 60_000);
 
   it("shows a bounded excerpt of a failing answer's body, its control characters replaced", async () => {
     const trace = `\u001b[31mStack trace:\n${'at frame\n'.repeat(1000)}`;
@@ -159,5 +159,5 @@ describe('api-hub conformance', () => {
       expect(run.stderr).toMatch(message);
       expect(run.stderr).toContain('Usage: api-hub conformance');
     }
-  });
+  }, 60_000);
 });
