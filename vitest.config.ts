@@ -18,6 +18,7 @@ const UNIT_TESTS = [
   'test/manifest.test.ts',
   'test/relay-signing.test.ts',
   'test/relay-trace.test.ts',
+  'test/sdk-options.test.ts',
   'test/wal-sync.test.ts',
 ];
 

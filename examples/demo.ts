@@ -3,7 +3,7 @@
  * one process.
  *
  * A hub on a SQLite file in a temporary folder, a school ERP (`examples/erp-provider.ts`), a
- * viewer app (`examples/consumer.ts`) and a gate monitor (`examples/entrance-subscriber.ts`): the
+ * viewer app (`examples/consumer-http.ts`, raw HTTP to show the protocol) and a gate monitor (`examples/entrance-subscriber.ts`): the
  * operator registers the apps and a community through the admin HTTP API, the viewer discovers
  * the ERP and calls its three actions, then sends a bad body to show the error format; the ERP
  * publishes an entrance, the hub delivers it to the monitor, which pulls what changed through the
@@ -19,7 +19,7 @@ import { getGlobalDispatcher, request } from 'undici';
 import { defaultConfig } from '../src/config.js';
 import { createHub } from '../src/hub.js';
 import { openStore } from '../src/store/open.js';
-import { ACTIONS, callAction, discover, summarize, type HubClient, type HubError, type ProviderEntry, type User } from './consumer.js';
+import { ACTIONS, callAction, discover, summarize, type HubClient, type HubError, type ProviderEntry, type User } from './consumer-http.js';
 import { startEntranceSubscriber, type Entrance } from './entrance-subscriber.js';
 import { ENTRANCES_UPDATED_AFTER, ERP_PATHS, startErpProvider, type ErpSecrets } from './erp-provider.js';
 

@@ -56,7 +56,7 @@ describe('api-hub call and publish', () => {
       details: [{ pointer: '/name', message: 'must be string', keyword: 'type' }],
       requestId: expect.stringMatching(/\S/),
     });
-  });
+  }, 60_000);
 
   it('exits 1 with the 401 when the token is wrong', async () => {
     const run = await runApiHub([
@@ -77,7 +77,7 @@ describe('api-hub call and publish', () => {
     ]);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 401, type: 'Unauthorized', name: 'Unauthorized' });
-  });
+  }, 60_000);
 
   it('publishes an event, which the subscriber receives; the same idempotency key publishes once', async () => {
     const key = ['--idempotency-key', 'cli-publish-1'];
@@ -91,7 +91,7 @@ describe('api-hub call and publish', () => {
     expect(JSON.parse(again.stdout)).toEqual({ id, replayed: true });
     const delivered = await until(() => setup.subscriber.received.find((r) => r.body.includes('"Lin"')));
     expect(JSON.parse(delivered.body)).toMatchObject({ context: { action: CHANGED, eventId: id }, data: { name: 'Lin' } });
-  });
+  }, 60_000);
 
   it('refuses a bad command line with exit 2 before sending anything', async () => {
     const before = setup.provider.received.length;
@@ -113,5 +113,5 @@ describe('api-hub call and publish', () => {
       expect(run.stderr).toContain(`Usage: api-hub ${argv[0]}`);
     }
     expect(setup.provider.received.length).toBe(before);
-  });
+  }, 60_000);
 });

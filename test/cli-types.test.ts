@@ -49,7 +49,7 @@ describe('api-hub types', () => {
     const run = await runApiHub(['types', '--hub', hub.url, '--admin-token', 'wrong-token-of-16-chars']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^api-hub: GET \/v1\/admin\/actions answered 401: \{.*"type":"Unauthorized"/);
+    expect(run.stderr).toMatch(new RegExp(`^api-hub: the hub at ${hub.url} answered 401 to GET /v1/admin/actions: \\{.*"type":"Unauthorized".*\\}\n$`));
   });
 
   it('refuses a bad command line with exit 2', async () => {

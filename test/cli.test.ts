@@ -40,7 +40,7 @@ describe('api-hub dispatcher', () => {
       // Worded as before subcommands existed: no `api-hub:` prefix.
       expect(run.stderr).toMatch(/^(--port|Unknown option).*\n\nUsage: api-hub \[serve\] \[options\]/);
     }
-  });
+  }, 60_000);
 });
 
 describe('api-hub conformance', () => {
@@ -90,13 +90,14 @@ describe('api-hub conformance', () => {
       'old timestamp',
     ]);
     expect(report.checks.filter((c: { name: string }) => /signature|timestamp/.test(c.name)).map((c: { status: number }) => c.status)).toEqual([401, 401, 401]);
-  });
+  }, 60_000);
 
   it('names each failure of a broken provider, with the pointers of the wrong shape: exit 1', async () => {
     const run = await runApiHub([...args(broken.url), '--timeout', '500']);
     console.log(`conformance of a broken provider:\n${run.stdout}`);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('  FAIL  example 1: answered 200 with JSON that does not match the response schema');
+    expect(run.stdout).toContain('          the provider answered 200: {"result":[{"id":42,"summary":"Calendar","events":[]}]}\n');
     expect(run.stdout).toContain('          /result/0/id: must be string');
     expect(run.stdout).toContain('          /result/0/timezone: is required');
     expect(run.stdout).toContain('  FAIL  unknown fields: no answer within 500 ms');
@@ -107,12 +108,38 @@ describe('api-hub conformance', () => {
 
     const report = JSON.parse((await runApiHub([...args(broken.url), '--timeout', '500', '--json'])).stdout);
     expect(report.passed).toBe(false);
+    expect(report.checks[0].body).toBe('{"result":[{"id":42,"summary":"Calendar","events":[]}]}');
+    // A check that passed carries no body; one without an answer has none to show.
+    expect(report.checks.find((c: { name: string }) => c.name === 'unknown fields')).toEqual({
+      name: 'unknown fields',
+      passed: false,
+      summary: 'no answer within 500 ms',
+    });
     expect(report.checks[0].problems).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ pointer: '/result/0/id', message: 'must be string' }),
         expect.objectContaining({ pointer: '/result/0/timezone', message: 'is required' }),
       ]),
     );
+  }, 60_000);
+
+  it("shows a bounded excerpt of a failing answer's body, its control characters replaced", async () => {
+    const trace = `\u001b[31mStack trace:\n${'at frame\n'.repeat(1000)}`;
+    const noisy = await startServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(trace);
+    });
+    try {
+      const run = await runApiHub(['conformance', '--action', CALENDAR, '--url', noisy.url, '--signing-secret', signingSecret, '--json']);
+      expect(run.code).toBe(1);
+      const example = JSON.parse(run.stdout).checks[0];
+      expect(example).toMatchObject({ name: 'example 1', passed: false, status: 500, summary: 'answered 500, not 2xx' });
+      // 300 characters on one line, and how long the body was.
+      const [start, rest] = (example.body as string).split('…');
+      expect(start).toBe(`\ufffd[31mStack trace: ${'at frame '.repeat(1000)}`.slice(0, 300));
+      expect(rest).toBe(` (${trace.length} characters)`);
+    } finally {
+      await noisy.close();
+    }
   });
 
   it('refuses what a careless user types with exit 2 and says what is wrong', async () => {
@@ -132,5 +159,5 @@ describe('api-hub conformance', () => {
       expect(run.stderr).toMatch(message);
       expect(run.stderr).toContain('Usage: api-hub conformance');
     }
-  });
+  }, 60_000);
 });

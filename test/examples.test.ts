@@ -1,9 +1,13 @@
-/** The examples run: the demo end to end, and the subscriber doing what subscribers must. */
+/** The examples run: the demo end to end, the SDK consumer against the example ERP through a
+ * hub, and the subscriber doing what subscribers must. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runConsumer } from '../examples/consumer.js';
+import { ACTIONS } from '../examples/consumer-http.js';
 import { startEntranceSubscriber, type Entrance } from '../examples/entrance-subscriber.js';
+import { ERP_PATHS, startErpProvider } from '../examples/erp-provider.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
 import { quiet } from './support/wait.js';
@@ -23,6 +27,29 @@ describe('examples', () => {
       /gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/,
     );
     expect(stdout).toMatch(/gate-monitor → erp-modelo {2}@layers:education:Entrance:getUpdatedAfter {2}200 ok/);
+  }, 40_000);
+
+  it('the SDK consumer discovers and calls the example ERP through a hub', async () => {
+    const hub = await startHub();
+    const erp = await startErpProvider();
+    try {
+      const responds = ACTIONS.map((action) => ({ action, reason: 'x', url: erp.url + ERP_PATHS[action] }));
+      await registerApp(hub, 'erp-modelo', { services: { responds } });
+      const token = await registerApp(hub, 'student-viewer', { services: { requests: ACTIONS.map((action) => ({ action, reason: 'x' })) } });
+      for (const app of ['erp-modelo', 'student-viewer']) await install(hub, 'escola-modelo', app);
+      erp.setSecrets((await hub.admin('GET', '/apps/erp-modelo/secrets')).body);
+
+      const lines: string[] = [];
+      const ok = await runConsumer({ HUB_URL: hub.url, APP_TOKEN: token, COMMUNITY: 'escola-modelo' }, (line) => lines.push(line));
+      expect(lines.filter((line) => line.startsWith('discover '))).toEqual(ACTIONS.map((action) => `discover ${action}: erp-modelo`));
+      expect(lines).toContainEqual(expect.stringMatching(/^ {2}erp-modelo: .+: \d+ events/));
+      expect(lines).toContainEqual(expect.stringMatching(/^ {2}erp-modelo: .+ \(.+\): \d+ terms/));
+      expect(lines).toContainEqual(expect.stringMatching(/^ {2}erp-modelo: .+: \d+ paid, \d+ late, \d+ open, \d+ pending; due now R\$ /));
+      expect(ok).toBe(true);
+    } finally {
+      await erp.close();
+      await hub.close();
+    }
   }, 40_000);
 
   describe('entrance subscriber', () => {

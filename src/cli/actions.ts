@@ -3,10 +3,10 @@
  * their examples), or from a running hub's admin API (`--hub URL --admin-token T`; a hub's
  * definitions carry no examples, so only generated values are used for them).
  */
-import { request } from 'undici';
 import { loadBuiltinCatalog } from '../catalog/builtin.js';
 import type { ActionDefinition, ActionExamples } from '../catalog/definition.js';
 import { UsageError } from './output.js';
+import { excerpt, requestHub } from './reach.js';
 
 export interface ActionVersion {
   definition: ActionDefinition;
@@ -47,10 +47,16 @@ function builtinVersions(id: string): ActionVersion[] {
 
 async function hubVersions(id: string, hub: string, adminToken: string | undefined): Promise<ActionVersion[]> {
   if (adminToken === undefined) throw new UsageError('--hub needs --admin-token to read action definitions');
-  const res = await request(new URL(`/v1/admin/actions/${encodeURIComponent(id)}`, hub), { headers: { authorization: `Bearer ${adminToken}` } });
-  const text = await res.body.text();
-  if (res.statusCode === 404) return [];
-  if (res.statusCode !== 200) throw new Error(`${hub} answered ${res.statusCode} to GET /v1/admin/actions/${id}: ${text.slice(0, 500)}`);
-  const body = JSON.parse(text) as { versions: (ActionDefinition & { builtin?: boolean; updatedAt?: string })[] };
+  const path = `/v1/admin/actions/${encodeURIComponent(id)}`;
+  const res = await requestHub(hub, path, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (res.status === 404) return [];
+  if (res.status !== 200) throw new Error(`the hub at ${hub} answered ${res.status} to GET ${path}: ${excerpt(res.text)}`);
+  let body: { versions?: (ActionDefinition & { builtin?: boolean; updatedAt?: string })[] };
+  try {
+    body = JSON.parse(res.text) as typeof body;
+  } catch {
+    body = {};
+  }
+  if (!Array.isArray(body.versions)) throw new Error(`${hub} is not an API Hub: GET ${path} answered 200 with ${excerpt(res.text)}`);
   return body.versions.map(({ builtin: _builtin, updatedAt: _updatedAt, ...definition }) => ({ definition, examples: undefined }));
 }

@@ -4,10 +4,10 @@
  * (the call's data, the event's id; the whole answer with --json); a hub error goes to stderr with
  * its details and exits 1.
  */
-import { request } from 'undici';
 import type { HubErrorBody } from '../errors.js';
 import { HELP_OPTION, JSON_OPTION, optionalInteger, optionalString, parseOptions, requiredString, type Parsed } from './args.js';
 import { coloursFor, EXIT_FAILED, EXIT_OK, printJson, UsageError, type Io } from './output.js';
+import { requestHub } from './reach.js';
 
 const APP_OPTIONS_HELP = `  --hub <url>                 the hub (default $API_HUB_URL)
   --token <token>             the app's token (default $API_HUB_TOKEN)
@@ -115,22 +115,22 @@ async function send(
   const body = optionalString(values, 'data') ?? (await readAll(stdin));
   try {
     JSON.parse(body);
-  } catch {
-    throw new UsageError(`the payload (${values.data === undefined ? 'stdin' : '--data'}) is not JSON`);
+  } catch (err) {
+    throw new UsageError(`the payload (${values.data === undefined ? 'stdin' : '--data'}) is not JSON: ${(err as Error).message}`);
   }
-  const res = await request(new URL(path, hub), {
+  const res = await requestHub(hub, path, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'x-community-id': community, 'content-type': 'application/json', ...headers },
     body,
   });
-  const text = await res.body.text();
+  const text = res.text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     parsed = text;
   }
-  return { status: res.statusCode, body: parsed, replayed: res.headers['idempotent-replayed'] === 'true' };
+  return { status: res.status, body: parsed, replayed: res.headers['idempotent-replayed'] === 'true' };
 }
 
 async function readAll(stdin: AsyncIterable<Buffer | string>): Promise<string> {

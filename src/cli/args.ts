@@ -14,8 +14,16 @@ export function parseOptions(argv: string[], options: Options, allowPositionals 
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(usageMessage((err as Error).message));
   }
+}
+
+/** parseArgs' message on one line: its advice on a value starting with a dash spans three. */
+function usageMessage(message: string): string {
+  const ambiguous = /^Option '([^']+)' argument is ambiguous\./.exec(message);
+  if (ambiguous === null) return message;
+  const name = ambiguous[1]!;
+  return `Option '${name} <value>' argument missing (a value starting with a dash is written ${name}=-…)`;
 }
 
 export function requiredString(values: Parsed['values'], name: string): string {

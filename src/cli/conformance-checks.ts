@@ -14,6 +14,7 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
 import { compileAction, type CompiledAction } from '../catalog/validators.js';
 import type { ErrorDetail } from '../errors.js';
 import { generateSigningSecret, newMessageId, sign } from '../relay/signing.js';
+import { excerpt, noAnswerReason } from './reach.js';
 import type { ActionVersion } from './actions.js';
 import { sampleFromSchema, seededRandom, type SampleMode } from './schema-sample.js';
 
@@ -27,6 +28,9 @@ export interface CheckResult {
   durationMs?: number;
   /** The answer's problems against the response schema. */
   problems?: ErrorDetail[];
+  /** When the check failed on an answer: the start of its body (at most 300 characters), so the
+   * report shows what the provider said. */
+  body?: string;
 }
 
 export interface ConformanceReport {
@@ -127,7 +131,7 @@ async function post(
     const error = err as Error;
     return error.name === 'TimeoutError' || error.name === 'AbortError'
       ? new Error(`no answer within ${timeoutMs} ms`)
-      : new Error(`no answer: ${error.message}`);
+      : new Error(`no answer from ${options.url}: ${noAnswerReason(error)}`);
   }
 }
 
@@ -144,6 +148,7 @@ function answered(name: string, answer: Answer | Error, compiled: CompiledAction
       status,
       durationMs,
       summary: `answered ${status}${passed ? ' (refused as the provider may)' : mustSucceed ? ', not 2xx' : ': a server error'}`,
+      ...(!passed && { body: bodyExcerpt(answer) }),
     };
   }
   let parsed: unknown;
@@ -157,6 +162,7 @@ function answered(name: string, answer: Answer | Error, compiled: CompiledAction
       durationMs,
       summary: `answered ${status} with a body that is not JSON`,
       problems: [{ pointer: '', message: 'is not JSON' }],
+      body: bodyExcerpt(answer),
     };
   }
   const problems = compiled.validateResponse!(parsed);
@@ -168,6 +174,7 @@ function answered(name: string, answer: Answer | Error, compiled: CompiledAction
       durationMs,
       summary: `answered ${status} with JSON that does not match the response schema`,
       problems: [...problems],
+      body: bodyExcerpt(answer),
     };
   return { name, passed: true, status, durationMs, summary: `answered ${status} within ${timeoutMs} ms, matching the response schema` };
 }
@@ -183,5 +190,12 @@ function refused(name: string, answer: Answer | Error, timeoutMs: number): Check
     status,
     durationMs,
     summary: passed ? `refused with ${status} within ${timeoutMs} ms` : `accepted with ${status}: the provider must refuse it (4xx)`,
+    ...(!passed && { body: bodyExcerpt(answer) }),
   };
+}
+
+const BODY_EXCERPT_CHARS = 300;
+
+function bodyExcerpt(answer: Answer): string {
+  return answer.body === '' ? '(empty)' : excerpt(answer.body, BODY_EXCERPT_CHARS);
 }

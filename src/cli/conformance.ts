@@ -68,13 +68,15 @@ export async function conformance(argv: string[], io: Io): Promise<number> {
   return report.passed ? EXIT_OK : EXIT_FAILED;
 }
 
-/** The report for a person: one line per check, the schema problems under it with their pointers. */
+/** The report for a person: one line per check; under a failure, the start of the answer's body
+ * and the schema problems with their pointers. */
 export function formatReport(report: ConformanceReport, io: Io): string {
   const paint = coloursFor(io.stdout, io.env);
   const lines = [paint.bold(`Conformance of ${report.url} to ${report.action} version ${report.version}`), ''];
   for (const check of report.checks) {
     const mark = check.passed ? paint.ok('PASS') : paint.fail('FAIL');
     lines.push(`  ${mark}  ${check.name}: ${check.summary}`);
+    if (check.body !== undefined) lines.push(paint.dim(`          the provider answered ${check.status}: ${check.body}`));
     for (const problem of check.problems ?? [])
       lines.push(paint.dim(`          ${problem.pointer === '' ? '(the answer)' : problem.pointer}: ${problem.message}`));
   }

@@ -73,12 +73,14 @@ function isHttpUrl(value: string): boolean {
 export function validateManifest(appId: string, input: unknown, actions: ActionLookup, outbound: OutboundUrlCheck): ManifestResult {
   const shapeProblems = validateShape(input);
   if (shapeProblems) return { problems: shapeProblems };
-  const raw = input as Partial<Manifest> & { services?: Partial<Manifest['services']> };
+  // The input's entries may lack the defaults (reason, versions) the Manifest type has filled.
+  type Entry = { action: string; reason?: string; url: string; versions?: number[] };
+  const raw = input as Partial<Omit<Manifest, 'services'>> & { services?: { enabled?: boolean } & Partial<Record<keyof Manifest['services'], Entry[]>> };
   const problems: ErrorDetail[] = [];
   if (raw.id !== undefined && raw.id !== appId) {
     problems.push({ pointer: '/id', message: `must be "${appId}", the app id in the path` });
   }
-  const services: Partial<Manifest['services']> = raw.services ?? {};
+  const services = raw.services ?? {};
   const manifest: Manifest = {
     id: appId,
     displayName: raw.displayName!,
@@ -119,7 +121,7 @@ export function validateManifest(appId: string, input: unknown, actions: ActionL
         if (refusal !== undefined) problems.push({ pointer: `${at}/url`, message: refusal });
       }
       if (actual !== undefined) {
-        entry.versions?.forEach((v, j) => {
+        (entry.versions ?? []).forEach((v, j) => {
           if (!actions.hasVersion(entry.action, v)) problems.push({ pointer: `${at}/versions/${j}`, message: `"${entry.action}" has no version ${v}` });
         });
       }

@@ -12,8 +12,9 @@ export interface ServiceResponse {
   action: string;
   reason: string;
   url: string;
-  /** Versions of the action this app answers (extension; default [1]). */
-  versions?: number[];
+  /** Versions of the action this app answers, ascending (an extension of Layers' manifest:
+   * absent in a manifest means [1], filled once by the manifest parser). */
+  versions: number[];
 }
 export interface ServicePublish {
   action: string;

@@ -48,7 +48,7 @@ function findProvider(registry: RegistrySnapshot, communityId: string, providerI
 
 /** The version to call: the one asked for, or the highest both the action and provider support. */
 function chooseVersion(actionVersions: readonly number[], provider: Provider, requested: number | undefined, action: string): number {
-  const providerVersions = provider.responds.versions ?? [1];
+  const providerVersions = provider.responds.versions;
   if (requested !== undefined) {
     if (!providerVersions.includes(requested)) throw notFound(`app "${provider.app.id}" does not respond to version ${requested} of "${action}"`);
     return requested;

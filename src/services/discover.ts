@@ -14,7 +14,7 @@ export function discover(deps: CallerDeps, request: PublicRequest): DiscoveredPr
   const catalog = deps.catalog.current;
   const result: DiscoveredProvider[] = [];
   for (const { app, responds } of deps.registry.current.providers(communityId, action)) {
-    const versions = (responds.versions ?? [1]).filter((v) => catalog.hasVersion(action, v));
+    const versions = responds.versions.filter((v) => catalog.hasVersion(action, v));
     if (version !== undefined && !versions.includes(version)) continue;
     result.push({
       id: app.id,

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { HubApiError, HubConnectionError, type HubErrorBody } from './errors.js';
 import type { BuiltinActions } from './generated/builtin-actions.js';
+import { checkFunction, checkHttpUrl, checkNumber, checkObject, checkString } from './options.js';
 
 /** Action id → version → `{ kind, data, response }` (`response: never` for an event), as the
  * generated files declare. */
@@ -96,6 +97,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** A client for one app in one community. `A` is the action map: the built-in catalogue's by
  * default; `createClient<BuiltinActions & CustomActions>(…)` adds a hub's own. */
 export function createClient<A extends ActionMap = BuiltinActions>(options: ClientOptions): HubClient<A> {
+  checkOptions(options);
   const fetchFn = options.fetch ?? globalThis.fetch;
   const retries = options.retries ?? DEFAULT_RETRIES;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
@@ -204,6 +206,19 @@ export function createClient<A extends ActionMap = BuiltinActions>(options: Clie
       return { id: answer.id, idempotencyKey };
     },
   };
+}
+
+/** Throws a TypeError naming the first bad option. */
+function checkOptions(options: unknown): void {
+  const where = 'createClient';
+  checkObject(where, options);
+  checkHttpUrl(where, options, 'hubUrl');
+  checkString(where, options, 'token', "the app's token (hub_…, from POST /v1/admin/apps/<app>/tokens)", true);
+  checkString(where, options, 'community', 'a community id');
+  checkNumber(where, options, 'retries', 0);
+  checkNumber(where, options, 'maxRetryDelayMs', 0, false);
+  checkNumber(where, options, 'requestTimeoutMs', 1, false);
+  checkFunction(where, options, 'fetch');
 }
 
 function parseJson(text: string): unknown {

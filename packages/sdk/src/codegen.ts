@@ -74,9 +74,16 @@ export async function generateActionTypes(actions: readonly ActionSchemaSource[]
 /** The action versions a hub serves, read from its admin API (`GET /v1/admin/actions`). */
 export async function fetchHubActions(hubUrl: string, adminToken: string): Promise<ActionSchemaSource[]> {
   const response = await fetch(new URL('/v1/admin/actions', hubUrl), { headers: { authorization: `Bearer ${adminToken}` } });
-  const body = (await response.json()) as unknown;
-  if (!response.ok) throw new Error(`GET /v1/admin/actions answered ${response.status}: ${JSON.stringify(body)}`);
-  if (!Array.isArray(body)) throw new Error('GET /v1/admin/actions did not answer a list');
+  const text = await response.text();
+  const excerpt = text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  if (!response.ok) throw new Error(`the hub at ${hubUrl} answered ${response.status} to GET /v1/admin/actions: ${excerpt}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!Array.isArray(body)) throw new Error(`the hub at ${hubUrl} did not answer GET /v1/admin/actions with a list: ${excerpt}`);
   return body.flatMap((action: { versions?: ActionSchemaSource[] }) => action.versions ?? []);
 }
 

@@ -10,6 +10,7 @@ import type { ActionData, ActionMap, ActionResponse, EventActionId, RequestActio
 import type { WebhookIdStore } from './dedupe.js';
 import { WebhookVerificationError } from './errors.js';
 import type { BuiltinActions } from './generated/builtin-actions.js';
+import { checkFunction, checkNumber, checkObject, checkSecrets, checkString, fail } from './options.js';
 import { verifyAndParse, type Envelope, type EventContext, type RequestContext, type VerifyOptions, type WebhookHeaders } from './webhooks.js';
 
 /** An answer other than 200 with the returned value: `return reply(404, { error: '…' })`. */
@@ -91,6 +92,7 @@ export function handlersFor<A extends ActionMap>() {
       options: HandlerOptions<Id, V>,
       run: Provide<A, NoInfer<Id>, NoInfer<V>>,
     ): HubRequestHandler {
+      checkHandlerOptions('createProviderHandler', options, run);
       return adapters(options, async (headers, rawBody) => {
         const envelope = verifyAndParse<RequestContext, ActionData<A, Id, V>>(headers, rawBody, options);
         checkTarget(envelope.context, options);
@@ -104,6 +106,10 @@ export function handlersFor<A extends ActionMap>() {
       options: SubscriberOptions<Id, V>,
       run: Subscribe<A, NoInfer<Id>, NoInfer<V>>,
     ): HubRequestHandler {
+      checkHandlerOptions('createSubscriberHandler', options, run);
+      const store: unknown = options.dedupe;
+      if (store !== undefined && (typeof (store as WebhookIdStore).claim !== 'function' || typeof (store as WebhookIdStore).release !== 'function'))
+        fail('createSubscriberHandler', 'dedupe', 'a store with claim() and release() (e.g. new MemoryWebhookIdStore())', store);
       return adapters(options, async (headers, rawBody) => {
         const envelope = verifyAndParse<EventContext, ActionData<A, Id, V>>(headers, rawBody, options);
         checkTarget(envelope.context, options);
@@ -128,6 +134,19 @@ const builtinHandlers = handlersFor<BuiltinActions>();
 export const createProviderHandler = builtinHandlers.provider;
 /** A subscriber's handler of a built-in event action (see `handlersFor` for a hub's own). */
 export const createSubscriberHandler = builtinHandlers.subscriber;
+
+/** Throws a TypeError naming the first bad option. */
+function checkHandlerOptions(where: string, options: unknown, run: unknown): void {
+  checkObject(where, options);
+  checkString(where, options, 'action', 'an action id such as "@layers:Calendar:getRelated"');
+  checkNumber(where, options, 'version', 1);
+  checkSecrets(where, options);
+  checkNumber(where, options, 'toleranceSeconds', 1, false);
+  checkNumber(where, options, 'maxBodyBytes', 1);
+  checkFunction(where, options, 'onError');
+  checkFunction(where, options, 'now');
+  if (typeof run !== 'function') fail(where, 'the second argument', 'the function handling each request', run);
+}
 
 function checkTarget(context: { action: string; version: number }, options: HandlerOptions<string>): void {
   if (context.action !== options.action) throw new WebhookVerificationError(400, `this endpoint serves ${options.action}, not ${context.action}`);
