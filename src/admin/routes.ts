@@ -8,6 +8,13 @@ import { callRoutes, type CallRoutesDeps } from './calls.js';
 import { communityRoutes, type CommunityRoutesDeps } from './communities.js';
 import { deliveryRoutes, type DeliveryRoutesDeps } from './deliveries.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The admin scope a route needs (read, operate or admin). */
+    adminScope?: 'read' | 'operate' | 'admin';
+  }
+}
+
 /** What the operator API uses. */
 export type AdminDeps = ActionRoutesDeps & AppRoutesDeps & CallRoutesDeps & CommunityRoutesDeps & DeliveryRoutesDeps & Pick<HubDeps, 'reloadHere'>;
 

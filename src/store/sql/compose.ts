@@ -11,7 +11,7 @@ export type SqlValue = string | number | null;
 /** One optional condition of a query; skipped when `value` is undefined. */
 export interface Filter {
   column: string;
-  operator: '=' | '<' | '>=';
+  operator: '=' | '<' | '>=' | '<=';
   value: string | number | undefined;
 }
 

@@ -151,4 +151,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // The operator's reason (hosts and addresses included), which the consumer's answer leaves out.
     sql: `ALTER TABLE calls ADD COLUMN error TEXT;`,
   },
+  {
+    version: 7,
+    name: 'deliveries by creation time',
+    // The admin list of deliveries filters on since/until; calls and events have their index.
+    // (5 and 6 are taken by the admin keys and the change trail.)
+    sql: `CREATE INDEX deliveries_created_at ON deliveries (created_at);`,
+  },
 ];
