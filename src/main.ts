@@ -2,6 +2,7 @@
 /** The `api-hub` binary: runs a subcommand (src/cli/); with none, the hub itself. */
 import { runCli } from './cli/index.js';
 import { processIo } from './cli/output.js';
+import { SchemaTooNewError } from './store/sql/migration.js';
 
 // `api-hub types | head`: a reader that goes away ends the output, as it does for any Unix tool.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -15,6 +16,11 @@ runCli(process.argv.slice(2), processIo()).then(
     if (code !== 0) process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof SchemaTooNewError) {
+      // No stack: the message is the whole story, and the exit code tells a supervisor to stop.
+      process.stderr.write(`API Hub refused to start: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
     const serving = process.argv[2] === undefined || process.argv[2] === 'serve' || process.argv[2].startsWith('-');
     process.stderr.write(serving ? `API Hub failed to start: ${(err as Error).stack ?? String(err)}\n` : `api-hub: ${(err as Error).message}\n`);
     process.exit(1);

@@ -174,6 +174,31 @@ export function appRoutes(deps: AppRoutesDeps) {
       return reply.code(existing ? 200 : 201).send(appView(record, await tokensOf(appId)));
     });
 
+    app.delete<AppParams>(
+      '/apps/:appId',
+      {
+        schema: appParams,
+        config: {
+          adminScope: 'admin',
+          changeKind: 'app.delete',
+          openapi: {
+            summary: 'Deletes an app: its installations are removed, its pending deliveries cancelled and its tokens revoked; its audit history stays.',
+            errors: ['NotFound'],
+            success: { status: 204, description: 'Deleted.' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const existing = getApp(request.params.appId);
+        const appId = existing.id;
+        noteChange(request, { before: existing.manifest, after: null });
+        // Another process may have deleted it since the snapshot was read.
+        if (!(await deps.store.deleteApp(appId, Date.now()))) throw notFound(`no app "${appId}"`);
+        await deps.reloadEverywhere();
+        return reply.code(204).send();
+      },
+    );
+
     app.post<AppParams & { Body: { label?: string } | null | undefined }>(
       '/apps/:appId/tokens',
       {

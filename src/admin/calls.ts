@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubDeps } from '../hub-deps.js';
 import type { AuditStore } from '../store/store.js';
-import { MILLIS, answerSchema, filterSchema, pageAnswer, pageQuery, queryParams } from '../http/route-schemas.js';
-import { filter, pageOf, pageParams, type PageQuery } from './params.js';
+import { MILLIS, answerSchema, filterSchema, pageAnswer, pageQuery, queryParams, timeRangeQuery } from '../http/route-schemas.js';
+import { filter, pageOf, pageParams, timeRange, type PageQuery, type TimeRangeQuery } from './params.js';
 
 export type CallRoutesDeps = Pick<HubDeps, 'audit'> & { store: AuditStore };
 
@@ -19,8 +19,9 @@ export function callRoutes(deps: CallRoutesDeps) {
       action: filterSchema('action', 'Calls of this action.'),
       provider: filterSchema('provider', 'Calls answered by this app.'),
       consumer: filterSchema('consumer', 'Calls made by this app.'),
+      ...timeRangeQuery,
     });
-    type Query = PageQuery & { community?: string; action?: string; provider?: string; consumer?: string };
+    type Query = PageQuery & TimeRangeQuery & { community?: string; action?: string; provider?: string; consumer?: string };
     app.get<{ Querystring: Query }>(
       '/calls',
       {
@@ -36,6 +37,7 @@ export function callRoutes(deps: CallRoutesDeps) {
       async (request) => {
         const { query } = request;
         const page = pageParams(query);
+        const range = timeRange(query);
         // What was answered a moment ago may still be in the write buffer.
         await deps.audit.flush();
         const rows = await deps.store.queryCalls({
@@ -43,6 +45,7 @@ export function callRoutes(deps: CallRoutesDeps) {
           action: filter(query.action),
           provider: filter(query.provider),
           consumer: filter(query.consumer),
+          ...range,
           beforeSeq: page.beforeSeq,
           limit: page.limit,
         });

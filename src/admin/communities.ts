@@ -1,10 +1,10 @@
 /** Operator routes of communities and installations. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { OutboxStore, RegistryStore } from '../store/store.js';
 import type { InstallationRecord, InstallationStatus } from '../registry/types.js';
-import { MILLIS, answerSchema, idSchema, pathParams } from '../http/route-schemas.js';
+import { HUB_ERROR_KEYWORD, MILLIS, answerSchema, idSchema, pathParams, queryParams } from '../http/route-schemas.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
 import { noteChange } from './change-trail.js';
 
@@ -35,6 +35,20 @@ const INSTALL_DOC: RouteDoc = {
   errors: ['NotFound'],
   success: { status: 201, description: 'Installed (or pending approval).' },
   otherSuccess: [{ status: 200, description: 'It was installed already, or is installed again.' }],
+};
+
+const DELETE_COMMUNITY_QUERY = queryParams({
+  force: {
+    type: 'boolean',
+    default: false,
+    description: 'Uninstall the apps installed in it first (their pending deliveries there are cancelled).',
+    [HUB_ERROR_KEYWORD]: { error: 'force must be true or false', message: 'must be true or false' },
+  },
+});
+const DELETE_COMMUNITY_DOC: RouteDoc = {
+  summary: 'Deletes a community; refused while apps are installed in it, unless force=true uninstalls them first.',
+  errors: ['NotFound', 'Conflict'],
+  success: { status: 204, description: 'Deleted.' },
 };
 
 export function communityRoutes(deps: CommunityRoutesDeps) {
@@ -85,6 +99,27 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
         const created = await deps.store.putCommunity({ id, createdAt: Date.now() });
         if (created) await deps.reloadEverywhere();
         return reply.code(created ? 201 : 200).send({ id });
+      },
+    );
+
+    app.delete<{ Params: { community: string }; Querystring: { force: boolean } }>(
+      '/communities/:community',
+      { schema: { ...communityParams, querystring: DELETE_COMMUNITY_QUERY }, config: { adminScope: 'admin', changeKind: 'community.delete', openapi: DELETE_COMMUNITY_DOC } },
+      async (request, reply) => {
+        const id = request.params.community;
+        const registry = deps.registry.current;
+        if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);
+        // Pending approval counts: approving it later would install an app in a community gone.
+        const held = [...registry.installations.values()].filter((i) => i.communityId === id && i.status !== 'uninstalled');
+        if (held.length > 0 && !request.query.force) {
+          throw conflict(
+            `community "${id}" has apps installed: ${held.map((i) => i.appId).join(', ')}; uninstall them first, or delete with ?force=true`,
+            held.map((i) => ({ app: i.appId, status: i.status })),
+          );
+        }
+        if (!(await deps.store.deleteCommunity(id, Date.now()))) throw notFound(`no community "${id}"`);
+        await deps.reloadEverywhere();
+        return reply.code(204).send();
       },
     );
 

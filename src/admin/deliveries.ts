@@ -3,9 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { conflict, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { OutboxStore } from '../store/store.js';
-import { actionIdSchema, answerSchema, filterSchema, idSchema, opaqueIdSchema, pageAnswer, pageQuery, pathParams, queryParams } from '../http/route-schemas.js';
+import {
+  actionIdSchema,
+  answerSchema,
+  filterSchema,
+  idSchema,
+  opaqueIdSchema,
+  pageAnswer,
+  pageQuery,
+  pathParams,
+  queryParams,
+  timeRangeQuery,
+} from '../http/route-schemas.js';
 import { DELIVERY_STATUSES, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type EventRecord } from '../delivery/types.js';
-import { filter, pageOf, pageParams, type PageQuery } from './params.js';
+import { filter, pageOf, pageParams, timeRange, type PageQuery, type TimeRangeQuery } from './params.js';
 
 export type DeliveryRoutesDeps = Pick<HubDeps, 'outbox' | 'reloadEverywhere'> & { store: OutboxStore };
 
@@ -27,6 +38,7 @@ const eventsQuery = queryParams({
   community: filterSchema('community', 'Events published in this community.'),
   action: filterSchema('action', 'Events of this action.'),
   publisher: filterSchema('publisher', 'Events published by this app.'),
+  ...timeRangeQuery,
 });
 const statusText = `must be one of ${DELIVERY_STATUSES.join(', ')}`;
 const deliveriesQuery = queryParams({
@@ -40,6 +52,7 @@ const deliveriesQuery = queryParams({
   action: filterSchema('action', 'Deliveries of events of this action.'),
   community: filterSchema('community', 'Deliveries in this community.'),
   event: filterSchema('event', 'Deliveries of this event.'),
+  ...timeRangeQuery,
 });
 const eventParams = { params: pathParams({ eventId: opaqueIdSchema('event') }) };
 const deliveryParams = { params: pathParams({ deliveryId: opaqueIdSchema('delivery') }) };
@@ -65,7 +78,7 @@ const ENABLED = answerSchema('The subscription, enabled.', {
 
 export function deliveryRoutes(deps: DeliveryRoutesDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    type EventsQuery = PageQuery & { community?: string; action?: string; publisher?: string };
+    type EventsQuery = PageQuery & TimeRangeQuery & { community?: string; action?: string; publisher?: string };
     app.get<{ Querystring: EventsQuery }>(
       '/events',
       {
@@ -85,6 +98,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
           communityId: filter(query.community),
           action: filter(query.action),
           publisher: filter(query.publisher),
+          ...timeRange(query),
           beforeSeq: page.beforeSeq,
           limit: page.limit,
         });
@@ -115,7 +129,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
       },
     );
 
-    type DeliveriesQuery = PageQuery & { status?: DeliveryStatus | ''; app?: string; action?: string; community?: string; event?: string };
+    type DeliveriesQuery = PageQuery & TimeRangeQuery & { status?: DeliveryStatus | ''; app?: string; action?: string; community?: string; event?: string };
     app.get<{ Querystring: DeliveriesQuery }>(
       '/deliveries',
       {
@@ -137,6 +151,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps) {
           action: filter(query.action),
           communityId: filter(query.community),
           eventId: filter(query.event),
+          ...timeRange(query),
           beforeSeq: page.beforeSeq,
           limit: page.limit,
         });

@@ -29,6 +29,8 @@ export interface CallQuery {
   consumer?: string;
   /** Only calls at or after this time. */
   since?: number;
+  /** Only calls at or before this time. */
+  until?: number;
   /** Cursor: only rows with a smaller seq (rows come newest first). */
   beforeSeq?: number;
   limit: number;

@@ -36,6 +36,11 @@ const SUBCOMMANDS: Record<string, Entry> = {
     run: async () => (await import('./app-requests.js')).publish,
     help: async () => (await import('./app-requests.js')).PUBLISH_HELP,
   },
+  backup: {
+    summary: 'copy the SQLite database, consistently, while the hub runs (with its key file)',
+    run: async () => (await import('./backup.js')).backup,
+    help: async () => (await import('./backup.js')).BACKUP_HELP,
+  },
   types: {
     summary: "print the TypeScript types of actions (built-in, or a hub's own)",
     run: async () => (await import('./types.js')).types,

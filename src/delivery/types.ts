@@ -110,6 +110,9 @@ export interface DeliveryQuery {
   action?: string;
   communityId?: string;
   eventId?: string;
+  /** Only deliveries created at or after / at or before these times. */
+  since?: number;
+  until?: number;
   beforeSeq?: number;
   limit: number;
 }
@@ -118,6 +121,9 @@ export interface EventQuery {
   communityId?: string;
   action?: string;
   publisher?: string;
+  /** Only events published at or after / at or before these times. */
+  since?: number;
+  until?: number;
   beforeSeq?: number;
   limit: number;
 }

@@ -81,6 +81,26 @@ export const pageQuery = {
   },
 } satisfies Record<string, ParamSchema>;
 
+/** A bound of a time range (`since`, `until`): an RFC 3339 date-time with its offset, the form
+ * the ISO 8601 profile of the web takes (`2026-01-31T12:00:00Z`, `…+01:00`, fractions allowed). */
+export const dateTimeQuery = (name: string, description: string): ParamSchema => ({
+  type: 'string',
+  pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$',
+  maxLength: 40,
+  description,
+  examples: ['2026-01-31T12:00:00Z'],
+  [HUB_ERROR_KEYWORD]: {
+    error: `${name} must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, not "{value}"`,
+    message: 'is not an ISO 8601 date-time with a time zone',
+  },
+});
+
+/** `since` and `until` of the admin logs: both bounds included. */
+export const timeRangeQuery = {
+  since: dateTimeQuery('since', 'Only rows at or after this time (ISO 8601 date-time).'),
+  until: dateTimeQuery('until', 'Only rows at or before this time (ISO 8601 date-time).'),
+} satisfies Record<string, ParamSchema>;
+
 /** A positive integer query parameter of the public routes. Checked as text: `1e3` and `1.5`
  * are refused, as they always were (Ajv's coercion would read `1e3` as 1000). */
 export const positiveIntegerQuery = (name: string, description: string): ParamSchema => ({

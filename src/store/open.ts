@@ -21,31 +21,32 @@ export interface OpenStoreOptions {
   log?: Pick<Logger, 'warn'>;
 }
 
+/** The SQLite file `DATABASE_URL` names (unset: `defaultPath`), or null when it names PostgreSQL;
+ * throws on a URL of neither. */
+export function sqlitePathOf(databaseUrl: string | undefined, defaultPath = DEFAULT_SQLITE_PATH): string | null {
+  if (databaseUrl === undefined || databaseUrl === '') return defaultPath;
+  // `file:/abs/path` or `file:relative/path`: everything after the scheme is the path.
+  if (databaseUrl.startsWith('file:') && databaseUrl.length > 'file:'.length) return databaseUrl.slice('file:'.length);
+  if (isPostgresUrl(databaseUrl)) return null;
+  throw new Error(
+    'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' + 'or postgres://… / postgresql://… (PostgreSQL)',
+  );
+}
+
 function createStore(databaseUrl: string | undefined, options: OpenStoreOptions): Store {
   const { secretKey, previousSecretKey } = options;
   if (previousSecretKey !== undefined && secretKey === undefined) {
     throw new Error('HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY: set HUB_SECRET_KEY to the new key (see docs/secrets.md)');
   }
-  if (databaseUrl === undefined || databaseUrl === '') {
-    return new SqliteStore(options.defaultSqlitePath ?? DEFAULT_SQLITE_PATH, { secretKey, previousSecretKey });
+  const path = sqlitePathOf(databaseUrl, options.defaultSqlitePath);
+  if (path !== null) return new SqliteStore(path, { secretKey, previousSecretKey });
+  if (secretKey === undefined) {
+    throw new Error(
+      'HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place beside ' +
+        `the database for a generated key. Set it to ${KEY_FORMAT}, the same in every hub process`,
+    );
   }
-  if (databaseUrl.startsWith('file:')) {
-    // `file:/abs/path` or `file:relative/path`: everything after the scheme is the path.
-    const path = databaseUrl.slice('file:'.length);
-    if (path !== '') return new SqliteStore(path, { secretKey, previousSecretKey });
-  }
-  if (isPostgresUrl(databaseUrl)) {
-    if (secretKey === undefined) {
-      throw new Error(
-        'HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place beside ' +
-          `the database for a generated key. Set it to ${KEY_FORMAT}, the same in every hub process`,
-      );
-    }
-    return new PostgresStore({ connectionString: databaseUrl, schema: options.pgSchema, secretKey, previousSecretKey });
-  }
-  throw new Error(
-    'Unsupported DATABASE_URL: leave it unset for ./data/hub.db, or use file:/path/to/hub.db (SQLite) ' + 'or postgres://… / postgresql://… (PostgreSQL)',
-  );
+  return new PostgresStore({ connectionString: databaseUrl as string, schema: options.pgSchema, secretKey, previousSecretKey });
 }
 
 /** Whether `DATABASE_URL` names PostgreSQL (everything else is SQLite or refused by openStore). */

@@ -62,6 +62,13 @@ export interface RegistryStore {
   /** Insert or replace (communityId, appId). */
   putInstallation(installation: InstallationRecord): Promise<void>;
   listDisabledSubscriptions(): Promise<DisabledSubscription[]>;
+  /** In one transaction: cancels the app's pending deliveries, revokes its tokens, deletes its
+   * installations, switched-off subscriptions and the app (its audit history stays). False when no
+   * such app. */
+  deleteApp(appId: string, at: number): Promise<boolean>;
+  /** In one transaction: cancels the pending deliveries in the community, deletes its
+   * installations, switched-off subscriptions and the community. False when no such community. */
+  deleteCommunity(communityId: string, at: number): Promise<boolean>;
 }
 
 /** What the audit log writes, and the admin API reads: the lines of the calls. */

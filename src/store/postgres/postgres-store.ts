@@ -9,7 +9,7 @@ import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationReco
 import { postgresPlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
-import { callsPage, changesPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
+import { appRemoval, callsPage, changesPage, communityRemoval, deliveriesPage, eventsPage, sharedStatements, type Removal } from '../sql/statements.js';
 import type { AdminKeyRecord } from '../../admin/admin-keys.js';
 import type { ChangeQuery, ChangeRecord } from '../../admin/change-types.js';
 import type { Row } from '../sql/rows.js';
@@ -32,6 +32,7 @@ import { SecretBox } from '../../security/secret-box.js';
 import type { SecretKey } from '../../security/secret-key.js';
 import { NotificationListener } from './listener.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { refuseNewerSchema } from '../sql/migration.js';
 import { BULK, columnArrays, WIDTHS } from './bulk.js';
 import { connectionConfig, withTransaction } from './pool.js';
 
@@ -116,6 +117,7 @@ export class PostgresStore implements Store {
       )`);
       const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
       const done = new Set(applied.rows.map((row) => row.version));
+      refuseNewerSchema(done, POSTGRES_MIGRATIONS, `the PostgreSQL database${this.schema === undefined ? '' : ` (schema ${this.schema})`}`);
       for (const migration of POSTGRES_MIGRATIONS) {
         if (done.has(migration.version)) continue;
         await client.query(migration.sql);
@@ -226,6 +228,22 @@ export class PostgresStore implements Store {
 
   async pruneChanges(before: number, batchSize = PRUNE_CALLS_BATCH): Promise<number> {
     return deleteInBatches((limit) => this.run(SQL.pruneChangesBatch, [before, limit]), batchSize);
+  }
+
+  async deleteApp(appId: string, at: number): Promise<boolean> {
+    return this.remove(appRemoval(appId, at, p));
+  }
+
+  async deleteCommunity(communityId: string, at: number): Promise<boolean> {
+    return this.remove(communityRemoval(communityId, at, p));
+  }
+
+  private remove(steps: Removal): Promise<boolean> {
+    return withTransaction(this.pool, async (client) => {
+      let changed = 0;
+      for (const { sql, params } of steps) changed = await this.run(sql, params, client);
+      return changed > 0;
+    });
   }
 
   async insertCalls(calls: CallRecord[]): Promise<void> {

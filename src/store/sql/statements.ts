@@ -52,6 +52,48 @@ export function sharedStatements(p: Placeholder) {
 
 type Page = { sql: string; params: SqlValue[] };
 
+/** Statements an adapter runs in order in one transaction; the last one's changed rows tell
+ * whether the target existed. */
+export type Removal = Page[];
+
+/**
+ * The removal of an app: its pending deliveries cancelled (every community; they walk the partial
+ * index of pending ones), its tokens revoked (kept, as the history of who called), its installations
+ * and switched-off subscriptions deleted, then the app. The audit lines, events and settled
+ * deliveries stay: they are the record of what it did.
+ */
+export function appRemoval(appId: string, at: number, p: Placeholder): Removal {
+  return [
+    {
+      sql: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ${p(1)}
+        WHERE status = 'pending' AND app_id = ${p(2)}`,
+      params: [at, appId],
+    },
+    { sql: `UPDATE tokens SET revoked_at = ${p(1)} WHERE app_id = ${p(2)} AND revoked_at IS NULL`, params: [at, appId] },
+    { sql: `DELETE FROM installations WHERE app_id = ${p(1)}`, params: [appId] },
+    { sql: `DELETE FROM disabled_subscriptions WHERE app_id = ${p(1)}`, params: [appId] },
+    { sql: `DELETE FROM apps WHERE id = ${p(1)}`, params: [appId] },
+  ];
+}
+
+/** The removal of a community: the pending deliveries in it cancelled, its installations and
+ * switched-off subscriptions deleted, then the community. Its events and audit lines stay. */
+export function communityRemoval(communityId: string, at: number, p: Placeholder): Removal {
+  return [
+    {
+      sql: `UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ${p(1)}
+        WHERE status = 'pending' AND community_id = ${p(2)}`,
+      params: [at, communityId],
+    },
+    { sql: `DELETE FROM installations WHERE community_id = ${p(1)}`, params: [communityId] },
+    { sql: `DELETE FROM disabled_subscriptions WHERE community_id = ${p(1)}`, params: [communityId] },
+    { sql: `DELETE FROM communities WHERE id = ${p(1)}`, params: [communityId] },
+  ];
+}
+
+/* The time bounds are plain ranges on indexed columns (calls_at, events_created_at,
+ * deliveries_created_at): either the range index or the seq order can drive the page. */
+
 /** A newest-first page of the audit log under the query's filters. */
 export function callsPage(query: CallQuery, p: Placeholder): Page {
   return pageQuery(
@@ -62,6 +104,7 @@ export function callsPage(query: CallQuery, p: Placeholder): Page {
       { column: 'provider', operator: '=', value: query.provider },
       { column: 'consumer', operator: '=', value: query.consumer },
       { column: 'at', operator: '>=', value: query.since },
+      { column: 'at', operator: '<=', value: query.until },
       { column: 'seq', operator: '<', value: query.beforeSeq },
     ],
     query.limit,
@@ -97,6 +140,8 @@ export function eventsPage(query: EventQuery, p: Placeholder): Page {
       { column: 'community_id', operator: '=', value: query.communityId },
       { column: 'action', operator: '=', value: query.action },
       { column: 'publisher', operator: '=', value: query.publisher },
+      { column: 'created_at', operator: '>=', value: query.since },
+      { column: 'created_at', operator: '<=', value: query.until },
       { column: 'seq', operator: '<', value: query.beforeSeq },
     ],
     query.limit,
@@ -114,6 +159,8 @@ export function deliveriesPage(query: DeliveryQuery, p: Placeholder): Page {
       { column: 'action', operator: '=', value: query.action },
       { column: 'community_id', operator: '=', value: query.communityId },
       { column: 'event_id', operator: '=', value: query.eventId },
+      { column: 'created_at', operator: '>=', value: query.since },
+      { column: 'created_at', operator: '<=', value: query.until },
       { column: 'seq', operator: '<', value: query.beforeSeq },
     ],
     query.limit,

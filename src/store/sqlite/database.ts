@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile, narrowToPrivate } from '../../security/private-files.js';
-import type { Migration } from '../sql/migration.js';
+import { refuseNewerSchema, type Migration } from '../sql/migration.js';
 
 /** The database file, its directory when the hub creates it, and the -wal and -shm files are the
  * hub's user's only: the file is created 0600 before SQLite opens it, and SQLite gives the -wal
@@ -20,12 +20,16 @@ export function openDatabase(path: string): Database.Database {
   return db;
 }
 
-export function applyMigrations(db: Database.Database, migrations: readonly Migration[]): void {
+/** Applies the migrations not applied yet; refuses (SchemaTooNewError) a database a newer hub
+ * migrated, before changing anything. */
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[], where = 'the database'): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   ) STRICT`);
+  const versions = db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+  refuseNewerSchema(versions, migrations, where);
   const applied = db.prepare('SELECT version FROM schema_migrations WHERE version = ?');
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const migration of migrations) {

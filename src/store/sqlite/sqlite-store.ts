@@ -7,7 +7,7 @@ import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationReco
 import { sqlitePlaceholder, type SqlValue } from '../sql/compose.js';
 import * as rows from '../sql/rows.js';
 import { deleteInBatches, PRUNE_CALLS_BATCH, PRUNE_EVENTS_BATCH } from '../sql/batches.js';
-import { callsPage, changesPage, deliveriesPage, eventsPage, sharedStatements } from '../sql/statements.js';
+import { appRemoval, callsPage, changesPage, communityRemoval, deliveriesPage, eventsPage, sharedStatements, type Removal } from '../sql/statements.js';
 import type { AdminKeyRecord } from '../../admin/admin-keys.js';
 import type { ChangeQuery, ChangeRecord } from '../../admin/change-types.js';
 import type { Row } from '../sql/rows.js';
@@ -104,7 +104,7 @@ export class SqliteStore implements Store {
   /** Applies the migrations, then seals with the current key every app secret still in plaintext
    * or sealed with the previous key. */
   async migrate(): Promise<void> {
-    applyMigrations(this.db, SQLITE_MIGRATIONS);
+    applyMigrations(this.db, SQLITE_MIGRATIONS, `the database ${this.path}`);
     this.box ??= this.openBox();
     const box = this.box;
     this.db
@@ -231,6 +231,18 @@ export class SqliteStore implements Store {
 
   async pruneChanges(before: number, batchSize = PRUNE_CALLS_BATCH): Promise<number> {
     return deleteInBatches((limit) => this.unsynced(() => this.run(SQL.pruneChangesBatch, [before, limit])), batchSize);
+  }
+
+  async deleteApp(appId: string, at: number): Promise<boolean> {
+    return this.remove(appRemoval(appId, at, p));
+  }
+
+  async deleteCommunity(communityId: string, at: number): Promise<boolean> {
+    return this.remove(communityRemoval(communityId, at, p));
+  }
+
+  private remove(steps: Removal): boolean {
+    return this.db.transaction(() => steps.map(({ sql, params }) => this.run(sql, params)).at(-1)! > 0).immediate();
   }
 
   async insertCalls(calls: CallRecord[]): Promise<void> {
