@@ -29,6 +29,7 @@ import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { Store } from './store/store.js';
+import { webRoutes } from './web/routes.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
@@ -49,6 +50,8 @@ export interface HubOptions {
   builtins?: ActionDefinition[];
   /** Run the delivery worker in this process (default true). */
   deliver?: boolean;
+  /** The web build served under /reference/ and /console/; the project's web/dist by default. */
+  webDir?: string;
 }
 
 export async function createHub(options: HubOptions): Promise<Hub> {
@@ -114,6 +117,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
     await app.register(catalogDocsRoutes(deps), { prefix });
   }
+  await app.register(webRoutes(options.webDir));
   addMethodNotAllowed();
 
   return {

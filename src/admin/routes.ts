@@ -7,9 +7,16 @@ import { adminGuard } from './auth.js';
 import { callRoutes, type CallRoutesDeps } from './calls.js';
 import { communityRoutes, type CommunityRoutesDeps } from './communities.js';
 import { deliveryRoutes, type DeliveryRoutesDeps } from './deliveries.js';
+import { testEventRoutes, type TestEventRoutesDeps } from './test-event.js';
 
 /** What the operator API uses. */
-export type AdminDeps = ActionRoutesDeps & AppRoutesDeps & CallRoutesDeps & CommunityRoutesDeps & DeliveryRoutesDeps & Pick<HubDeps, 'reloadHere'>;
+export type AdminDeps = ActionRoutesDeps &
+  AppRoutesDeps &
+  CallRoutesDeps &
+  CommunityRoutesDeps &
+  DeliveryRoutesDeps &
+  TestEventRoutesDeps &
+  Pick<HubDeps, 'reloadHere'>;
 
 export function adminRoutes(deps: AdminDeps, adminToken: string) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -24,5 +31,6 @@ export function adminRoutes(deps: AdminDeps, adminToken: string) {
     await app.register(communityRoutes(deps));
     await app.register(callRoutes(deps));
     await app.register(deliveryRoutes(deps));
+    await app.register(testEventRoutes(deps));
   };
 }
