@@ -2,7 +2,7 @@
  * POST /communities/:community/installations/:appId/subscriptions/:action/test: sends one test
  * event to one subscriber now, as Svix's "send example" does, so an operator can check a
  * subscriber's endpoint without publishing to everyone. The data is the body's `data`, or the
- * action's first valid example, or a sample generated from its data schema; it must pass the data
+ * action's fullest valid example, or a sample generated from its data schema; it must pass the data
  * schema. The envelope and signature are exactly those of a real delivery, but nothing is stored:
  * the answer carries the subscriber's status, time and (the first 2,000 characters of) its answer.
  * A subscription disabled by a 410 can be tested too, before it is enabled again.
@@ -76,10 +76,14 @@ export function testEventRoutes(deps: TestEventRoutesDeps) {
         const version = request.body?.version ?? versions[versions.length - 1];
         const entry = version === undefined ? undefined : catalog.get(action, version);
         if (entry === undefined || version === undefined) throw notFound(`unknown action "${action}" version ${version ?? ''}`.trim());
+        const examples = examplesOf(action, version)?.data.valid ?? [];
+        // The fullest example shows the subscriber the most; only no example at all asks for a sample.
         const data =
           request.body?.data !== undefined
             ? request.body.data
-            : (examplesOf(action, version)?.data.valid[0] ?? sampleFromSchema(entry.definition.dataSchema, seededRandom(1)));
+            : examples.length > 0
+              ? examples.reduce((a, b) => (JSON.stringify(b).length > JSON.stringify(a).length ? b : a))
+              : sampleFromSchema(entry.definition.dataSchema, seededRandom(1));
         const problems = entry.validateData(data);
         if (problems)
           throw invalidRequest(

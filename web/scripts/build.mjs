@@ -18,7 +18,9 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 export const APPS = ['reference', 'console'];
 export const BUDGET_BYTES = 250 * 1024;
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(web, 'dist');
+// `--out <dir>` builds elsewhere (the browser tests each build their own copy).
+const outAt = process.argv.indexOf('--out');
+const dist = outAt > 0 ? process.argv[outAt + 1] : join(web, 'dist');
 
 /** Files under a folder, recursively. */
 function files(dir) {

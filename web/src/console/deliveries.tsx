@@ -293,10 +293,13 @@ function TestEvent() {
   const subscriptions = (apps.data?.body ?? []).flatMap((a) =>
     ((a.manifest.services.subscribes ?? []) as Array<{ action: string }>).map((s) => `${a.id} ${s.action}`),
   );
+  // Until the operator picks, the first of each list is the one shown and the one used.
+  const shownCommunity = community || communities.data?.body?.[0]?.id || '';
+  const shownChoice = choice || subscriptions[0] || '';
   const send = async (e: Event) => {
     e.preventDefault();
-    const [app, action] = (choice || subscriptions[0] || ' ').split(' ');
-    const target = community || communities.data?.body?.[0]?.id || '';
+    const [app, action] = (shownChoice || ' ').split(' ');
+    const target = shownCommunity;
     setAnswer(await admin('POST', `/communities/${seg(target)}/installations/${seg(app!)}/subscriptions/${seg(action!)}/test`, {}));
   };
   return (
@@ -304,8 +307,8 @@ function TestEvent() {
       <p class="muted">Sends the action's example to one subscriber now, signed as a real delivery; nothing is stored.</p>
       <div class="row">
         <label>
-          Community
-          <select value={community} onChange={(e) => setCommunity(e.currentTarget.value)}>
+          Community to test in
+          <select value={shownCommunity} onChange={(e) => setCommunity(e.currentTarget.value)}>
             {(communities.data?.body ?? []).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.id}
@@ -314,8 +317,8 @@ function TestEvent() {
           </select>
         </label>
         <label>
-          Subscription
-          <select value={choice} onChange={(e) => setChoice(e.currentTarget.value)}>
+          Subscriber and action
+          <select value={shownChoice} onChange={(e) => setChoice(e.currentTarget.value)}>
             {subscriptions.map((s) => (
               <option key={s} value={s}>
                 {s.replace(' ', ' — ')}

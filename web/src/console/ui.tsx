@@ -42,13 +42,13 @@ export function Field(props: { label: string; errors?: ErrorDetail[]; hint?: str
         </div>
       )}
       {errors.length > 0 && (
-        <ul id={`${id}-errors`} class="plain field-error" role="alert">
+        <div id={`${id}-errors`} class="field-error" role="alert">
           {errors.map((e) => (
-            <li key={e.pointer + e.message}>
+            <div key={e.pointer + e.message}>
               <span class="mono">{e.pointer}</span> {e.message}
-            </li>
+            </div>
           ))}
-        </ul>
+        </div>
       )}
     </div>
   );
