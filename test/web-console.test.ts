@@ -32,7 +32,10 @@ beforeAll(async () => {
   for (const [id, manifest] of [
     ['gate', { displayName: 'Gate monitor', services: { subscribes: [{ action: ENTRANCE, reason: 'show entries', url: `${subscriber.url}/events` }] } }],
     ['erp', { displayName: 'School ERP', services: { publishes: [{ action: ENTRANCE, reason: 'entries' }] } }],
-    ['careful', { displayName: 'Careful app', approval: 'manual', services: { requests: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'grades' }] } }],
+    [
+      'careful',
+      { displayName: 'Careful app', approval: 'manual', services: { requests: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'grades' }] } },
+    ],
     ['evil', { displayName: XSS_NAME, description: XSS_NAME, services: {} }],
   ] as const) {
     expect((await hub.admin('PUT', `/apps/${id}`, manifest)).status).toBe(201);
@@ -70,7 +73,9 @@ describe('the console', () => {
     expect(answer.text).not.toMatch(/<script>|<script(?![^>]*\ssrc=)/);
     // The browser refuses to show it in a frame of another page: the frame holds Chromium's error page.
     const page = await browser.page();
-    await page.route('http://framer.test/', (route) => route.fulfill({ contentType: 'text/html', body: `<iframe title="console" src="${hub.url}/console/"></iframe>` }));
+    await page.route('http://framer.test/', (route) =>
+      route.fulfill({ contentType: 'text/html', body: `<iframe title="console" src="${hub.url}/console/"></iframe>` }),
+    );
     await page.goto('http://framer.test/', { waitUntil: 'load' });
     const frame = await until(() => page.frames().find((f) => f !== page.mainFrame() && f.url() !== 'about:blank'), 10_000, 'the frame navigated');
     expect(frame.url()).toMatch(/^chrome-error:/);
@@ -106,7 +111,9 @@ describe('the console', () => {
     await page.getByRole('button', { name: 'Register an app' }).click();
     await page.getByLabel('App id').fill('viewer');
     await page.getByLabel('Display name').fill('Student viewer');
-    await page.getByLabel('Services (JSON)').fill(JSON.stringify({ responds: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'grades', url: 'not a url' }] }));
+    await page
+      .getByLabel('Services (JSON)')
+      .fill(JSON.stringify({ responds: [{ action: '@layers:education:GradeBooks:getRelated', reason: 'grades', url: 'not a url' }] }));
     await page.getByRole('button', { name: 'Register app' }).click();
     // The hub's pointer puts the error under the Services field, tied to it for screen readers.
     const services = page.getByLabel('Services (JSON)');
@@ -147,7 +154,9 @@ describe('the console', () => {
   }, 120_000);
 
   it('approves a pending installation', async () => {
-    expect((await hub.admin('GET', '/communities/escola/installations')).body.find((i: { app: string }) => i.app === 'careful').status).toBe('pending_approval');
+    expect((await hub.admin('GET', '/communities/escola/installations')).body.find((i: { app: string }) => i.app === 'careful').status).toBe(
+      'pending_approval',
+    );
     const page = await signedIn();
     await page.goto(`${hub.url}/console/#/communities/escola`);
     await page.getByRole('button', { name: 'Approve careful' }).click();

@@ -64,7 +64,13 @@ describe('serving the pages', () => {
     expect((await hub.send('GET', '/reference')).headers.location).toBe('/reference/');
     const missing = await hub.send('GET', '/reference/assets/nope.js');
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ status: 404, type: 'NotFound', name: 'Not Found', error: 'no file "assets/nope.js" in /reference/', requestId: missing.headers['x-request-id'] });
+    expect(missing.body).toEqual({
+      status: 404,
+      type: 'NotFound',
+      name: 'Not Found',
+      error: 'no file "assets/nope.js" in /reference/',
+      requestId: missing.headers['x-request-id'],
+    });
     expect((await hub.send('GET', '/reference/assets/..%2f..%2fpackage.json')).status).toBe(404);
   });
 
@@ -121,7 +127,13 @@ describe('the reference', () => {
     await page.getByRole('heading', { name: 'Request', exact: true }).waitFor();
     const request = page.getByRole('table', { name: 'Request fields' });
     const userId = request.getByRole('row').filter({ has: page.getByRole('cell', { name: 'user.id', exact: true }) });
-    expect(await userId.getByRole('cell').allTextContents()).toEqual([expect.stringContaining('user.id'), 'string', 'yes', expect.any(String), expect.any(String)]);
+    expect(await userId.getByRole('cell').allTextContents()).toEqual([
+      expect.stringContaining('user.id'),
+      'string',
+      'yes',
+      expect.any(String),
+      expect.any(String),
+    ]);
     const response = page.getByRole('table', { name: 'Response fields' });
     expect(await response.getByRole('row').count()).toBeGreaterThan(5);
     const command = await page.getByLabel('Command').textContent();

@@ -100,7 +100,7 @@ export function ActionsPage() {
       </details>
       <Outcome answer={data} />
       {data?.ok && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <caption class="visually-hidden">The catalogue</caption>
             <thead>

@@ -150,7 +150,7 @@ export function AppsPage() {
       {registering && <AppForm onSaved={(id) => (reload(), (location.hash = href('apps', id)))} />}
       <Outcome answer={data} />
       {data?.ok && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <caption class="visually-hidden">Apps</caption>
             <thead>
@@ -263,7 +263,7 @@ export function AppPage({ id }: { id: string }) {
       {app.tokens.length === 0 ? (
         <p class="muted">No tokens.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <caption class="visually-hidden">Tokens</caption>
             <thead>

@@ -98,7 +98,7 @@ export function CallsPage() {
       {notFound !== undefined && <p class="notice">{notFound}</p>}
       {selected !== undefined && <CallDetail call={selected} onClose={() => setSelected(undefined)} />}
       <Outcome answer={data} />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="visually-hidden">Calls, newest first</caption>
           <thead>

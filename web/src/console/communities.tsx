@@ -109,7 +109,7 @@ export function CommunityPage({ id }: { id: string }) {
       </form>
       <Outcome answer={installations.data} />
       {installations.data?.ok && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <caption class="visually-hidden">Installations of {id}</caption>
             <thead>
@@ -132,26 +132,28 @@ export function CommunityPage({ id }: { id: string }) {
                     <span class={`badge ${i.status}`}>{i.status.replace('_', ' ')}</span>
                   </td>
                   <td>{time(i.updatedAt)}</td>
-                  <td class="row">
-                    {i.status === 'pending_approval' && (
-                      <button
-                        type="button"
-                        onClick={() => act('POST', `/communities/${seg(id)}/installations/${seg(i.app)}/approve`, `${i.app} approved.`)}
-                        aria-label={`Approve ${i.app}`}
-                      >
-                        Approve
-                      </button>
-                    )}
-                    {i.status !== 'uninstalled' && (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => act('DELETE', `/communities/${seg(id)}/installations/${seg(i.app)}`, `${i.app} uninstalled.`)}
-                        aria-label={`Uninstall ${i.app}`}
-                      >
-                        Uninstall
-                      </button>
-                    )}
+                  <td>
+                    <div class="row">
+                      {i.status === 'pending_approval' && (
+                        <button
+                          type="button"
+                          onClick={() => act('POST', `/communities/${seg(id)}/installations/${seg(i.app)}/approve`, `${i.app} approved.`)}
+                          aria-label={`Approve ${i.app}`}
+                        >
+                          Approve
+                        </button>
+                      )}
+                      {i.status !== 'uninstalled' && (
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => act('DELETE', `/communities/${seg(id)}/installations/${seg(i.app)}`, `${i.app} uninstalled.`)}
+                          aria-label={`Uninstall ${i.app}`}
+                        >
+                          Uninstall
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               ))}

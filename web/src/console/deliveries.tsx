@@ -162,7 +162,7 @@ export function DeliveriesPage() {
       </form>
       <Outcome answer={answer} success={success} />
       <Outcome answer={data} />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <caption class="visually-hidden">Deliveries, newest first</caption>
           <thead>
@@ -251,7 +251,7 @@ export function DeliveriesPage() {
 function HealthTable({ rows }: { rows: Health[] }) {
   if (rows.length === 0) return <p class="muted">No deliveries listed yet.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table>
         <caption class="visually-hidden">Health of each subscription, the least healthy first</caption>
         <thead>

@@ -155,7 +155,7 @@ function ActionPage({ action, version }: { action: Action; version: Version }) {
       {version.changes.length > 0 && (
         <>
           <h3>What changed from version {action.versions[action.versions.indexOf(version) - 1]?.version}</h3>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

@@ -4,7 +4,7 @@ import { fieldRows, type Schema } from './schema-fields';
 export function FieldTable({ schema, caption }: { schema: Schema; caption: string }) {
   const rows = fieldRows(schema);
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
