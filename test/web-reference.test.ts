@@ -7,7 +7,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchBrowser, screenshot, type Browser } from './support/browser.js';
+import { join } from 'node:path';
+import { SCREENSHOTS_DIR, expectAccessible, launchBrowser, screenshot, type Browser } from './support/browser.js';
 import { startHub, type TestHub } from './support/hub.js';
 import { buildWeb, type WebBuild } from './support/web.js';
 
@@ -98,6 +99,9 @@ describe('serving the pages', () => {
 describe('the reference', () => {
   it('lists every action, searches by id, title and field name, and filters by kind and namespace', async () => {
     const page = await browser.page();
+    const problems: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(`${hub.url}/reference/`);
     await page.getByRole('heading', { name: 'Action reference' }).waitFor();
     const catalog = (await hub.send('GET', '/v1/catalog/actions.json')).body.actions as Array<{ id: string; kind: string }>;
@@ -117,6 +121,10 @@ describe('the reference', () => {
     await page.getByLabel('Kind').selectOption('');
     await page.getByLabel('Namespace').selectOption('@layers:payments');
     await expect.poll(() => items.locator('a').allTextContents()).toEqual(catalog.filter((a) => a.id.startsWith('@layers:payments:')).map((a) => a.id));
+    // Nothing the page does is refused by its Content-Security-Policy (it would say so here).
+    await page.getByRole('link', { name: '@layers:payments:Payables:getRelated' }).click();
+    await page.getByRole('table', { name: 'Response fields' }).waitFor();
+    expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
 
@@ -145,6 +153,9 @@ describe('the reference', () => {
     expect(await page.getByText('"$schema": "https://json-schema.org/draft/2020-12/schema"').count()).toBeGreaterThan(0);
     await expectAccessible(page);
     await screenshot(page, 'reference-action');
+    // The first screen only, as a reader sees it on arrival (the README shows it).
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, 'reference-action-top.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await expectAccessible(page);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);

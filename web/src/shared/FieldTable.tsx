@@ -1,6 +1,9 @@
 /** A schema's field table (see schema-fields.ts); every value is rendered as text. */
 import { fieldRows, type Schema } from './schema-fields';
 
+/** The last segment of a path: `result[].terms[].label` → `label`, `items[]` → `items[]`. */
+const leaf = (path: string) => /[^.]+$/.exec(path)?.[0] ?? path;
+
 export function FieldTable({ schema, caption }: { schema: Schema; caption: string }) {
   const rows = fieldRows(schema);
   return (
@@ -19,13 +22,20 @@ export function FieldTable({ schema, caption }: { schema: Schema; caption: strin
         <tbody>
           {rows.map((row) => (
             <tr key={row.path}>
-              <td class="mono wrap">
-                <span class="indent" data-depth={row.depth}>
-                  {'\u00a0\u00a0'.repeat(Math.max(0, row.depth - 1))}
-                  {row.path === '' ? '(the whole body)' : row.path}
+              <td class="mono field-name">
+                {/* Indented by depth; the parent path muted, the field's own name in bold. */}
+                <span style={{ paddingLeft: `${Math.min(row.depth, 8) * 0.75}rem` }} class="indent">
+                  {row.path === '' ? (
+                    '(the whole body)'
+                  ) : (
+                    <>
+                      <span class="muted">{row.path.slice(0, row.path.length - leaf(row.path).length)}</span>
+                      <strong>{leaf(row.path)}</strong>
+                    </>
+                  )}
                 </span>
               </td>
-              <td class="mono wrap">{row.type}</td>
+              <td class="mono field-type">{row.type}</td>
               <td>{row.path === '' ? '' : row.required ? 'yes' : 'no'}</td>
               <td class="wrap">{row.description}</td>
               <td class="mono wrap">{row.constraints.join(', ')}</td>
