@@ -245,6 +245,29 @@ describe('the console', () => {
     await page.close();
   }, 120_000);
 
+  it('answers the test-event route with whole errors when the target or the data is wrong', async () => {
+    const path = (app: string) => `/communities/escola/installations/${app}/subscriptions/${ENTRANCE}/test`;
+    const notSubscriber = await hub.admin('POST', path('erp'), {});
+    expect(notSubscriber.body).toEqual({
+      status: 404,
+      type: 'NotFound',
+      name: 'Not Found',
+      error: `app "erp" is not an active subscriber of "${ENTRANCE}" in community "escola"`,
+      requestId: notSubscriber.headers['x-request-id'],
+    });
+    const badData = await hub.admin('POST', path('gate'), { data: { ids: 'not-a-list' } });
+    expect(badData.status).toBe(400);
+    expect(badData.body).toMatchObject({
+      type: 'InvalidRequest',
+      error: `the data does not match the data schema of "${ENTRANCE}" version 1`,
+      details: [{ pointer: '/data/ids', message: expect.any(String) }],
+    });
+    const badVersion = await hub.admin('POST', path('gate'), { version: 9 });
+    expect(badVersion.body).toMatchObject({ status: 404, type: 'NotFound', error: `unknown action "${ENTRANCE}" version 9` });
+    const unauthorized = await hub.send('POST', `/v1/admin${path('gate')}`, { body: {} });
+    expect(unauthorized.body).toMatchObject({ status: 401, type: 'Unauthorized', error: 'no admin token: send Authorization: Bearer <admin token>' });
+  });
+
   it('passes axe-core on every page, at desktop and phone widths', async () => {
     // A call in the audit log, so the Calls and Overview pages have rows.
     await hub.send('GET', '/v1/services/discover/@layers:education:GradeBooks:getRelated?version=1', { headers: { authorization: 'Bearer hub_wrong' } });
