@@ -94,14 +94,14 @@ describe('the console', () => {
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    expect(await page.evaluate(() => Object.entries(sessionStorage))).toEqual([['api-hub-admin-token', ADMIN_TOKEN]]);
-    expect(await page.evaluate(() => [localStorage.length, document.cookie])).toEqual([0, '']);
+    expect(await page.evaluate<Array<[string, string]>>('Object.entries(sessionStorage)')).toEqual([['api-hub-admin-token', ADMIN_TOKEN]]);
+    expect(await page.evaluate<[number, string]>('[localStorage.length, document.cookie]')).toEqual([0, '']);
     expect(await page.context().cookies()).toEqual([]);
     expect(page.url()).not.toContain(ADMIN_TOKEN);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Admin token').waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     await page.close();
   }, 120_000);
 
@@ -241,7 +241,7 @@ describe('the console', () => {
     await page.goto(`${hub.url}/console/#/apps/evil`);
     await page.getByRole('heading', { name: XSS_NAME }).waitFor();
     expect(await page.locator('main img, main script').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate<number | undefined>('window.__xss')).toBeUndefined();
     await page.close();
   }, 120_000);
 
@@ -291,7 +291,7 @@ describe('the console', () => {
         await page.waitForLoadState('networkidle');
         await expectAccessible(page);
         // Nothing is wider than the screen at phone width (tables scroll inside their frame).
-        if (name === 'phone') expect([route, await page.evaluate(() => document.documentElement.scrollWidth)]).toEqual([route, viewport.width]);
+        if (name === 'phone') expect([route, await page.evaluate<number>('document.documentElement.scrollWidth')]).toEqual([route, viewport.width]);
         await screenshot(page, `console-${route.replace('/', '-')}-${name}`);
       }
       await page.close();

@@ -154,11 +154,11 @@ describe('the reference', () => {
     await expectAccessible(page);
     await screenshot(page, 'reference-action');
     // The first screen only, as a reader sees it on arrival (the README shows it).
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(SCREENSHOTS_DIR, 'reference-action-top.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await expectAccessible(page);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBe(390);
     await screenshot(page, 'reference-action-phone');
     await page.close();
   }, 120_000);
