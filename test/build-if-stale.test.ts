@@ -1,8 +1,7 @@
 /**
  * `npm start`'s prestart (scripts/build-if-stale.mjs) compiles only when a source is newer than the
  * last successful build (the hub, then the web pages), and a failed build is tried again on the
- * next start. Run on a small
- * project in a temporary folder, with this project's TypeScript.
+ * next start. Run on a small project in a temporary folder, with this project's TypeScript.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
