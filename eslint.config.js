@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'packages/*/dist/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'packages/*/dist/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm start`'s prestart: compiles src/ into dist/ only when a source (or a tsconfig) is newer than
- * the last successful build, so starting an unchanged hub does not pay for a full tsc run.
- * A stamp file written after tsc succeeds marks that build: a failed build leaves no stamp, so the
- * next start tries again instead of running half-emitted output; a build whose entry point
- * (dist/src/main.js) was deleted is redone. The catalogue (catalog/) is read at run time, not
- * compiled, so it does not count.
+ * the last successful build, so starting an unchanged hub does not pay for a full tsc run; then
+ * does the same for the web pages (web/src → web/dist, by web/scripts/build.mjs), when the project
+ * has them. A stamp file written after a build succeeds marks that build: a failed build leaves no
+ * stamp, so the next start tries again instead of running half-emitted output; a build whose entry
+ * point (dist/src/main.js, web/dist/console/index.html) was deleted is redone. The catalogue
+ * (catalog/) is read at run time, not compiled, so it does not count.
  */
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
@@ -15,9 +16,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = join(root, 'dist', '.build-stamp');
-const entryPoint = join(root, 'dist', 'src', 'main.js');
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((name) => join(root, name));
 
 /** The newest modification time under `path` (a file or a folder, walked recursively). */
 function newestMtime(path) {
@@ -26,7 +24,7 @@ function newestMtime(path) {
   return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stats.mtimeMs);
 }
 
-function stampMtime() {
+function stampMtime(stamp) {
   try {
     return statSync(stamp).mtimeMs;
   } catch {
@@ -34,14 +32,32 @@ function stampMtime() {
   }
 }
 
-const builtAt = stampMtime();
-if (builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => newestMtime(input) <= builtAt)) process.exit(0);
+/** Runs `args` with node when an input is newer than `stamp` or `entryPoint` is missing. */
+function buildIfStale({ stamp, entryPoint, inputs, args }) {
+  const builtAt = stampMtime(stamp);
+  if (builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => !existsSync(input) || newestMtime(input) <= builtAt)) return;
+  const startedAt = new Date();
+  const build = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  mkdirSync(dirname(stamp), { recursive: true });
+  // Stamped with the build's start: a source saved while it ran is newer, so the next start rebuilds.
+  writeFileSync(stamp, `${startedAt.toISOString()}\n`);
+  utimesSync(stamp, startedAt, startedAt);
+}
 
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const startedAt = new Date();
-const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
-mkdirSync(dirname(stamp), { recursive: true });
-// Stamped with the build's start: a source saved while tsc ran is newer, so the next start rebuilds.
-writeFileSync(stamp, `${startedAt.toISOString()}\n`);
-utimesSync(stamp, startedAt, startedAt);
+buildIfStale({
+  stamp: join(root, 'dist', '.build-stamp'),
+  entryPoint: join(root, 'dist', 'src', 'main.js'),
+  inputs: ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((name) => join(root, name)),
+  args: [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+});
+
+const webBuild = join(root, 'web', 'scripts', 'build.mjs');
+if (existsSync(webBuild)) {
+  buildIfStale({
+    stamp: join(root, 'web', 'dist', '.build-stamp'),
+    entryPoint: join(root, 'web', 'dist', 'console', 'index.html'),
+    inputs: ['src', 'scripts', 'package.json', 'tsconfig.json'].map((name) => join(root, 'web', name)),
+    args: [webBuild, '--quiet'],
+  });
+}

@@ -30,6 +30,7 @@ import { authenticateCaller } from './services/caller.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { servicesRoutes } from './services/routes.js';
 import type { Store } from './store/store.js';
+import { webRoutes } from './web/routes.js';
 
 export interface Hub {
   worker: DeliveryWorker | undefined;
@@ -52,6 +53,8 @@ export interface HubOptions {
   deliver?: boolean;
   /** Hub processes sharing the rate limit: this one enforces 1/n of it (default 1). */
   rateLimitShares?: number;
+  /** The web build served under /reference/ and /console/; the project's web/dist by default. */
+  webDir?: string;
 }
 
 export const newAdminToken = () => `hub_admin_${randomUUID().replaceAll('-', '')}`;
@@ -122,6 +125,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     await app.register(adminRoutes(deps, adminToken), { prefix: `${prefix}/admin` });
     await app.register(catalogDocsRoutes(deps), { prefix });
   }
+  await app.register(webRoutes(options.webDir));
   addMethodNotAllowed();
 
   return {

@@ -21,6 +21,7 @@ const OPERATE_WRITES = new Set([
   'POST /v1/admin/communities/{community}/installations/{appId}/approve',
   'POST /v1/admin/communities/{community}/installations/{appId}/subscriptions/{action}/enable',
   'POST /v1/admin/deliveries/{deliveryId}/replay',
+  'POST /v1/admin/communities/{community}/installations/{appId}/subscriptions/{action}/test',
   'POST /v1/admin/apps/{appId}/tokens',
   'DELETE /v1/admin/apps/{appId}/tokens/{tokenId}',
   'POST /v1/admin/apps/{appId}/secrets/rotate',

@@ -1,7 +1,7 @@
 /**
  * `npm start`'s prestart (scripts/build-if-stale.mjs) compiles only when a source is newer than the
- * last successful build, and a failed build is tried again on the next start. Run on a small
- * project in a temporary folder, with this project's TypeScript.
+ * last successful build (the hub, then the web pages), and a failed build is tried again on the
+ * next start. Run on a small project in a temporary folder, with this project's TypeScript.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -78,5 +78,46 @@ describe('scripts/build-if-stale.mjs', () => {
     const again = await prestart();
     expect(again.code).not.toBe(0);
     expect(again.output).toContain('TS2322');
+  }, 90_000);
+});
+
+describe('scripts/build-if-stale.mjs, the web pages', () => {
+  // A stand-in for web/scripts/build.mjs: writes the entry point and says it ran.
+  const web = join(dir, 'web');
+  const webEntry = join(web, 'dist', 'console', 'index.html');
+  const writeWebSource = (secondsFromNow: number) => {
+    const file = join(web, 'src', 'main.tsx');
+    writeFileSync(file, 'export {};\n');
+    const at = new Date(Date.now() + secondsFromNow * 1000);
+    utimesSync(file, at, at);
+  };
+
+  it('builds the web when it has no build, then only when a web source is newer', async () => {
+    mkdirSync(join(web, 'scripts'), { recursive: true });
+    mkdirSync(join(web, 'src'), { recursive: true });
+    writeFileSync(
+      join(web, 'scripts', 'build.mjs'),
+      [
+        "import { mkdirSync, writeFileSync } from 'node:fs';",
+        "import { dirname, join } from 'node:path';",
+        "import { fileURLToPath } from 'node:url';",
+        "const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'console', 'index.html');",
+        'mkdirSync(dirname(entry), { recursive: true });',
+        "writeFileSync(entry, 'built');",
+        "console.log('web built');",
+      ].join('\n'),
+    );
+    utimesSync(join(web, 'scripts', 'build.mjs'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    writeWebSource(-60);
+    // The test before left a type error: fixed (and built, silently) first.
+    writeSource('export const answer: number = 44;\n', 180);
+    expect(await prestart()).toEqual({ code: 0, output: 'web built\n' });
+    expect(existsSync(webEntry)).toBe(true);
+    expect(await prestart()).toEqual({ code: 0, output: '' });
+
+    writeWebSource(60);
+    expect(await prestart()).toEqual({ code: 0, output: 'web built\n' });
+    rmSync(webEntry);
+    expect(await prestart()).toEqual({ code: 0, output: 'web built\n' });
   }, 90_000);
 });

@@ -12,6 +12,7 @@ import { changeRoutes } from './changes.js';
 import { communityRoutes, type CommunityRoutesDeps } from './communities.js';
 import { deliveryRoutes, type DeliveryRoutesDeps } from './deliveries.js';
 import { keyRoutes } from './keys.js';
+import { testEventRoutes, type TestEventRoutesDeps } from './test-event.js';
 
 /** What the operator API uses. */
 export type AdminDeps = ActionRoutesDeps &
@@ -19,6 +20,7 @@ export type AdminDeps = ActionRoutesDeps &
   CallRoutesDeps &
   CommunityRoutesDeps &
   DeliveryRoutesDeps &
+  TestEventRoutesDeps &
   Pick<HubDeps, 'reloadHere' | 'changes'> & { store: AdminStore };
 
 const isWrite = (method: string) => method !== 'GET' && method !== 'HEAD';
@@ -65,5 +67,6 @@ export function adminRoutes(deps: AdminDeps, adminToken: string) {
     await app.register(deliveryRoutes(deps));
     await app.register(keyRoutes(deps));
     await app.register(changeRoutes(deps));
+    await app.register(testEventRoutes(deps));
   };
 }

@@ -22,7 +22,7 @@ import { GroupCommit } from './group-commit.js';
 import { decide } from './rules.js';
 
 /** A subscriber's answer body is read only to be discarded; it need not be large. */
-const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
+export const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
 /** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
 const POLL_INTERVAL_MS = 1000;
 /** Most deliveries claimed in one transaction. */

@@ -67,7 +67,7 @@ export async function sendTo(
 export async function startHub(
   overrides: Partial<HubConfig> = {},
   dir = mkdtempSync(join(tmpdir(), 'hub-test-')),
-  options: { deliver?: boolean; databaseUrl?: string; pgSchema?: string } = {},
+  options: { deliver?: boolean; databaseUrl?: string; pgSchema?: string; webDir?: string } = {},
 ): Promise<TestHub> {
   const { databaseUrl, pgSchema, ...hubOptions } = options;
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, port: 0, logLevel: 'silent', ...overrides });
