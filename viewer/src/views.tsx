@@ -199,7 +199,7 @@ function GradesBody({ ui, data }: { ui: I18n; data: R<'@layers:education:GradeBo
             <h2>
               {book.student} <span class="muted">{book.course}</span>
             </h2>
-            <div class="scroll">
+            <div class="scroll" tabIndex={0} role="region" aria-label={`${ui.t('grades')}: ${book.student}`}>
               <table class="grades">
                 <caption class="sr-only">
                   {book.student} · {book.season}
@@ -359,7 +359,7 @@ function TimetablesBody({ ui, data }: { ui: I18n; data: R<'@layers:education:Tim
                 </ul>
               )}
             </section>
-            <div class="scroll">
+            <div class="scroll" tabIndex={0} role="region" aria-label={`${ui.t('timetables')}: ${tt.student}`}>
               <table class="timetable">
                 <thead>
                   <tr>
@@ -500,10 +500,10 @@ function PayablesBody({ ui, data }: { ui: I18n; data: R<'@layers:payments:Payabl
 }
 
 // ---- Entrance: the day's entries and exits, updated live over server-sent events ----
-function EntranceList({ ui, entries }: { ui: I18n; entries: Entry[] }) {
+function EntranceList({ ui, entries, connected }: { ui: I18n; entries: Entry[]; connected: boolean }) {
   const sorted = [...entries].sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
   return (
-    <ol class="entries" aria-live="polite">
+    <ol class="entries" aria-live="polite" data-live={connected ? 'on' : 'off'}>
       {sorted.map((e) => (
         <li key={e.id} class={`entry dir-${e.direction}`} data-entry-id={e.id}>
           <time dateTime={e.occurredAt}>{ui.time(e.occurredAt)}</time>
@@ -520,8 +520,11 @@ function EntranceList({ ui, entries }: { ui: I18n; entries: Entry[] }) {
 
 function EntranceView({ ui }: Props) {
   const [live, setLive] = useState<Entry[]>([]);
+  const [connected, setConnected] = useState(false);
   useEffect(() => {
     const source = new EventSource('/api/entrance/stream');
+    source.addEventListener('open', () => setConnected(true));
+    source.addEventListener('error', () => setConnected(false));
     source.addEventListener('entries', (e) => {
       const fresh = JSON.parse((e as MessageEvent<string>).data) as Entry[];
       setLive((old) => [...old.filter((o) => !fresh.some((f) => f.id === o.id)), ...fresh]);
@@ -531,7 +534,7 @@ function EntranceView({ ui }: Props) {
   const today = new Date().toISOString().slice(0, 10);
   const Body = ({ data }: { ui: I18n; data: R<'@layers:education:Entrance:getRelated'> }) => {
     const merged = [...data.result.filter((e) => !live.some((l) => l.id === e.id)), ...live].filter((e) => new Date(e.occurredAt).toISOString().slice(0, 10) === today);
-    return <EntranceList ui={ui} entries={merged} />;
+    return <EntranceList ui={ui} entries={merged} connected={connected} />;
   };
   return (
     <>
