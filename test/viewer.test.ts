@@ -98,7 +98,7 @@ describe('the viewer in Chromium', () => {
     // The calendar: back to February of this year, where the carnival break is.
     await open(desktop, 'calendar', 'Agenda');
     for (let m = new Date().getMonth(); m > 1; m--) await desktop.getByRole('button', { name: 'Mês anterior' }).click();
-    const february = new Intl.DateTimeFormat('pt-BR', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(new Date().getFullYear(), 1, 1)));
+    const february = `Fevereiro de ${new Date().getFullYear()}`;
     await desktop.getByRole('heading', { level: 2, name: february }).waitFor();
     const grid = desktop.getByRole('grid');
     await expect.poll(() => grid.textContent()).toContain('Carnival break');

@@ -106,6 +106,11 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const cursors = new Map<string, string>();
   const pulling = new Map<string, Promise<void>>();
 
+  // Set before any route: Fastify gives each route the error handler in force when it is added.
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return reply.code(status).send(errorBody(status, status === 500 ? 'InternalError' : 'InvalidRequest', status === 500 ? 'unexpected error' : err.message));
+  });
   app.addHook('onSend', async (_req, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
   });
@@ -264,10 +269,6 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });
   }
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
-    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.code(status).send(errorBody(status, status === 500 ? 'InternalError' : 'InvalidRequest', status === 500 ? 'unexpected error' : err.message));
-  });
 
   return {
     app,

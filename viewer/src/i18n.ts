@@ -183,6 +183,9 @@ export function i18n(locale: Locale): I18n {
     percent: (share) => pct.format(share),
     number: (n) => num.format(n),
     relativeDays: (days) => rel.format(days, 'day'),
-    monthTitle: (year, month) => monthName.format(new Date(Date.UTC(year, month, 1))),
+    monthTitle: (year, month) => {
+      const title = monthName.format(new Date(Date.UTC(year, month, 1)));
+      return title.charAt(0).toLocaleUpperCase(locale) + title.slice(1);
+    },
   };
 }
