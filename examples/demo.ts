@@ -241,7 +241,8 @@ async function main(): Promise<void> {
 
 /** The stack for a person to look at, kept running until Ctrl-C. */
 async function serve(): Promise<void> {
-  if (!existsSync(new URL('../viewer/dist/index.html', import.meta.url))) execFileSync('npm', ['run', 'build', '--silent', '-w', 'viewer'], { stdio: 'inherit' });
+  if (!existsSync(new URL('../viewer/dist/index.html', import.meta.url)))
+    execFileSync('npm', ['run', 'build', '--silent', '-w', 'viewer'], { stdio: 'inherit' });
   const stack = await startViewerStack();
   const visitors: [Entrance['person'], Entrance['direction']][] = [
     [{ id: 'st-0042', name: 'Lucas Mendes', role: 'student' }, 'out'],

@@ -312,7 +312,15 @@ export function timetablesFor(user: User, now: Date = new Date()): Answer<typeof
         ...WEEKDAYS.flatMap((weekday, d) =>
           SLOTS.map(([startTime, endTime], i) => {
             const subject = SUBJECTS[(d + i + s) % SUBJECTS.length]!;
-            return { title: subject.label, abbr: subject.abbr, weekday, startTime, endTime, location: `Room ${10 + ((d + i) % 4)}`, caption: `Teacher: ${TEACHERS[subject.abbr]}` };
+            return {
+              title: subject.label,
+              abbr: subject.abbr,
+              weekday,
+              startTime,
+              endTime,
+              location: `Room ${10 + ((d + i) % 4)}`,
+              caption: `Teacher: ${TEACHERS[subject.abbr]}`,
+            };
           }),
         ),
         { title: 'Robotics club', label: 'Extracurricular', weekday: 'thursday' as const, startTime: '14:00:00', endTime: '15:30:00', location: 'Maker lab' },
@@ -334,14 +342,23 @@ export function attendanceFor(user: User, now: Date = new Date()): Answer<typeof
         const workload = 80;
         const absenceTotal = Math.floor(random() * 14);
         const presencePercentage = Math.round(((workload - absenceTotal) / workload) * 1000) / 1000;
-        return { name: subject.label, overall: { workload, workloadUnit: 'h' as const, presencePercentage, absenceTotal, mood: attendanceMood(presencePercentage) } };
+        return {
+          name: subject.label,
+          overall: { workload, workloadUnit: 'h' as const, presencePercentage, absenceTotal, mood: attendanceMood(presencePercentage) },
+        };
       });
       const absenceTotal = subjects.reduce((n, s) => n + s.overall.absenceTotal, 0);
       const workload = subjects.length * 80;
       const presencePercentage = Math.round(((workload - absenceTotal) / workload) * 1000) / 1000;
       const records = subjects
         .filter((s) => s.overall.absenceTotal > 0)
-        .map((s, i) => ({ type: 'absent' as const, date: `${year}-03-${String(11 + i * 3).padStart(2, '0')}`, subject: s.name, caption: '07:30 - 08:20', category: 'First quarter' }));
+        .map((s, i) => ({
+          type: 'absent' as const,
+          date: `${year}-03-${String(11 + i * 3).padStart(2, '0')}`,
+          subject: s.name,
+          caption: '07:30 - 08:20',
+          category: 'First quarter',
+        }));
       return {
         id: `att-${year}-${student.id}`,
         student: student.name,

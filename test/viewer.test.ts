@@ -77,7 +77,7 @@ describe('the viewer in Chromium', () => {
     const checks: [string, string, string[]][] = [
       ['home', 'Início', ['Bills to pay', 'Overdue', `Fonte: ERP Modelo`]],
       ['grades', 'Notas', [grades.student, 'Mathematics', 'First quarter', new Intl.NumberFormat('pt-BR').format(Number(firstScore))]],
-      ['attendance', 'Frequência', [attendance.student, `Presença: ${pct.format(attendance.overall!.presencePercentage!)}`, 'Faltas registradas']],
+      ['attendance', 'Frequência', [attendance.student!, `Presença: ${pct.format(attendance.overall!.presencePercentage!)}`, 'Faltas registradas']],
       ['timetables', 'Horários', [timetable.student, 'Teacher: Ana Ribeiro', 'Robotics club', 'Segunda', 'Aulas de hoje']],
       ['payables', 'Financeiro', [students[0]!.name, late.description!, brl(late.centsTotal!), 'Vencidas', 'Copiar código de barras', 'Boleto (PDF)']],
       ['entrance', 'Portaria', ['Lucas Mendes', 'Marina Mendes', 'Entrada']],
@@ -128,7 +128,7 @@ describe('the viewer in Chromium', () => {
     await expect.poll(() => page.locator('main').textContent()).toContain(XSS_TITLE);
     await expect.poll(() => page.locator('main').textContent()).toContain(XSS_IMG);
     expect(await page.locator('main img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
   }, 120_000);
 
   it('shows an entrance published through the hub live, within 2 s', async () => {
@@ -144,16 +144,18 @@ describe('the viewer in Chromium', () => {
   it('switches between Portuguese and English, formatting money in the chosen locale', async () => {
     const page = await signedIn();
     await open(page, 'payables', 'Financeiro');
-    const late = payablesFor(CARLA).result.flatMap((g) => g.payables).find((b) => b.status === 'late')!;
+    const late = payablesFor(CARLA)
+      .result.flatMap((g) => g.payables)
+      .find((b) => b.status === 'late')!;
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { level: 1, name: 'Bills' }).waitFor();
     await expect.poll(() => page.locator('main').textContent()).toContain('Needs attention');
     await expect.poll(() => page.locator('main').textContent()).toContain(brl(late.centsTotal!, 'en'));
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Português' }).click();
     await page.getByRole('heading', { level: 1, name: 'Financeiro' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('pt-BR');
   }, 120_000);
 
   it('never lets a token or a secret reach the browser', async () => {

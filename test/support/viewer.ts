@@ -28,7 +28,9 @@ export async function startTestStack(): Promise<TestStack> {
     req.resume();
     req.on('end', () => {
       const body = JSON.stringify({
-        result: [{ id: 'tt-x', student: XSS_TITLE, course: XSS_IMG, schedules: [{ title: XSS_IMG, weekday: 'monday', startTime: '07:30:00', caption: XSS_TITLE }] }],
+        result: [
+          { id: 'tt-x', student: XSS_TITLE, course: XSS_IMG, schedules: [{ title: XSS_IMG, weekday: 'monday', startTime: '07:30:00', caption: XSS_TITLE }] },
+        ],
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });

@@ -37,8 +37,7 @@ export interface Failure {
 }
 
 export type SourceAnswer =
-  | { provider: { id: string; displayName: string }; ok: true; data: unknown }
-  | { provider: { id: string; displayName: string }; ok: false; error: Failure };
+  { provider: { id: string; displayName: string }; ok: true; data: unknown } | { provider: { id: string; displayName: string }; ok: false; error: Failure };
 
 export interface ViewAnswer {
   action: string;

@@ -158,7 +158,11 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     const locale = localeFrom(req.headers['accept-language']);
     if (!session) return reply.code(401).send({ ...errorBody(401, 'Unauthorized', 'not signed in'), locale });
     const community = options.communities.find((c) => c.id === session.community)!;
-    return { community: { id: community.id, name: community.name }, person: { id: session.person.id, name: session.person.name, role: session.person.role }, locale };
+    return {
+      community: { id: community.id, name: community.name },
+      person: { id: session.person.id, name: session.person.name, role: session.person.role },
+      locale,
+    };
   });
   app.delete('/api/session', async (req, reply) => {
     const id = readCookie(req.headers.cookie, COOKIE);
@@ -194,7 +198,12 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         chosen.map(async (p): Promise<SourceAnswer> => {
           const provider = { id: p.id, displayName: p.displayName };
           try {
-            const data = (await client.call(action as never, p.id, { user } as never, { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 } as never)) as unknown;
+            const data = (await client.call(
+              action as never,
+              p.id,
+              { user } as never,
+              { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 } as never,
+            )) as unknown;
             return { provider, ok: true, data };
           } catch (err) {
             return { provider, ok: false, error: failure(err) };
@@ -221,7 +230,10 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
           result: { updatedAt: string }[];
         };
         if (result.length > 0) {
-          cursors.set(community, result.reduce((max, e) => (e.updatedAt > max ? e.updatedAt : max), after));
+          cursors.set(
+            community,
+            result.reduce((max, e) => (e.updatedAt > max ? e.updatedAt : max), after),
+          );
           push(community, result);
         }
         if (result.length < PAGE) return;
@@ -230,20 +242,17 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     pulling.set(community, run);
     return run;
   };
-  await app.register(
-    async (scope) => {
-      await scope.register(
-        createSubscriberHandler(
-          { action: ENTRANCE_CREATED, signingSecrets: [options.signingSecret], secrets: [options.secret], dedupe: new MemoryWebhookIdStore() },
-          ({ context }) => {
-            // Acknowledge at once; the pull goes through the hub on its own time.
-            pull(context.community, context.publisher).catch(() => undefined);
-          },
-        ).fastify('/hooks/entrance'),
-      );
-    },
-    {},
-  );
+  await app.register(async (scope) => {
+    await scope.register(
+      createSubscriberHandler(
+        { action: ENTRANCE_CREATED, signingSecrets: [options.signingSecret], secrets: [options.secret], dedupe: new MemoryWebhookIdStore() },
+        ({ context }) => {
+          // Acknowledge at once; the pull goes through the hub on its own time.
+          pull(context.community, context.publisher).catch(() => undefined);
+        },
+      ).fastify('/hooks/entrance'),
+    );
+  }, {});
   app.get('/api/entrance/stream', async (req, reply) => {
     const session = requireSession(req, reply);
     if (!session) return reply;

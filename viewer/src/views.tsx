@@ -128,7 +128,10 @@ function CalendarBody({ ui, data }: { ui: I18n; data: R<'@layers:Calendar:getRel
   const first = new Date(Date.UTC(month.year, month.month, 1));
   const days = new Date(Date.UTC(month.year, month.month + 1, 0)).getUTCDate();
   const lead = (first.getUTCDay() + 6) % 7; // weeks start on Monday
-  const cells: (string | null)[] = [...Array<null>(lead).fill(null), ...Array.from({ length: days }, (_, d) => `${first.toISOString().slice(0, 8)}${String(d + 1).padStart(2, '0')}`)];
+  const cells: (string | null)[] = [
+    ...Array<null>(lead).fill(null),
+    ...Array.from({ length: days }, (_, d) => `${first.toISOString().slice(0, 8)}${String(d + 1).padStart(2, '0')}`),
+  ];
   const on = (day: string) => events.filter((e) => dayOf(e.start) <= day && dayOf(e.end ?? e.start) >= day);
   const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
   const upcoming = events.filter((e) => dayOf(e.end ?? e.start) >= today).slice(0, 8);
@@ -278,8 +281,8 @@ function AttendanceBody({ ui, data }: { ui: I18n; data: R<'@layers:education:Att
           </h2>
           {h.overall && (
             <p class={`big ${moodClass(h.overall.mood)}`}>
-              {ui.t('presence')}: <strong>{h.overall.presencePercentage === undefined ? '—' : ui.percent(h.overall.presencePercentage)}</strong> · {ui.t('absences')}:{' '}
-              <strong>{h.overall.absenceTotal ?? '—'}</strong>
+              {ui.t('presence')}: <strong>{h.overall.presencePercentage === undefined ? '—' : ui.percent(h.overall.presencePercentage)}</strong> ·{' '}
+              {ui.t('absences')}: <strong>{h.overall.absenceTotal ?? '—'}</strong>
             </p>
           )}
           <table>
@@ -410,7 +413,8 @@ function TimetablesBody({ ui, data }: { ui: I18n; data: R<'@layers:education:Tim
 // ---- Payables: what needs attention first, counts by status, bills per student ----
 type Bill = PayableGroup['payables'][number];
 const STATUS_KEY: Record<string, Key> = { late: 'overdue', open: 'open', pending: 'pending', paid: 'paid' };
-const daysUntil = (iso: string) => Math.round((Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) - Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+const daysUntil = (iso: string) =>
+  Math.round((Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) - Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
 
 function CopyButton({ ui, text, label }: { ui: I18n; text: string; label: Key }) {
   const [done, setDone] = useState(false);
@@ -533,7 +537,9 @@ function EntranceView({ ui }: Props) {
   }, []);
   const today = new Date().toISOString().slice(0, 10);
   const Body = ({ data }: { ui: I18n; data: R<'@layers:education:Entrance:getRelated'> }) => {
-    const merged = [...data.result.filter((e) => !live.some((l) => l.id === e.id)), ...live].filter((e) => new Date(e.occurredAt).toISOString().slice(0, 10) === today);
+    const merged = [...data.result.filter((e) => !live.some((l) => l.id === e.id)), ...live].filter(
+      (e) => new Date(e.occurredAt).toISOString().slice(0, 10) === today,
+    );
     return <EntranceList ui={ui} entries={merged} connected={connected} />;
   };
   return (
