@@ -433,7 +433,7 @@ function CopyButton({ ui, text, label }: { ui: I18n; text: string; label: Key })
   );
 }
 
-function BillRow({ ui, bill }: { ui: I18n; bill: Bill }) {
+function BillRow({ ui, bill, who }: { ui: I18n; bill: Bill; who?: string }) {
   const status = bill.status ?? 'open';
   const days = bill.dueAt ? daysUntil(bill.dueAt) : undefined;
   const pix = (bill as { pix?: { code?: string } }).pix?.code;
@@ -442,9 +442,10 @@ function BillRow({ ui, bill }: { ui: I18n; bill: Bill }) {
       <div>
         <strong>{bill.description}</strong>
         <span class={`pill status-${status}`}>{ui.t(STATUS_KEY[status] ?? 'open')}</span>
+        {who !== undefined && <div>{who}</div>}
         <div class="muted">
           {bill.dueAt && `${ui.t('dueOn')}: ${ui.date(bill.dueAt)}`}
-          {status !== 'paid' && days !== undefined && ` · ${ui.t('dueIn', { rel: ui.relativeDays(days) })}`}
+          {status !== 'paid' && days !== undefined && ` · ${ui.t(days < 0 ? 'wasDue' : 'dueIn', { rel: ui.relativeDays(days) })}`}
           {bill.paidAt && ` · ${ui.t('paidOn')} ${ui.date(bill.paidAt)}`}
         </div>
       </div>
@@ -467,7 +468,10 @@ function BillRow({ ui, bill }: { ui: I18n; bill: Bill }) {
 function PayablesBody({ ui, data }: { ui: I18n; data: R<'@layers:payments:Payables:getRelated'> }) {
   const all = data.result.flatMap((g: PayableGroup) => g.payables);
   const count = (s: string) => all.filter((b) => (b.status ?? 'open') === s).length;
-  const attention = all.filter((b) => b.status === 'late' || b.status === 'open').sort((a, b) => (a.dueAt ?? '').localeCompare(b.dueAt ?? ''));
+  const attention = data.result
+    .flatMap((g) => g.payables.map((bill) => ({ bill, who: g.title })))
+    .filter(({ bill }) => bill.status === 'late' || bill.status === 'open')
+    .sort((a, b) => (a.bill.dueAt ?? '').localeCompare(b.bill.dueAt ?? ''));
   return (
     <>
       <ul class="counts">
@@ -481,8 +485,8 @@ function PayablesBody({ ui, data }: { ui: I18n; data: R<'@layers:payments:Payabl
         <section class="panel attention">
           <h2>{ui.t('needsAttention')}</h2>
           <ul class="bills">
-            {attention.map((b) => (
-              <BillRow ui={ui} bill={b} key={b.id} />
+            {attention.map(({ bill, who }) => (
+              <BillRow ui={ui} bill={bill} who={who} key={bill.id} />
             ))}
           </ul>
         </section>
