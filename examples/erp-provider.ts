@@ -28,6 +28,7 @@ export const TIMETABLES = '@layers:education:Timetables:getRelated';
 export const ATTENDANCE = '@layers:education:Attendance:getRelated';
 export const HOME = '@layers:getHomeInfo';
 export const ENTRANCES_RELATED = '@layers:education:Entrance:getRelated';
+export const DOCUMENTS = '@layers:Documents:getRelated';
 
 /** The path the ERP serves each action on (what its manifest registers). */
 export const ERP_PATHS: Record<string, string> = {
@@ -39,6 +40,7 @@ export const ERP_PATHS: Record<string, string> = {
   [ATTENDANCE]: '/layers/attendance',
   [HOME]: '/layers/home',
   [ENTRANCES_RELATED]: '/layers/entrances/related',
+  [DOCUMENTS]: '/layers/documents',
 };
 
 /** What the ERP answers for an action, as the action's response schema defines it. */
@@ -392,6 +394,31 @@ export function homeInfoFor(user: User, now: Date = new Date()): Answer<typeof H
   };
 }
 
+/** `@layers:Documents:getRelated` answer: each child's school papers, and the school's own. */
+export function documentsFor(user: User, now: Date = new Date()): Answer<typeof DOCUMENTS> {
+  const year = now.getUTCFullYear();
+  return {
+    result: [
+      ...studentsOf(user).map((student) => ({
+        id: `docs-${year}-${student.id}`,
+        title: student.name,
+        attachments: [
+          { title: `Enrollment contract ${year}.pdf`, type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/contract-${year}.pdf` },
+          { title: 'Report card.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/report-card-${year}.pdf` },
+        ],
+      })),
+      {
+        id: `docs-${year}-school`,
+        title: 'Escola Modelo',
+        attachments: [
+          { title: `School supplies list ${year}`, type: 'link' as const, url: `https://erp-modelo.example/supplies-${year}` },
+          { title: 'School rules.pdf', type: 'file' as const, url: 'https://erp-modelo.example/docs/school-rules.pdf' },
+        ],
+      },
+    ],
+  };
+}
+
 const MAIN_GATE = { id: 'gate-main', name: 'Main gate' };
 
 /** The gate's first records of the morning, a few minutes before `now`. */
@@ -472,6 +499,13 @@ function erpHandlers(secrets: ErpSecrets, entrances: readonly Entrance[], log: (
       createProviderHandler(
         { action: ATTENDANCE, ...verify },
         forUser(ATTENDANCE, (user) => attendanceFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[DOCUMENTS]!,
+      createProviderHandler(
+        { action: DOCUMENTS, ...verify },
+        forUser(DOCUMENTS, (user) => documentsFor(user)),
       ),
     ],
     [

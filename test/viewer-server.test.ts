@@ -12,7 +12,7 @@ import { COMMUNITY, DEMO_COMMUNITIES } from '../examples/viewer-stack.js';
 import { startTestStack, type TestStack } from './support/viewer.js';
 
 const CARLA = DEMO_COMMUNITIES[0]!.people[0]!;
-const VIEWS = ['home', 'calendar', 'grades', 'attendance', 'timetables', 'payables', 'entrance'];
+const VIEWS = ['home', 'calendar', 'grades', 'attendance', 'timetables', 'payables', 'documents', 'entrance'];
 let stack: TestStack;
 
 const get = (path: string, cookie?: string) => fetch(`${stack.viewerUrl}${path}`, { headers: cookie ? { cookie } : {} });

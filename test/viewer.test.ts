@@ -80,6 +80,7 @@ describe('the viewer in Chromium', () => {
       ['attendance', 'Frequência', [attendance.student!, `Presença: ${pct.format(attendance.overall!.presencePercentage!)}`, 'Faltas registradas']],
       ['timetables', 'Horários', [timetable.student, 'Teacher: Ana Ribeiro', 'Robotics club', 'Segunda', 'Aulas de hoje']],
       ['payables', 'Financeiro', [students[0]!.name, late.description!, brl(late.centsTotal!), 'Vencidas', 'Copiar código de barras', 'Boleto (PDF)']],
+      ['documents', 'Documentos', [students[0]!.name, `Enrollment contract ${new Date().getFullYear()}.pdf`, 'School rules.pdf', 'arquivo']],
       ['entrance', 'Portaria', ['Lucas Mendes', 'Marina Mendes', 'Entrada']],
     ];
     const desktop = await signedIn();

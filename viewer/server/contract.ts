@@ -13,6 +13,7 @@ export const VIEW_ACTIONS = {
   attendance: '@layers:education:Attendance:getRelated',
   timetables: '@layers:education:Timetables:getRelated',
   payables: '@layers:payments:Payables:getRelated',
+  documents: '@layers:Documents:getRelated',
   entrance: '@layers:education:Entrance:getRelated',
 } as const;
 export type ViewName = keyof typeof VIEW_ACTIONS;

@@ -12,7 +12,7 @@ import { i18n, type I18n, type Locale } from './i18n.js';
 import { VIEWS } from './views.js';
 import './style.css';
 
-const MENU: ViewName[] = ['home', 'calendar', 'grades', 'attendance', 'timetables', 'payables', 'entrance'];
+const MENU: ViewName[] = ['home', 'calendar', 'grades', 'attendance', 'timetables', 'payables', 'documents', 'entrance'];
 
 const routeOf = (hash: string): ViewName => {
   const name = hash.replace(/^#\/?/, '') as ViewName;

@@ -16,6 +16,7 @@ type GradeBook = R<'@layers:education:GradeBooks:getRelated'>['result'][number];
 type AttendanceHistory = NonNullable<R<'@layers:education:Attendance:getRelated'>['result']>[number];
 type Timetable = R<'@layers:education:Timetables:getRelated'>['result'][number];
 type PayableGroup = R<'@layers:payments:Payables:getRelated'>['result'][number];
+type DocumentGroup = R<'@layers:Documents:getRelated'>['result'][number];
 type Entry = R<'@layers:education:Entrance:getRelated'>['result'][number];
 
 type Props = { ui: I18n };
@@ -507,6 +508,31 @@ function PayablesBody({ ui, data }: { ui: I18n; data: R<'@layers:payments:Payabl
   );
 }
 
+// ---- Documents: each group's files and links, ready to open or download ----
+const KIND_KEY: Record<string, Key> = { file: 'kindFile', link: 'kindLink', image: 'kindImage' };
+
+function DocumentsBody({ ui, data }: { ui: I18n; data: R<'@layers:Documents:getRelated'> }) {
+  return (
+    <>
+      {data.result.map((group: DocumentGroup) => (
+        <article class="panel" key={group.id ?? group.title}>
+          <h2>{group.title}</h2>
+          <ul class="documents">
+            {group.attachments.map((a) => (
+              <li key={a.url}>
+                <a href={a.url} rel="noopener noreferrer" target="_blank" {...(a.type === 'file' && { download: '' })}>
+                  {a.title}
+                </a>{' '}
+                <span class="pill">{ui.t(KIND_KEY[a.type] ?? 'kindLink')}</span>
+              </li>
+            ))}
+          </ul>
+        </article>
+      ))}
+    </>
+  );
+}
+
 // ---- Entrance: the day's entries and exits, updated live over server-sent events ----
 function EntranceList({ ui, entries, connected }: { ui: I18n; entries: Entry[]; connected: boolean }) {
   const sorted = [...entries].sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
@@ -567,5 +593,6 @@ export const VIEWS: Record<ViewName, ComponentType<Props>> = {
   attendance: simple('attendance', AttendanceBody),
   timetables: simple('timetables', TimetablesBody),
   payables: simple('payables', PayablesBody),
+  documents: simple('documents', DocumentsBody),
   entrance: EntranceView,
 };
