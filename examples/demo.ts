@@ -8,9 +8,14 @@
  * the ERP and calls its three actions, then sends a bad body to show the error format; the ERP
  * publishes an entrance, the hub delivers it to the monitor, which pulls what changed through the
  * hub; and the operator reads the audit log.
+ *
+ * `npm run demo -- --serve` instead starts the hub, the ERP and the viewer apps (viewer/, registered
+ * from its manifest) and keeps them running: it publishes a few entrances and prints one
+ * `name: URL` line per page, and the admin token.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +27,7 @@ import { openStore } from '../src/store/open.js';
 import { ACTIONS, callAction, discover, summarize, type HubClient, type HubError, type ProviderEntry, type User } from './consumer-http.js';
 import { startEntranceSubscriber, type Entrance } from './entrance-subscriber.js';
 import { ENTRANCES_UPDATED_AFTER, ERP_PATHS, startErpProvider, type ErpSecrets } from './erp-provider.js';
+import { startViewerStack } from './viewer-stack.js';
 
 const COMMUNITY = 'escola-modelo';
 const ERP = 'erp-modelo';
@@ -233,7 +239,27 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+/** The stack for a person to look at, kept running until Ctrl-C. */
+async function serve(): Promise<void> {
+  if (!existsSync(new URL('../viewer/dist/index.html', import.meta.url)))
+    execFileSync('npm', ['run', 'build', '--silent', '-w', 'viewer'], { stdio: 'inherit' });
+  const stack = await startViewerStack();
+  const visitors: [Entrance['person'], Entrance['direction']][] = [
+    [{ id: 'st-0042', name: 'Lucas Mendes', role: 'student' }, 'out'],
+    [{ id: 'v-0003', name: 'Roberto Lima', role: 'visitor' }, 'in'],
+    [{ id: 'st-0077', name: 'Marina Mendes', role: 'student' }, 'out'],
+  ];
+  for (const [person, direction] of visitors) await stack.publishEntrance(person, direction);
+  console.log(`console: ${stack.hubUrl}/console/`);
+  console.log(`reference: ${stack.hubUrl}/reference/`);
+  console.log(`viewer: ${stack.viewerUrl}/`);
+  console.log(`admin token: ${stack.adminToken}`);
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+(process.argv.includes('--serve') ? serve() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -24,6 +24,11 @@ export const CALENDAR = '@layers:Calendar:getRelated';
 export const GRADES = '@layers:education:GradeBooks:getRelated';
 export const PAYABLES = '@layers:payments:Payables:getRelated';
 export const ENTRANCES_UPDATED_AFTER = '@layers:education:Entrance:getUpdatedAfter';
+export const TIMETABLES = '@layers:education:Timetables:getRelated';
+export const ATTENDANCE = '@layers:education:Attendance:getRelated';
+export const HOME = '@layers:getHomeInfo';
+export const ENTRANCES_RELATED = '@layers:education:Entrance:getRelated';
+export const DOCUMENTS = '@layers:Documents:getRelated';
 
 /** The path the ERP serves each action on (what its manifest registers). */
 export const ERP_PATHS: Record<string, string> = {
@@ -31,6 +36,11 @@ export const ERP_PATHS: Record<string, string> = {
   [GRADES]: '/layers/grade-books',
   [PAYABLES]: '/layers/payables',
   [ENTRANCES_UPDATED_AFTER]: '/layers/entrances',
+  [TIMETABLES]: '/layers/timetables',
+  [ATTENDANCE]: '/layers/attendance',
+  [HOME]: '/layers/home',
+  [ENTRANCES_RELATED]: '/layers/entrances/related',
+  [DOCUMENTS]: '/layers/documents',
 };
 
 /** What the ERP answers for an action, as the action's response schema defines it. */
@@ -274,6 +284,141 @@ export function payablesFor(user: User, now: Date = new Date()): Answer<typeof P
   };
 }
 
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'] as const;
+const SLOTS = [
+  ['07:30:00', '08:20:00'],
+  ['08:20:00', '09:10:00'],
+  ['09:30:00', '10:20:00'],
+  ['10:20:00', '11:10:00'],
+] as const;
+const TEACHERS: Record<string, string> = {
+  MAT: 'Ana Ribeiro',
+  POR: 'Carlos Nunes',
+  SCI: 'Fernanda Dias',
+  HIS: 'Jorge Prado',
+  GEO: 'Patrícia Lopes',
+  ENG: 'Mark Evans',
+};
+
+/** `@layers:education:Timetables:getRelated` answer: each child's week, four classes a morning. */
+export function timetablesFor(user: User, now: Date = new Date()): Answer<typeof TIMETABLES> {
+  const year = String(now.getUTCFullYear());
+  return {
+    result: studentsOf(user).map((student, s) => ({
+      id: `tt-${year}-${student.id}`,
+      season: year,
+      student: student.name,
+      course: student.course,
+      startWeekday: 'monday' as const,
+      schedules: [
+        ...WEEKDAYS.flatMap((weekday, d) =>
+          SLOTS.map(([startTime, endTime], i) => {
+            const subject = SUBJECTS[(d + i + s) % SUBJECTS.length]!;
+            return {
+              title: subject.label,
+              abbr: subject.abbr,
+              weekday,
+              startTime,
+              endTime,
+              location: `Room ${10 + ((d + i) % 4)}`,
+              caption: `Teacher: ${TEACHERS[subject.abbr]}`,
+            };
+          }),
+        ),
+        { title: 'Robotics club', label: 'Extracurricular', weekday: 'thursday' as const, startTime: '14:00:00', endTime: '15:30:00', location: 'Maker lab' },
+      ],
+      attachments: [{ title: 'Timetable.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/timetable-${student.id}.pdf` }],
+    })),
+  };
+}
+
+const attendanceMood = (share: number): 'bad' | 'attention' | 'good' => (share < 0.75 ? 'bad' : share < 0.85 ? 'attention' : 'good');
+
+/** `@layers:education:Attendance:getRelated` answer: each child's absences, per subject and as a whole. */
+export function attendanceFor(user: User, now: Date = new Date()): Answer<typeof ATTENDANCE> {
+  const year = now.getUTCFullYear();
+  return {
+    result: studentsOf(user).map((student) => {
+      const random = seeded(`attendance:${student.id}`);
+      const subjects = SUBJECTS.slice(0, 4).map((subject) => {
+        const workload = 80;
+        const absenceTotal = Math.floor(random() * 14);
+        const presencePercentage = Math.round(((workload - absenceTotal) / workload) * 1000) / 1000;
+        return {
+          name: subject.label,
+          overall: { workload, workloadUnit: 'h' as const, presencePercentage, absenceTotal, mood: attendanceMood(presencePercentage) },
+        };
+      });
+      const absenceTotal = subjects.reduce((n, s) => n + s.overall.absenceTotal, 0);
+      const workload = subjects.length * 80;
+      const presencePercentage = Math.round(((workload - absenceTotal) / workload) * 1000) / 1000;
+      const records = subjects
+        .filter((s) => s.overall.absenceTotal > 0)
+        .map((s, i) => ({
+          type: 'absent' as const,
+          date: `${year}-03-${String(11 + i * 3).padStart(2, '0')}`,
+          subject: s.name,
+          caption: '07:30 - 08:20',
+          category: 'First quarter',
+        }));
+      return {
+        id: `att-${year}-${student.id}`,
+        student: student.name,
+        course: student.course,
+        overall: { workload, workloadUnit: 'h' as const, presencePercentage, absenceTotal, mood: attendanceMood(presencePercentage) },
+        subjects,
+        records,
+      };
+    }),
+  };
+}
+
+/** `@layers:getHomeInfo` answer: the next open bill of each child, highlighted on the home screen. */
+export function homeInfoFor(user: User, now: Date = new Date()): Answer<typeof HOME> {
+  const due = payablesFor(user, now).result.flatMap((group) =>
+    group.payables.filter((p) => p.status === 'open' || p.status === 'late').map((p) => ({ group, payable: p })),
+  );
+  if (due.length === 0) return { badge: false };
+  return {
+    badge: due.length,
+    featured: {
+      title: 'Bills to pay',
+      cards: due.slice(0, 4).map(({ group, payable }) => ({
+        label: payable.status === 'late' ? 'Overdue' : 'Open',
+        title: payable.description ?? group.title,
+        description: group.title,
+        mood: payable.status === 'late' ? ('danger' as const) : ('attention' as const),
+        location: '/payables',
+      })),
+    },
+  };
+}
+
+/** `@layers:Documents:getRelated` answer: each child's school papers, and the school's own. */
+export function documentsFor(user: User, now: Date = new Date()): Answer<typeof DOCUMENTS> {
+  const year = now.getUTCFullYear();
+  return {
+    result: [
+      ...studentsOf(user).map((student) => ({
+        id: `docs-${year}-${student.id}`,
+        title: student.name,
+        attachments: [
+          { title: `Enrollment contract ${year}.pdf`, type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/contract-${year}.pdf` },
+          { title: 'Report card.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/report-card-${year}.pdf` },
+        ],
+      })),
+      {
+        id: `docs-${year}-school`,
+        title: 'Escola Modelo',
+        attachments: [
+          { title: `School supplies list ${year}`, type: 'link' as const, url: `https://erp-modelo.example/supplies-${year}` },
+          { title: 'School rules.pdf', type: 'file' as const, url: 'https://erp-modelo.example/docs/school-rules.pdf' },
+        ],
+      },
+    ],
+  };
+}
+
 const MAIN_GATE = { id: 'gate-main', name: 'Main gate' };
 
 /** The gate's first records of the morning, a few minutes before `now`. */
@@ -341,6 +486,42 @@ function erpHandlers(secrets: ErpSecrets, entrances: readonly Entrance[], log: (
         { action: PAYABLES, ...verify },
         forUser(PAYABLES, (user) => payablesFor(user)),
       ),
+    ],
+    [
+      ERP_PATHS[TIMETABLES]!,
+      createProviderHandler(
+        { action: TIMETABLES, ...verify },
+        forUser(TIMETABLES, (user) => timetablesFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[ATTENDANCE]!,
+      createProviderHandler(
+        { action: ATTENDANCE, ...verify },
+        forUser(ATTENDANCE, (user) => attendanceFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[DOCUMENTS]!,
+      createProviderHandler(
+        { action: DOCUMENTS, ...verify },
+        forUser(DOCUMENTS, (user) => documentsFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[HOME]!,
+      createProviderHandler(
+        { action: HOME, ...verify },
+        forUser(HOME, (user) => homeInfoFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[ENTRANCES_RELATED]!,
+      createProviderHandler({ action: ENTRANCES_RELATED, ...verify }, ({ context, data }) => {
+        log({ action: ENTRANCES_RELATED, status: 200, consumer: context.consumer, user: data.user?.alias });
+        const after = data.occurredAfter === undefined ? 0 : Date.parse(data.occurredAfter);
+        return { result: entrances.filter((e) => Date.parse(e.occurredAt) > after).slice(-(data.limit ?? 100)) };
+      }),
     ],
     [
       ERP_PATHS[ENTRANCES_UPDATED_AFTER]!,

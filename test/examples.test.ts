@@ -1,6 +1,6 @@
-/** The examples run: the demo end to end, the SDK consumer against the example ERP through a
- * hub, and the subscriber doing what subscribers must. */
-import { execFile } from 'node:child_process';
+/** The examples run: the demo end to end (and with --serve), the SDK consumer against the example
+ * ERP through a hub, and the subscriber doing what subscribers must. */
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { startEntranceSubscriber, type Entrance } from '../examples/entrance-sub
 import { ERP_PATHS, startErpProvider } from '../examples/erp-provider.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type TestServer } from './support/servers.js';
+import { buildViewer } from './support/viewer.js';
 import { quiet } from './support/wait.js';
 
 const CREATED = '@layers:education:Entrance:created';
@@ -51,6 +52,26 @@ describe('examples', () => {
       await hub.close();
     }
   }, 40_000);
+
+  it('npm run demo -- --serve keeps the hub, the ERP and the viewer running and prints their URLs', async () => {
+    buildViewer();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/demo.ts', '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await expect.poll(() => out, { timeout: 60_000, interval: 200 }).toMatch(/admin token: \S+\n/);
+      const urls = Object.fromEntries([...out.matchAll(/^(console|reference|viewer): (http:\/\/127\.0\.0\.1:\d+\/\S*)$/gm)].map((m) => [m[1], m[2]]));
+      expect(Object.keys(urls).sort()).toEqual(['console', 'reference', 'viewer']);
+      expect(urls.console).toMatch(/\/console\/$/);
+      const viewer = await request(urls.viewer!);
+      expect(viewer.statusCode).toBe(200);
+      expect(await viewer.body.text()).toContain('<div id="app">');
+      const directory = await request(`${urls.viewer}api/directory`);
+      expect(((await directory.body.json()) as { communities: { id: string }[] }).communities.map((c) => c.id)).toEqual(['escola-modelo']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 90_000);
 
   describe('entrance subscriber', () => {
     let hub: TestHub;
