@@ -104,7 +104,10 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
 
     app.delete<{ Params: { community: string }; Querystring: { force: boolean } }>(
       '/communities/:community',
-      { schema: { ...communityParams, querystring: DELETE_COMMUNITY_QUERY }, config: { adminScope: 'admin', changeKind: 'community.delete', openapi: DELETE_COMMUNITY_DOC } },
+      {
+        schema: { ...communityParams, querystring: DELETE_COMMUNITY_QUERY },
+        config: { adminScope: 'admin', changeKind: 'community.delete', openapi: DELETE_COMMUNITY_DOC },
+      },
       async (request, reply) => {
         const id = request.params.community;
         const registry = deps.registry.current;
