@@ -90,7 +90,7 @@ describe('errors in the hub format', () => {
     const putText = await hub.send('PUT', '/healthz', { headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(2 * 1024 * 1024) });
     expectExactError(putText, 405, 'MethodNotAllowed', 'this route answers GET, HEAD only');
     const admin = await hub.send('POST', '/v1/admin/apps/echo');
-    expectExactError(admin, 405, 'MethodNotAllowed', 'this route answers GET, HEAD, PUT only');
+    expectExactError(admin, 405, 'MethodNotAllowed', 'this route answers GET, HEAD, PUT, DELETE only');
   });
 
   it('answers malformed HTTP with 400 and oversized headers with 431, then closes', async () => {

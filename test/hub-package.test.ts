@@ -48,7 +48,7 @@ describe('npm pack of the hub', () => {
         'node_modules/@api-hub/sdk/dist/index.js',
       ]),
     );
-    expect(paths.filter((path) => !/^(dist\/src\/|catalog\/|node_modules\/@api-hub\/sdk\/)/.test(path)).sort()).toEqual([
+    expect(paths.filter((path) => !/^(dist\/src\/|catalog\/|web\/dist\/(reference|console)\/|node_modules\/@api-hub\/sdk\/)/.test(path)).sort()).toEqual([
       'CHANGELOG.md',
       'LICENSE',
       'README.md',

@@ -134,3 +134,13 @@ export function validateManifest(appId: string, input: unknown, actions: ActionL
   if (manifest.icon !== undefined && !isHttpUrl(manifest.icon)) problems.push({ pointer: '/icon', message: 'must be an absolute http(s) URL' });
   return problems.length > 0 ? { problems } : { manifest };
 }
+
+/**
+ * A manifest read back from storage. Hubs before 0.1 stored `responds` entries as sent, without
+ * `versions`; the Manifest type promises it, so the default is filled here once, at load.
+ */
+export function withStoredDefaults(stored: Manifest): Manifest {
+  if (stored.services.responds.every((e) => Array.isArray(e.versions))) return stored;
+  const responds = stored.services.responds.map((e) => (Array.isArray(e.versions) ? e : { ...e, versions: [1] }));
+  return { ...stored, services: { ...stored.services, responds } };
+}

@@ -12,6 +12,7 @@ import type { StoredAction } from '../store.js';
 import type { AdminKeyRecord, AdminScope } from '../../admin/admin-keys.js';
 import type { ChangeRecord } from '../../admin/change-types.js';
 import { isSealed, type SecretBox } from '../../security/secret-box.js';
+import { withStoredDefaults } from '../../registry/manifest.js';
 import type { Placeholder, SqlValue } from './compose.js';
 
 /** A row as a driver returns it: columns by name. */
@@ -124,7 +125,7 @@ export function appValues(app: AppRecord, box: SecretBox): SqlValue[] {
 export function toApp(row: Row, box: SecretBox): AppRecord {
   return {
     id: text(row, 'id'),
-    manifest: JSON.parse(text(row, 'manifest')) as Manifest,
+    manifest: withStoredDefaults(JSON.parse(text(row, 'manifest')) as Manifest),
     secret: open(box, row, 'secret')!,
     previousSecret: open(box, row, 'previous_secret'),
     signingSecret: open(box, row, 'signing_secret')!,
