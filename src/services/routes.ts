@@ -56,12 +56,21 @@ const DISCOVER_DOC: RouteDoc = {
     description: 'The providers, with the versions each answers.',
     schema: {
       type: 'array',
-      items: answerSchema('A provider.', {
-        id: { type: 'string' },
-        displayName: { type: 'string' },
-        icon: { type: ['string', 'null'] },
-        versions: { type: 'array', items: { type: 'integer', minimum: 1 } },
-      }),
+      items: answerSchema(
+        'A provider.',
+        {
+          id: { type: 'string' },
+          displayName: { type: 'string' },
+          icon: { type: ['string', 'null'] },
+          versions: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'The versions it answers, retired ones left out.' },
+          deprecatedVersions: {
+            type: 'array',
+            items: { type: 'integer', minimum: 1 },
+            description: 'Those of `versions` that are deprecated (still callable); present only when there are some.',
+          },
+        },
+        ['id', 'displayName', 'icon', 'versions'],
+      ),
       examples: [[{ id: 'erp-modelo', displayName: 'ERP Modelo', icon: null, versions: [1] }]],
     },
   },
