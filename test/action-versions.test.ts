@@ -215,7 +215,10 @@ describe.skipIf(DATABASE_URL === undefined)('action version status on PostgreSQL
   it('shows the status set on one hub process on the other, after its notice', async () => {
     const viewer = await setUp(first, provider.url);
     const callOn = (hub: TestHub, version: number) =>
-      hub.send('POST', `/v1/services/call/${REPORT}/erp?version=${version}`, { headers: { authorization: `Bearer ${viewer}`, 'x-community-id': 'school-a' }, body: {} });
+      hub.send('POST', `/v1/services/call/${REPORT}/erp?version=${version}`, {
+        headers: { authorization: `Bearer ${viewer}`, 'x-community-id': 'school-a' },
+        body: {},
+      });
     // The second process has the apps and actions once the first one's notices reach it.
     await until(async () => (await callOn(second, 1)).status === 200, 10_000, 'the second hub knows the apps');
 

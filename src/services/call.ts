@@ -168,5 +168,9 @@ async function forward(deps: CallDeps, request: CallRequest, reply: FastifyReply
   const passed = redactJson(text, parsed, secrets);
   if (passed === undefined) throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" is nested too deeply`);
   request.outcome = 'ok';
-  return reply.code(200).headers(deprecationHeaders(catalog, action, version)).type('application/json; charset=utf-8').send(`{"data":${passed}}`);
+  return reply
+    .code(200)
+    .headers(deprecationHeaders(catalog, action, version))
+    .type('application/json; charset=utf-8')
+    .send(`{"data":${passed}}`);
 }

@@ -75,5 +75,8 @@ export async function publish(deps: PublishDeps, request: PublicRequest, reply: 
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
   if (outcome.duplicate) void reply.header('idempotent-replayed', 'true');
-  return reply.code(201).headers(deprecationHeaders(catalog, action, version)).send({ id: outcome.eventId });
+  return reply
+    .code(201)
+    .headers(deprecationHeaders(catalog, action, version))
+    .send({ id: outcome.eventId });
 }
