@@ -6,6 +6,7 @@
  * the schema sees the status set on the first.
  */
 import { randomUUID } from 'node:crypto';
+import { Validator as OpenApiValidator } from '@seriousme/openapi-schema-validator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectExactError } from './support/errors.js';
@@ -96,6 +97,10 @@ describe('action version status', () => {
     const operation = openapi.paths[`/services/call/${REPORT}/{provider}`].post;
     expect(operation.deprecated).toBeUndefined();
     expect(operation.description).toContain('- version 1 (deprecated): A report');
+    expect(Object.keys(operation.responses['200'].headers)).toEqual(['Deprecation', 'Link']);
+    // Still a valid OpenAPI 3.1 document, with the flags.
+    const validation = await new OpenApiValidator().validate(structuredClone(openapi));
+    expect([validation.valid, validation.errors ?? []]).toEqual([true, []]);
     const actions = (await hub.send('GET', '/v1/catalog/actions.json')).body;
     const versions = actions.actions.find((a: { id: string }) => a.id === REPORT).versions;
     expect(versions.map((v: Record<string, unknown>) => [v.version, v.status, v.deprecated, v.statusChangedAt])).toEqual([
@@ -130,6 +135,8 @@ describe('action version status', () => {
     expect((await publish(2)).status).toBe(201);
 
     expect((await asViewer('GET', `/v1/services/discover/${REPORT}`)).body).toEqual([{ id: 'erp', displayName: 'erp', icon: null, versions: [2] }]);
+    // Asked for by number, discover answers as a call would.
+    expectExactError(await asViewer('GET', `/v1/services/discover/${REPORT}?version=1`), 404, 'NotFound', `version 1 of "${REPORT}" is retired; use version 2`);
     const openapi = (await hub.send('GET', '/v1/catalog/openapi.json')).body;
     expect(Object.keys(openapi.webhooks).filter((name) => name.startsWith(REPORT))).toEqual([`${REPORT} v2`]);
     const asyncapi = (await hub.send('GET', '/v1/catalog/asyncapi.json')).text;

@@ -105,6 +105,18 @@ function errorResponses(): Json {
 
 const ERROR_RESPONSES = errorResponses();
 
+/** The headers of an answer of a deprecated version (src/services/deprecation.ts). */
+const DEPRECATION_HEADERS: Json = {
+  Deprecation: {
+    description: 'On the answers of a deprecated version: when it was deprecated, as `@<seconds since the Unix epoch>` (RFC 9745).',
+    schema: { type: 'string', pattern: '^@[0-9]+$', examples: ['@1767225600'] },
+  },
+  Link: {
+    description: 'On the answers of a deprecated version with a newer active one: `<its page in the reference>; rel="successor-version"`.',
+    schema: { type: 'string', examples: ['</reference/#/actions/%40scope%3AName%3Averb/2>; rel="successor-version"'] },
+  },
+};
+
 /** One schema for the versions: the version's own, or `anyOf` them. */
 function eitherOf(names: string[]): Json {
   return names.length === 1 ? schemaRef(names[0]!) : { anyOf: names.map(schemaRef) };
@@ -241,6 +253,7 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
         responses: {
           '200': {
             description: "The provider's answer, checked.",
+            ...(entries.some((entry) => entry.status === 'deprecated') && { headers: DEPRECATION_HEADERS }),
             content: jsonContent(
               eitherOf(answerNames),
               namedExamples(responseExamples, (value) => ({ data: value })),

@@ -82,7 +82,8 @@ const CALL_DOC: RouteDoc = {
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType', 'ProviderError', 'ProviderTimeout'],
   success: {
     status: 200,
-    description: "The provider's answer, validated against the response schema.",
+    description:
+      'The provider\'s answer, validated against the response schema. Of a deprecated version, with `Deprecation: @<unix seconds>` (RFC 9745) and, when a newer version is active, `Link: <…>; rel="successor-version"`.',
     schema: answerSchema('The answer.', { data: ANY_JSON }),
   },
 };
@@ -100,7 +101,8 @@ const PUBLISH_DOC: RouteDoc = {
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType'],
   success: {
     status: 201,
-    description: "Stored: the event's id (also on a replay, with `idempotent-replayed: true`).",
+    description:
+      "Stored: the event's id (also on a replay, with `idempotent-replayed: true`). Of a deprecated version, with the `Deprecation` and `Link` headers of a call.",
     schema: answerSchema('The event.', { id: { type: 'string' } }),
   },
 };
