@@ -218,6 +218,20 @@ function storeSuite(name: string, adapter: Adapter): void {
         // Optional fields left out stay out, not undefined.
         expect(actions.find((a) => a.id === ACTION)).toStrictEqual(event);
       });
+
+      it('keeps the status of action versions by (action, version), for versions it does not store too', async () => {
+        expect(await store.listActionStatuses()).toEqual([]);
+        // A built-in version has no row in actions: its status is stored all the same.
+        await store.putActionStatus({ action: '@layers:core:Thing:get', version: 2, status: 'deprecated', changedAt: T0 });
+        await store.putActionStatus({ action: ACTION, version: 1, status: 'deprecated', changedAt: T0 });
+        await store.putActionStatus({ action: '@layers:core:Thing:get', version: 1, status: 'retired', changedAt: T0 + 1 });
+        await store.putActionStatus({ action: ACTION, version: 1, status: 'active', changedAt: T0 + 2 });
+        expect(await store.listActionStatuses()).toStrictEqual([
+          { action: '@layers:core:Thing:get', version: 1, status: 'retired', changedAt: T0 + 1 },
+          { action: '@layers:core:Thing:get', version: 2, status: 'deprecated', changedAt: T0 },
+          { action: ACTION, version: 1, status: 'active', changedAt: T0 + 2 },
+        ]);
+      });
     });
 
     describe('registry', () => {

@@ -1,7 +1,7 @@
 /**
  * The action reference in a real browser against a hub on a real port with a real SQLite file:
  * the index's search and filters, an action's field tables, curl and envelope, a custom action
- * (and a breaking new definition) appearing without a restart, the page headers and the static
+ * (and a breaking new definition) appearing without a restart, a deprecated version marked, the page headers and the static
  * serving (precompressed, cached, a 503 when the build is missing), the JavaScript budget, axe-core,
  * and screenshots.
  */
@@ -200,6 +200,15 @@ describe('the reference', () => {
     await page.getByRole('link', { name: 'Version 1' }).click();
     await page.getByRole('table', { name: 'Request fields' }).getByRole('cell', { name: 'format date' }).waitFor();
     await screenshot(page, 'reference-custom-action');
+
+    // Deprecated by the operator: marked on its page, which points to the version to use.
+    expect((await hub.admin('PATCH', `/actions/${id}/versions/1`, { status: 'deprecated' })).status).toBe(200);
+    await page.reload();
+    await page.getByRole('note').filter({ hasText: 'Version 1 is deprecated since' }).waitFor();
+    expect(await page.getByRole('listitem').filter({ hasText: 'Version 1' }).textContent()).toContain('· deprecated');
+    await page.getByRole('link', { name: 'Use version 2' }).click();
+    await page.getByRole('heading', { name: 'What changed from version 1' }).waitFor();
+    expect(await page.getByRole('note').count()).toBe(0);
     await page.close();
   }, 120_000);
 });

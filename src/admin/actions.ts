@@ -1,11 +1,13 @@
-/** Operator routes of the catalogue: read it, define or replace action versions. */
+/** Operator routes of the catalogue: read it, define or replace action versions, set a version's
+ * status (active, deprecated, retired; what each means to apps is in src/services/deprecation.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ActionDefinition } from '../catalog/definition.js';
 import { compileSchema, schemaProblems } from '../catalog/validators.js';
 import { HubError, conflict, invalidRequest, notFound, type ErrorDetail } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
-import { actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
+import { HUB_ERROR_KEYWORD, MILLIS, actionIdSchema, answerSchema, pathParams, queryParams } from '../http/route-schemas.js';
+import type { ActionStatus } from '../store/store.js';
 import type { RouteDoc } from '../openapi/hub-openapi.js';
 import { noteChange } from './change-trail.js';
 
@@ -48,16 +50,17 @@ function definitionFrom(id: string, version: number, body: unknown): ActionDefin
 
 /** The route schema of a definition: path and query checked by Fastify; the body described (its
  * shape and the kind-specific rules are checked by definitionFrom, which names every problem). */
+const VERSION_PARAMS = pathParams({
+  action: actionIdSchema,
+  version: {
+    type: 'string',
+    pattern: '^0*[1-9][0-9]{0,8}$',
+    description: 'The version, a positive integer.',
+    'x-hub-error': { error: 'the version must be a positive integer', message: 'must be a positive integer' },
+  },
+});
 const DEFINE_SCHEMA = {
-  params: pathParams({
-    action: actionIdSchema,
-    version: {
-      type: 'string',
-      pattern: '^0*[1-9][0-9]{0,8}$',
-      description: 'The version, a positive integer.',
-      'x-hub-error': { error: 'the version must be a positive integer', message: 'must be a positive integer' },
-    },
-  }),
+  params: VERSION_PARAMS,
   querystring: queryParams({ force: { type: 'string', description: '`true` to replace a version with one that breaks apps built against it.' } }),
   body: {
     description: 'The action definition: kind, title, description, dataSchema, responseSchema (request actions), timeoutMs, coalesce (event actions).',
@@ -85,9 +88,54 @@ function view(catalog: Catalog, id: string) {
     kind: catalog.kindOf(id),
     versions: catalog.versions(id).map((version) => {
       const entry = catalog.get(id, version)!;
-      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt };
+      return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt, status: entry.status, statusChangedAt: entry.statusChangedAt };
     }),
   };
+}
+
+const STATUSES: readonly ActionStatus[] = ['active', 'deprecated', 'retired'];
+const STATUS_SCHEMA = {
+  params: VERSION_PARAMS,
+  body: {
+    type: 'object',
+    required: ['status'],
+    additionalProperties: false,
+    properties: {
+      status: {
+        enum: [...STATUSES],
+        description:
+          '`deprecated`: still callable, flagged in discover, the catalogue documents and a `Deprecation` header; `retired`: calls and publishes get 404 naming the version to use; `active`: neither.',
+        [HUB_ERROR_KEYWORD]: { error: `status must be one of ${STATUSES.join(', ')}`, message: `must be one of ${STATUSES.join(', ')}` },
+      },
+    },
+    examples: [{ status: 'deprecated' }],
+  },
+  response: {
+    200: answerSchema('The action version, with its status.', {
+      id: { type: 'string' },
+      version: { type: 'integer' },
+      status: { enum: [...STATUSES] },
+      statusChangedAt: {
+        type: ['integer', 'null'],
+        description: `${MILLIS.description} When it took this status (for \`deprecated\`, the date of the Deprecation header); null when never set.`,
+      },
+    }),
+  },
+};
+const STATUS_CONFIG = {
+  adminScope: 'admin',
+  changeKind: 'action.status',
+  openapi: {
+    summary: 'Sets the status of an action version, built in or not: active, deprecated or retired.',
+    errors: ['NotFound'],
+    success: { status: 200, description: 'The action version, with its status.' },
+  } satisfies RouteDoc,
+} as const;
+
+/** The status of a version as the trail records and the route answers it. */
+function statusOf(catalog: Catalog, id: string, version: number) {
+  const entry = catalog.get(id, version)!;
+  return { id, version, status: entry.status, statusChangedAt: entry.statusChangedAt };
 }
 
 export function actionRoutes(deps: ActionRoutesDeps) {
@@ -149,6 +197,21 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       await deps.reloadEverywhere();
       noteChange(request, { before, after: definition });
       return reply.code(result.outcome === 'created' ? 201 : 200).send(view(deps.catalog.current, id));
+    });
+
+    type StatusRoute = { Params: { action: string; version: string }; Body: { status: ActionStatus } };
+    app.patch<StatusRoute>('/actions/:action/versions/:version', { schema: STATUS_SCHEMA, config: STATUS_CONFIG }, async (request) => {
+      const id = request.params.action;
+      const version = Number(request.params.version);
+      const catalog = deps.catalog.current;
+      if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);
+      if (!catalog.hasVersion(id, version)) throw notFound(`action "${id}" has no version ${version}`);
+      const before = statusOf(catalog, id, version);
+      const outcome = await deps.catalog.setStatus(id, version, request.body.status);
+      if (outcome === 'changed') await deps.reloadEverywhere();
+      const after = statusOf(deps.catalog.current, id, version);
+      noteChange(request, { before: { status: before.status }, after: { status: after.status } });
+      return after;
     });
   };
 }

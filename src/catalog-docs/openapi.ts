@@ -4,7 +4,9 @@
  * parameter lists the action's versions and whose bodies are the versions' schemas (one version:
  * its schema; several: `anyOf` them, as OpenAPI gives a path one POST); and, under `webhooks`, one
  * operation per action version for what the provider receives: the signed envelope `{ context,
- * secret, data }` and the answer it must give. Built from a catalogue, pure.
+ * secret, data }` and the answer it must give. Retired versions are left out; a deprecated version's
+ * webhook operation is `deprecated`, and so is the call operation once all its versions are.
+ * Built from a catalogue, pure.
  */
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
@@ -103,6 +105,18 @@ function errorResponses(): Json {
 
 const ERROR_RESPONSES = errorResponses();
 
+/** The headers of an answer of a deprecated version (src/services/deprecation.ts). */
+const DEPRECATION_HEADERS: Json = {
+  Deprecation: {
+    description: 'On the answers of a deprecated version: when it was deprecated, as `@<seconds since the Unix epoch>` (RFC 9745).',
+    schema: { type: 'string', pattern: '^@[0-9]+$', examples: ['@1767225600'] },
+  },
+  Link: {
+    description: 'On the answers of a deprecated version with a newer active one: `<its page in the reference>; rel="successor-version"`.',
+    schema: { type: 'string', examples: ['</reference/#/actions/%40scope%3AName%3Averb/2>; rel="successor-version"'] },
+  },
+};
+
 /** One schema for the versions: the version's own, or `anyOf` them. */
 function eitherOf(names: string[]): Json {
   return names.length === 1 ? schemaRef(names[0]!) : { anyOf: names.map(schemaRef) };
@@ -125,8 +139,8 @@ function jsonContent(schema: Json, examples: Json | undefined): Json {
 function describeVersions(entries: readonly CatalogEntry[]): string {
   return entries
     .map(
-      ({ definition }) =>
-        `- version ${definition.version}: ${definition.title}${definition.description === undefined ? '' : `. ${definition.description}`} (timeout ${definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS} ms by default)`,
+      ({ definition, status }) =>
+        `- version ${definition.version}${status === 'deprecated' ? ' (deprecated)' : ''}: ${definition.title}${definition.description === undefined ? '' : `. ${definition.description}`} (timeout ${definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS} ms by default)`,
     )
     .join('\n');
 }
@@ -179,6 +193,7 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
       webhooks[`${id} v${version}`] = {
         post: {
           operationId: uniqueOperationId(`provide${pascalName(id)}V${version}`),
+          ...(entry.status === 'deprecated' && { deprecated: true }),
           tags: [id],
           summary: `${title}: what the provider receives (version ${version})`,
           description: `What the hub POSTs to the URL a provider gave for \`${id}\` in \`services.responds\`, and the answer it expects.${description === undefined ? '' : `\n\n${description}`}`,
@@ -210,6 +225,8 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
     paths[`/services/call/${id}/{provider}`] = {
       post: {
         operationId: uniqueOperationId(`call${pascalName(id)}`),
+        // One operation for every version: deprecated once none of them is left active.
+        ...(entries.every((entry) => entry.status === 'deprecated') && { deprecated: true }),
         tags: [id],
         summary: newest.title,
         description: `Calls a provider of \`${id}\` installed in the community. The hub checks the body against the version's request schema, forwards it to the provider, checks the answer against the response schema and returns it under \`data\`.\n\n${describeVersions(entries)}`,
@@ -236,6 +253,7 @@ export function catalogOpenApi(catalog: Catalog, info: CatalogDocumentInfo): Jso
         responses: {
           '200': {
             description: "The provider's answer, checked.",
+            ...(entries.some((entry) => entry.status === 'deprecated') && { headers: DEPRECATION_HEADERS }),
             content: jsonContent(
               eitherOf(answerNames),
               namedExamples(responseExamples, (value) => ({ data: value })),

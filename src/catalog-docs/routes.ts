@@ -16,7 +16,7 @@ import { findActionBreaks } from '../catalog/compatibility.js';
 import { catalogAsyncApi } from './asyncapi.js';
 import { catalogOpenApi } from './openapi.js';
 import { answerSchema } from '../http/route-schemas.js';
-import { catalogDigest, type CatalogDocumentInfo } from './shared.js';
+import { catalogDigest, statusMark, type CatalogDocumentInfo } from './shared.js';
 
 type Builder = (catalog: Catalog, info: CatalogDocumentInfo) => unknown;
 
@@ -30,6 +30,8 @@ export function examplesOf(id: string, version: number): ActionExamples | undefi
 interface Documents {
   /** The definitions the documents were built from, in catalogue order. */
   definitions: ActionDefinition[];
+  /** Their statuses (statusMark), in the same order. */
+  statuses: string[];
   texts: Map<Builder, string>;
 }
 
@@ -43,10 +45,14 @@ let latest: Documents | undefined;
 function documentsOf(catalog: Catalog): Documents {
   let documents = byCatalog.get(catalog);
   if (documents === undefined) {
-    const definitions = catalog.ids().flatMap((id) => catalog.versions(id).map((version) => catalog.get(id, version)!.definition));
+    const entries = catalog.ids().flatMap((id) => catalog.versions(id).map((version) => catalog.get(id, version)!));
+    const definitions = entries.map((entry) => entry.definition);
+    const statuses = entries.map(statusMark);
     const unchanged =
-      latest !== undefined && latest.definitions.length === definitions.length && latest.definitions.every((definition, i) => definition === definitions[i]);
-    documents = unchanged ? latest! : { definitions, texts: new Map() };
+      latest !== undefined &&
+      latest.definitions.length === definitions.length &&
+      latest.definitions.every((definition, i) => definition === definitions[i] && latest!.statuses[i] === statuses[i]);
+    documents = unchanged ? latest! : { definitions, statuses, texts: new Map() };
     byCatalog.set(catalog, documents);
     latest = documents;
   }
@@ -77,7 +83,16 @@ function catalogActions(catalog: Catalog): unknown {
           const entry = catalog.get(id, version)!;
           const changes = before === undefined ? [] : findActionBreaks(before, entry.definition);
           before = entry.definition;
-          return { ...entry.definition, builtin: entry.builtin, updatedAt: entry.updatedAt, examples: examplesOf(id, version) ?? null, changes };
+          return {
+            ...entry.definition,
+            builtin: entry.builtin,
+            updatedAt: entry.updatedAt,
+            status: entry.status,
+            statusChangedAt: entry.statusChangedAt,
+            ...(entry.status === 'deprecated' && { deprecated: true }),
+            examples: examplesOf(id, version) ?? null,
+            changes,
+          };
         }),
       };
     }),
@@ -97,7 +112,7 @@ const ACTIONS_DOC = answerSchema('The catalogue in full.', {
           type: 'object',
           additionalProperties: true,
           description:
-            'A definition (id, version, kind, title, description, dataSchema, responseSchema, timeoutMs, coalesce), with builtin, updatedAt, examples (null when none ship with it) and changes: the breaks from the version before, as { path, change }.',
+            'A definition (id, version, kind, title, description, dataSchema, responseSchema, timeoutMs, coalesce), with builtin, updatedAt, status (active, deprecated or retired) and statusChangedAt, deprecated: true when deprecated, examples (null when none ship with it) and changes: the breaks from the version before, as { path, change }.',
         },
       },
     }),

@@ -32,12 +32,14 @@ export function pascalName(id: string): string {
     .join('');
 }
 
-/** The entries of one kind, by action id, versions ascending. */
+/** The entries of one kind that apps can use, by action id, versions ascending: retired versions
+ * are left out, and an action whose every version is retired. */
 export function entriesOfKind(catalog: Catalog, kind: 'request' | 'event'): Array<{ id: string; entries: CatalogEntry[] }> {
   return catalog
     .ids()
     .filter((id) => catalog.kindOf(id) === kind)
-    .map((id) => ({ id, entries: catalog.versions(id).map((version) => catalog.get(id, version)!) }));
+    .map((id) => ({ id, entries: catalog.liveVersions(id).map((version) => catalog.get(id, version)!) }))
+    .filter(({ entries }) => entries.length > 0);
 }
 
 /** The examples of an entry that its own validators accept: a document never shows an example
@@ -50,11 +52,18 @@ export function acceptedExamples(entry: CatalogEntry, info: CatalogDocumentInfo)
   };
 }
 
-/** A version of the document that changes whenever the catalogue does. */
+/** What the documents show of an entry beyond its definition: its status, when not active. */
+export const statusMark = (entry: CatalogEntry): string => (entry.status === 'active' ? '' : `${entry.status}@${entry.statusChangedAt}`);
+
+/** A version of the document that changes whenever the catalogue does (a status included; a
+ * catalogue of active versions digests as before statuses existed). */
 export function catalogDigest(catalog: Catalog): string {
   const hash = createHash('sha256');
   for (const id of catalog.ids()) {
-    for (const version of catalog.versions(id)) hash.update(JSON.stringify(catalog.get(id, version)!.definition)).update('\n');
+    for (const version of catalog.versions(id)) {
+      const entry = catalog.get(id, version)!;
+      hash.update(JSON.stringify(entry.definition)).update(statusMark(entry)).update('\n');
+    }
   }
   return hash.digest('hex').slice(0, 16);
 }

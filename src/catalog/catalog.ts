@@ -4,6 +4,7 @@
  * (after every admin write, and on notice from another process) takes the compiled validators of
  * unchanged definitions from the one it replaces, and holds no others: what is replaced is freed.
  */
+import type { ActionStatus, ActionStatusRecord } from '../store/store.js';
 import type { ActionDefinition, ActionKind } from './definition.js';
 import { compileAction, type CompiledAction } from './validators.js';
 
@@ -12,7 +13,13 @@ export interface CatalogEntry extends CompiledAction {
   /** When the operator defined it; null for a built-in action. */
   createdAt: number | null;
   updatedAt: number | null;
+  /** `active` unless the operator set another. */
+  status: ActionStatus;
+  /** When the operator set the status; null when never set. */
+  statusChangedAt: number | null;
 }
+
+const ACTIVE = { status: 'active', statusChangedAt: null } as const;
 
 /** A stored definition left out of a rebuilt catalogue because its schemas do not compile. */
 export type SkippedDefinition = (definition: ActionDefinition, error: Error) => void;
@@ -30,7 +37,7 @@ export class Catalog {
   static from(
     builtins: readonly ActionDefinition[],
     stored: ReadonlyArray<ActionDefinition & { createdAt: number; updatedAt: number }>,
-    options: { previous?: Catalog; skipped?: SkippedDefinition } = {},
+    options: { previous?: Catalog; skipped?: SkippedDefinition; statuses?: readonly ActionStatusRecord[] } = {},
   ): Catalog {
     const reusable = new Map<string, CompiledAction>();
     for (const versions of options.previous?.actions.values() ?? []) {
@@ -54,18 +61,24 @@ export class Catalog {
       }
       catalog.set(compiled, { builtin: false, createdAt, updatedAt });
     }
+    for (const { action, version, status, changedAt } of options.statuses ?? []) {
+      const entry = catalog.get(action, version);
+      if (entry === undefined) continue; // a version no longer in the catalogue files
+      entry.status = status;
+      entry.statusChangedAt = changedAt;
+    }
     return catalog;
   }
 
   /** Adds or replaces one action version, compiled by `compileAction`. */
-  set(compiled: CompiledAction, meta: Pick<CatalogEntry, 'builtin' | 'createdAt' | 'updatedAt'>): void {
+  set(compiled: CompiledAction, meta: Pick<CatalogEntry, 'builtin' | 'createdAt' | 'updatedAt'> & Partial<Pick<CatalogEntry, 'status' | 'statusChangedAt'>>): void {
     const { id, version } = compiled.definition;
     let versions = this.actions.get(id);
     if (versions === undefined) {
       versions = new Map();
       this.actions.set(id, versions);
     }
-    versions.set(version, { ...compiled, ...meta });
+    versions.set(version, { ...compiled, ...ACTIVE, ...meta });
     this.versionLists.set(id, [...versions.keys()].sort((a, b) => a - b));
   }
 
@@ -80,6 +93,26 @@ export class Catalog {
   /** Versions of an action, ascending; empty when unknown. */
   versions(id: string): readonly number[] {
     return this.versionLists.get(id) ?? [];
+  }
+
+  /** Versions that can be called or published to (not retired), ascending. */
+  liveVersions(id: string): readonly number[] {
+    return this.versions(id).filter((version) => this.get(id, version)!.status !== 'retired');
+  }
+
+  /** The version to use instead of `version`: the newest active one, else the newest deprecated
+   * one (still callable); undefined when every version is retired. */
+  replacementOf(id: string, version: number): number | undefined {
+    const live = this.versions(id).filter((v) => v !== version && this.get(id, v)!.status !== 'retired');
+    const active = live.filter((v) => this.get(id, v)!.status === 'active');
+    return (active.length > 0 ? active : live).at(-1);
+  }
+
+  /** The newest active version newer than `version`, the successor a deprecated one points to. */
+  successorOf(id: string, version: number): number | undefined {
+    return this.versions(id)
+      .filter((v) => v > version && this.get(id, v)!.status === 'active')
+      .at(-1);
   }
 
   kindOf(id: string): ActionKind | undefined {

@@ -4,7 +4,7 @@
  * is applied in one place.
  */
 import type { Logger } from 'pino';
-import type { CatalogStore } from '../store/store.js';
+import type { ActionStatus, CatalogStore } from '../store/store.js';
 import { loadBuiltinCatalog } from './builtin.js';
 import { Catalog } from './catalog.js';
 import { findActionBreaks, type SchemaBreak } from './compatibility.js';
@@ -36,8 +36,10 @@ export class CatalogService {
   /** Rebuilds the catalogue from the store. A stored definition that does not compile (written
    * by another version of the hub, say) is logged and left out: it must not stop every admin write. */
   async reload(): Promise<void> {
-    this.catalog = Catalog.from(this.builtins, await this.store.listActions(), {
+    const [stored, statuses] = await Promise.all([this.store.listActions(), this.store.listActionStatuses()]);
+    this.catalog = Catalog.from(this.builtins, stored, {
       previous: this.catalog,
+      statuses,
       skipped: (definition, err) =>
         this.log?.error({ action: definition.id, version: definition.version, err }, 'stored action definition does not compile; left out of the catalogue'),
     });
@@ -59,7 +61,19 @@ export class CatalogService {
     // Compiled before it is stored: a definition that does not compile stores nothing.
     const compiled = compileAction(definition);
     await this.store.putAction({ ...definition, builtin: false, createdAt, updatedAt: now });
-    this.catalog.set(compiled, { builtin: false, createdAt, updatedAt: now });
+    // A redefined version keeps its status: deprecating is not undone by fixing a description.
+    this.catalog.set(compiled, { builtin: false, createdAt, updatedAt: now, ...(existing && { status: existing.status, statusChangedAt: existing.statusChangedAt }) });
     return { outcome: existing === undefined ? 'created' : 'replaced' };
+  }
+
+  /** Sets the status of a version the catalogue holds; setting the one it has changes nothing (a
+   * deprecation keeps its first date). Null when the catalogue has no such version. The caller
+   * rebuilds the catalogue (here and in the other processes) after it. */
+  async setStatus(id: string, version: number, status: ActionStatus, now = Date.now()): Promise<'changed' | 'unchanged' | null> {
+    const entry = this.catalog.get(id, version);
+    if (entry === undefined) return null;
+    if (entry.status === status) return 'unchanged';
+    await this.store.putActionStatus({ action: id, version, status, changedAt: now });
+    return 'changed';
   }
 }

@@ -18,7 +18,9 @@ import type { Provider, RegistrySnapshot } from '../registry/registry.js';
 import { RelayError } from '../relay/errors.js';
 import { signedHeaders } from '../relay/envelope.js';
 import { redactJson, redactValue } from '../relay/redaction.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { checkCallerAndAction, integerParam, type CallerDeps, type PublicRoute } from './caller.js';
+import { deprecationHeaders, retiredError } from './deprecation.js';
 
 export type CallDeps = CallerDeps & Pick<HubDeps, 'outbound'> & { config: Pick<HubConfig, 'maxCallTimeoutMs' | 'maxProviderResponseBytes'> };
 
@@ -46,15 +48,20 @@ function findProvider(registry: RegistrySnapshot, communityId: string, providerI
   throw notFound(`no provider "${providerId}" of "${action}" in this community`);
 }
 
-/** The version to call: the one asked for, or the highest both the action and provider support. */
-function chooseVersion(actionVersions: readonly number[], provider: Provider, requested: number | undefined, action: string): number {
+/** The version to call: the one asked for, or the highest both the action (retired versions left
+ * out) and provider support. A provider left with retired versions only gets the retired answer. */
+function chooseVersion(catalog: Catalog, actionVersions: readonly number[], provider: Provider, requested: number | undefined, action: string): number {
   const providerVersions = provider.responds.versions;
   if (requested !== undefined) {
     if (!providerVersions.includes(requested)) throw notFound(`app "${provider.app.id}" does not respond to version ${requested} of "${action}"`);
     return requested;
   }
   const common = providerVersions.filter((v) => actionVersions.includes(v));
-  if (common.length === 0) throw notFound(`app "${provider.app.id}" responds to no version of "${action}" that the hub knows`);
+  if (common.length === 0) {
+    const retired = providerVersions.filter((v) => catalog.hasVersion(action, v));
+    if (retired.length > 0) throw retiredError(catalog, action, Math.max(...retired));
+    throw notFound(`app "${provider.app.id}" responds to no version of "${action}" that the hub knows`);
+  }
   return Math.max(...common);
 }
 
@@ -108,9 +115,10 @@ async function forward(deps: CallDeps, request: CallRequest, reply: FastifyReply
   const providerId = request.params.provider;
   request.trail.provider = providerId;
   const provider = findProvider(deps.registry.current, communityId, providerId, action, request);
-  const version = chooseVersion(actionVersions, provider, requestedVersion, action);
+  const catalog = deps.catalog.current;
+  const version = chooseVersion(catalog, actionVersions, provider, requestedVersion, action);
   request.trail.version = version;
-  const entry = deps.catalog.current.get(action, version)!;
+  const entry = catalog.get(action, version)!;
 
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
@@ -160,5 +168,9 @@ async function forward(deps: CallDeps, request: CallRequest, reply: FastifyReply
   const passed = redactJson(text, parsed, secrets);
   if (passed === undefined) throw new HubError('InvalidProviderResponse', `the answer of app "${providerId}" is nested too deeply`);
   request.outcome = 'ok';
-  return reply.code(200).type('application/json; charset=utf-8').send(`{"data":${passed}}`);
+  return reply
+    .code(200)
+    .headers(deprecationHeaders(catalog, action, version))
+    .type('application/json; charset=utf-8')
+    .send(`{"data":${passed}}`);
 }

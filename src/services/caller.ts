@@ -11,6 +11,7 @@ import { tokenFromAuthorization } from '../registry/credentials.js';
 import type { RegistrySnapshot } from '../registry/registry.js';
 import type { AppRecord } from '../registry/types.js';
 import '../http/call-trail.js';
+import { retiredError } from './deprecation.js';
 
 /** What authenticating a caller and checking its action read. */
 export type CallerDeps = Pick<HubDeps, 'catalog' | 'registry' | 'rateLimiter'>;
@@ -98,7 +99,7 @@ export function integerParam(request: PublicRequest, name: 'version' | 'timeout'
 
 export interface CheckedAction extends Caller {
   action: string;
-  /** Versions of the action the hub knows, ascending. */
+  /** Versions of the action that can be used (none retired), ascending. */
   versions: readonly number[];
   /** The `version` query parameter, checked to exist. */
   requestedVersion: number | undefined;
@@ -140,11 +141,14 @@ export function checkCallerAndAction(deps: CallerDeps, request: PublicRequest, k
   request.trail.action = action;
   const requestedVersion = integerParam(request, 'version');
   const catalog = deps.catalog.current;
-  const versions = catalog.versions(action);
+  const known = catalog.versions(action);
   const actualKind = catalog.kindOf(action);
-  if (versions.length === 0 || actualKind === undefined) throw notFound(`unknown action "${action}"`);
+  if (known.length === 0 || actualKind === undefined) throw notFound(`unknown action "${action}"`);
   if (actualKind !== kind) throw notFound(`"${action}" is ${KIND_NAME[actualKind]}, not ${KIND_NAME[kind]}: ${KIND_ROUTE[actualKind]}`);
-  if (requestedVersion !== undefined && !versions.includes(requestedVersion)) throw notFound(`action "${action}" has no version ${requestedVersion}`);
+  if (requestedVersion !== undefined && !known.includes(requestedVersion)) throw notFound(`action "${action}" has no version ${requestedVersion}`);
+  const versions = catalog.liveVersions(action);
+  if (requestedVersion !== undefined && !versions.includes(requestedVersion)) throw retiredError(catalog, action, requestedVersion);
+  if (versions.length === 0) throw notFound(`every version of "${action}" is retired`);
   const list = LIST_OF[kind];
   if (!caller.app.manifest.services[list].some((entry) => entry.action === action)) {
     throw forbidden(`app "${caller.app.id}" does not list "${action}" in services.${list} of its manifest`);

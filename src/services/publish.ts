@@ -10,6 +10,7 @@ import type { HubDeps } from '../hub-deps.js';
 import type { EventRecord } from '../delivery/types.js';
 import { newEventId } from '../delivery/ids.js';
 import { checkCallerAndAction, type CallerDeps, type PublicRequest } from './caller.js';
+import { deprecationHeaders } from './deprecation.js';
 
 export type PublishDeps = CallerDeps & Pick<HubDeps, 'metrics' | 'outbox'>;
 
@@ -41,7 +42,8 @@ export async function publish(deps: PublishDeps, request: PublicRequest, reply: 
   const { app: publisher, communityId, action, versions, requestedVersion } = checkCallerAndAction(deps, request, 'event');
   const version = requestedVersion ?? versions[versions.length - 1]!;
   request.trail.version = version;
-  const entry = deps.catalog.current.get(action, version)!;
+  const catalog = deps.catalog.current;
+  const entry = catalog.get(action, version)!;
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
   if (problems) throw invalidRequest(`the body does not match the schema of event "${action}" version ${version}`, problems);
@@ -73,5 +75,8 @@ export async function publish(deps: PublishDeps, request: PublicRequest, reply: 
   request.outcome = outcome.duplicate ? 'duplicate' : 'ok';
   deps.metrics.publishes.inc({ action, outcome: request.outcome });
   if (outcome.duplicate) void reply.header('idempotent-replayed', 'true');
-  return reply.code(201).send({ id: outcome.eventId });
+  return reply
+    .code(201)
+    .headers(deprecationHeaders(catalog, action, version))
+    .send({ id: outcome.eventId });
 }

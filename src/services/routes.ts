@@ -56,12 +56,21 @@ const DISCOVER_DOC: RouteDoc = {
     description: 'The providers, with the versions each answers.',
     schema: {
       type: 'array',
-      items: answerSchema('A provider.', {
-        id: { type: 'string' },
-        displayName: { type: 'string' },
-        icon: { type: ['string', 'null'] },
-        versions: { type: 'array', items: { type: 'integer', minimum: 1 } },
-      }),
+      items: answerSchema(
+        'A provider.',
+        {
+          id: { type: 'string' },
+          displayName: { type: 'string' },
+          icon: { type: ['string', 'null'] },
+          versions: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'The versions it answers, retired ones left out.' },
+          deprecatedVersions: {
+            type: 'array',
+            items: { type: 'integer', minimum: 1 },
+            description: 'Those of `versions` that are deprecated (still callable); present only when there are some.',
+          },
+        },
+        ['id', 'displayName', 'icon', 'versions'],
+      ),
       examples: [[{ id: 'erp-modelo', displayName: 'ERP Modelo', icon: null, versions: [1] }]],
     },
   },
@@ -73,7 +82,8 @@ const CALL_DOC: RouteDoc = {
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType', 'ProviderError', 'ProviderTimeout'],
   success: {
     status: 200,
-    description: "The provider's answer, validated against the response schema.",
+    description:
+      'The provider\'s answer, validated against the response schema. Of a deprecated version, with `Deprecation: @<unix seconds>` (RFC 9745) and, when a newer version is active, `Link: <…>; rel="successor-version"`.',
     schema: answerSchema('The answer.', { data: ANY_JSON }),
   },
 };
@@ -91,7 +101,8 @@ const PUBLISH_DOC: RouteDoc = {
   errors: ['NotFound', 'PayloadTooLarge', 'UnsupportedMediaType'],
   success: {
     status: 201,
-    description: "Stored: the event's id (also on a replay, with `idempotent-replayed: true`).",
+    description:
+      "Stored: the event's id (also on a replay, with `idempotent-replayed: true`). Of a deprecated version, with the `Deprecation` and `Link` headers of a call.",
     schema: answerSchema('The event.', { id: { type: 'string' } }),
   },
 };

@@ -36,6 +36,19 @@ export interface StoredAction extends ActionDefinition {
   updatedAt: number;
 }
 
+/** Where an action version stands in its life: `deprecated` is still callable and flagged,
+ * `retired` is refused. A version with no status stored is `active`. */
+export type ActionStatus = 'active' | 'deprecated' | 'retired';
+
+/** The status an operator set on an action version (built in or not), and when. */
+export interface ActionStatusRecord {
+  action: string;
+  version: number;
+  status: ActionStatus;
+  /** When it took this status (for `deprecated`, the date the Deprecation header gives). */
+  changedAt: number;
+}
+
 /** Channels on which hub processes sharing one storage tell each other about changes. */
 export type NotifyChannel = 'registry' | 'deliveries';
 
@@ -44,6 +57,10 @@ export interface CatalogStore {
   listActions(): Promise<StoredAction[]>;
   /** Insert or replace (id, version). */
   putAction(action: StoredAction): Promise<void>;
+  /** Every status set, ordered by action and version. */
+  listActionStatuses(): Promise<ActionStatusRecord[]>;
+  /** Insert or replace (action, version). */
+  putActionStatus(record: ActionStatusRecord): Promise<void>;
 }
 
 /** What the registry reads, and the admin API writes: apps, tokens, communities, installations. */

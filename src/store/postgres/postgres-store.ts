@@ -26,7 +26,7 @@ import type {
   OpenDeliveryCounts,
   PublishOutcome,
 } from '../../delivery/types.js';
-import type { NotifyChannel, Store, StoredAction } from '../store.js';
+import type { NotifyChannel, Store, ActionStatusRecord, StoredAction } from '../store.js';
 import { newDelivery, publishEventAsync, type AsyncPublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
 import type { SecretKey } from '../../security/secret-key.js';
@@ -156,6 +156,14 @@ export class PostgresStore implements Store {
 
   async putAction(action: StoredAction): Promise<void> {
     await this.run(SQL.upsertAction, rows.actionValues(action));
+  }
+
+  async listActionStatuses(): Promise<ActionStatusRecord[]> {
+    return (await this.all('SELECT * FROM action_statuses ORDER BY action, version')).map(rows.toActionStatus);
+  }
+
+  async putActionStatus(record: ActionStatusRecord): Promise<void> {
+    await this.run(SQL.upsertActionStatus, rows.actionStatusValues(record));
   }
 
   async listApps(): Promise<AppRecord[]> {

@@ -8,7 +8,7 @@ import type { JsonSchema } from '../../catalog/definition.js';
 import type { AppRecord, CommunityRecord, DisabledSubscription, InstallationRecord, InstallationStatus, Manifest, TokenRecord } from '../../registry/types.js';
 import type { CallRecord } from '../../audit/types.js';
 import type { AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord, OpenDeliveryCounts } from '../../delivery/types.js';
-import type { StoredAction } from '../store.js';
+import type { ActionStatus, ActionStatusRecord, StoredAction } from '../store.js';
 import type { AdminKeyRecord, AdminScope } from '../../admin/admin-keys.js';
 import type { ChangeRecord } from '../../admin/change-types.js';
 import { isSealed, type SecretBox } from '../../security/secret-box.js';
@@ -55,6 +55,17 @@ export function actionValues(action: StoredAction): SqlValue[] {
     action.createdAt,
     action.updatedAt,
   ];
+}
+
+export const ACTION_STATUS_COLUMNS = ['action', 'version', 'status', 'changed_at'] as const;
+export const ACTION_STATUS_KEYS = ['action', 'version'] as const;
+
+export function actionStatusValues(record: ActionStatusRecord): SqlValue[] {
+  return [record.action, record.version, record.status, record.changedAt];
+}
+
+export function toActionStatus(row: Row): ActionStatusRecord {
+  return { action: text(row, 'action'), version: num(row, 'version'), status: text(row, 'status') as ActionStatus, changedAt: num(row, 'changed_at') };
 }
 
 /** Optional fields absent from the row are left out of the record, not set to undefined. */

@@ -14,6 +14,7 @@ export function sharedStatements(p: Placeholder) {
   return {
     insertCall: insertSql('calls', rows.CALL_COLUMNS, p),
     upsertAction: upsertSql('actions', rows.ACTION_COLUMNS, rows.ACTION_KEYS, p),
+    upsertActionStatus: upsertSql('action_statuses', rows.ACTION_STATUS_COLUMNS, rows.ACTION_STATUS_KEYS, p),
     upsertApp: upsertSql('apps', rows.APP_COLUMNS, rows.APP_KEYS, p),
     insertToken: insertSql('tokens', rows.TOKEN_COLUMNS, p),
     insertAdminKey: insertSql('admin_keys', rows.ADMIN_KEY_COLUMNS, p),

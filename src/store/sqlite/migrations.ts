@@ -199,4 +199,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // (5 and 6 are taken by the admin keys and the change trail.)
     sql: `CREATE INDEX deliveries_created_at ON deliveries (created_at);`,
   },
+  {
+    version: 8,
+    name: 'status of action versions',
+    // Kept apart from actions: built-in versions (never stored there) take a status too.
+    sql: `
+      CREATE TABLE action_statuses (
+        action TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        changed_at INTEGER NOT NULL,
+        PRIMARY KEY (action, version)
+      ) STRICT;
+    `,
+  },
 ];

@@ -24,7 +24,7 @@ import type {
   OpenDeliveryCounts,
   PublishOutcome,
 } from '../../delivery/types.js';
-import type { NotifyChannel, Store, StoredAction } from '../store.js';
+import type { NotifyChannel, Store, ActionStatusRecord, StoredAction } from '../store.js';
 import { keyFileExists, keyFilePath, loadOrCreateKeyFile, type KeyFile } from '../../security/key-file.js';
 import { publishEvent, type PublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
@@ -159,6 +159,14 @@ export class SqliteStore implements Store {
 
   async putAction(action: StoredAction): Promise<void> {
     this.run(SQL.upsertAction, rows.actionValues(action));
+  }
+
+  async listActionStatuses(): Promise<ActionStatusRecord[]> {
+    return this.all('SELECT * FROM action_statuses ORDER BY action, version').map(rows.toActionStatus);
+  }
+
+  async putActionStatus(record: ActionStatusRecord): Promise<void> {
+    this.run(SQL.upsertActionStatus, rows.actionStatusValues(record));
   }
 
   async listApps(): Promise<AppRecord[]> {

@@ -13,6 +13,9 @@ export interface Version {
   coalesce?: boolean;
   builtin: boolean;
   updatedAt: number | null;
+  /** Set by the operator: `deprecated` is still callable, `retired` is refused. */
+  status: 'active' | 'deprecated' | 'retired';
+  statusChangedAt: number | null;
   examples: { data: { valid: unknown[] }; response?: { valid: unknown[] } } | null;
   changes: Array<{ path: string; change: string }>;
 }
@@ -45,6 +48,11 @@ export function matches(action: Action, query: string): boolean {
   const latest = action.versions[action.versions.length - 1]!;
   const haystack = [action.id, ...action.versions.map((v) => v.title), ...fieldNames(latest.dataSchema), ...fieldNames(latest.responseSchema)];
   return haystack.some((text) => text.toLowerCase().includes(q));
+}
+
+/** The version to use instead of a deprecated or retired one: the newest active version. */
+export function successorOf(action: Action, v: Version): Version | undefined {
+  return action.versions.filter((other) => other !== v && other.status === 'active').at(-1);
 }
 
 /** A ready shell command for the action, with the hub's own origin. */

@@ -9,7 +9,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import '../shared/style.css';
 import { FieldTable } from '../shared/FieldTable';
 import { href, useHashRoute } from '../shared/hash-route';
-import { curlOf, envelopeOf, matches, namespaceOf, type Action, type Version } from './catalog';
+import { curlOf, envelopeOf, matches, namespaceOf, successorOf, type Action, type Version } from './catalog';
 
 function useCatalog(route: string[]): { actions: Action[] | undefined; error: string | undefined } {
   const [actions, setActions] = useState<Action[]>();
@@ -115,6 +115,20 @@ function Copyable({ text, label }: { text: string; label: string }) {
   );
 }
 
+/** What an app using a deprecated or retired version must know, and where to go instead. */
+function StatusNotice({ action, version }: { action: Action; version: Version }) {
+  const successor = successorOf(action, version);
+  const since = version.statusChangedAt === null ? '' : ` since ${new Date(version.statusChangedAt).toISOString().slice(0, 10)}`;
+  return (
+    <p role="note">
+      {version.status === 'retired'
+        ? `Version ${version.version} is retired${since}: the hub refuses calls and publishes of it.`
+        : `Version ${version.version} is deprecated${since}: it still works, and its answers carry a Deprecation header.`}{' '}
+      {successor !== undefined && <a href={href('actions', action.id, successor.version)}>Use version {successor.version}</a>}
+    </p>
+  );
+}
+
 function ActionPage({ action, version }: { action: Action; version: Version }) {
   const example = version.examples?.data.valid[0];
   const response = version.examples?.response?.valid[0];
@@ -129,7 +143,9 @@ function ActionPage({ action, version }: { action: Action; version: Version }) {
         <span class={`badge ${action.kind}`}>{action.kind}</span> <span class="badge">{version.builtin ? 'built-in' : 'custom'}</span>{' '}
         {version.timeoutMs !== undefined && <span class="badge">timeout {version.timeoutMs} ms</span>}
         {version.coalesce === true && <span class="badge">coalesced</span>}
+        {version.status !== 'active' && <span class={`badge ${version.status === 'retired' ? 'bad' : 'pending'}`}>{version.status}</span>}
       </p>
+      {version.status !== 'active' && <StatusNotice action={action} version={version} />}
       {version.description !== undefined && <p>{version.description}</p>}
       <nav aria-label="Versions">
         <h2>Versions</h2>
@@ -147,6 +163,7 @@ function ActionPage({ action, version }: { action: Action; version: Version }) {
                     ? 'first version'
                     : 'compatible with the version before'
                   : `${v.changes.length} breaking changes from the version before`}
+                {v.status !== 'active' && ` · ${v.status}`}
               </span>
             </li>
           ))}
