@@ -112,8 +112,10 @@ export function CallsPage() {
             {rows.map((c) => (
               <tr key={c.id}>
                 <td>
-                  <button type="button" class="secondary" onClick={() => setSelected(c)} aria-label={`Details of call ${c.id}`}>
+                  {/* The visible time starts the accessible name, as a voice user says what they see. */}
+                  <button type="button" class="secondary" onClick={() => setSelected(c)}>
                     {time(c.at)}
+                    <span class="visually-hidden">, details of call {c.id}</span>
                   </button>
                 </td>
                 <td class="mono wrap">{c.action ?? '—'}</td>

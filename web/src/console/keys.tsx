@@ -96,6 +96,7 @@ export function KeysPage() {
                 <th scope="col">Key id</th>
                 <th scope="col">Created</th>
                 <th scope="col">Revoked</th>
+                <th scope="col">Trail</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -108,13 +109,14 @@ export function KeysPage() {
                   <td>
                     <span class={`badge scope-${k.scope}`}>{k.scope}</span>
                   </td>
-                  <td class="mono">
-                    <a href={href('changes', 'key', k.id)} aria-label={`Changes made with ${k.name}`}>
-                      {k.id}
-                    </a>
-                  </td>
+                  <td class="mono">{k.id}</td>
                   <td>{time(k.createdAt)}</td>
                   <td data-testid="key-revoked">{time(k.revokedAt)}</td>
+                  <td>
+                    <a href={href('changes', 'key', k.id)}>
+                      Changes<span class="visually-hidden"> made with {k.name}</span>
+                    </a>
+                  </td>
                   <td>
                     {k.revokedAt === null && (
                       <ConfirmButton
