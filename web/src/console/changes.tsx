@@ -144,9 +144,9 @@ export function ChangesPage({ route }: { route: string[] }) {
                       {time(c.at)}
                     </button>
                   </td>
-                  <td class="wrap">
+                  <td class="key-cell">
                     {c.keyName}
-                    <div class="muted mono">{c.keyId}</div>
+                    {c.keyId !== c.keyName && <div class="muted mono">{c.keyId}</div>}
                   </td>
                   <td class="mono">{c.kind}</td>
                   <td class="mono wrap">{c.target ?? '—'}</td>
