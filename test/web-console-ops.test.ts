@@ -99,6 +99,14 @@ describe('the console for operators', () => {
       .poll(() => reader.getByRole('alert').locator('strong').textContent())
       .toBe(`this route needs an admin key with the "admin" scope; the key "night shift" (${readKey.id}) has the "read" scope`);
     expect((await hub.admin('GET', '/keys')).body).toHaveLength(1);
+    // A delete, once confirmed, is refused beside its button.
+    await reader.goto(`${hub.url}/console/#/apps/gate`);
+    await reader.getByRole('button', { name: 'Delete the app' }).click();
+    await reader.getByRole('dialog', { name: 'Delete the app gate?' }).getByRole('button', { name: 'Delete it' }).click();
+    await expect
+      .poll(() => reader.getByRole('alert').locator('strong').textContent())
+      .toBe(`this route needs an admin key with the "admin" scope; the key "night shift" (${readKey.id}) has the "read" scope`);
+    expect((await hub.admin('GET', '/apps/gate')).status).toBe(200);
     await reader.close();
   }, 120_000);
 
@@ -135,13 +143,13 @@ describe('the console for operators', () => {
     expect(await page.getByLabel('After', { exact: true }).textContent()).toContain('"displayName": "Gate monitor"');
     await expectAccessible(page);
 
-    // From the Keys page, a key's own changes: the read key's two refused writes, recorded as not made.
+    // From the Keys page, a key's own changes: the read key's three refused writes, recorded as not made.
     await page.goto(`${hub.url}/console/#/keys`);
     await page.getByRole('link', { name: 'Changes made with night shift' }).click();
     await expect.poll(() => page.getByLabel('Key id').inputValue()).toBe(readKey.id);
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
-    expect(await page.locator('tbody tr .badge').allTextContents()).toEqual(['Forbidden', 'Forbidden']);
-    expect(await page.locator('tbody tr td.mono:not(.wrap)').allTextContents()).toEqual(['key.create', 'community.put']);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
+    expect(await page.locator('tbody tr .badge').allTextContents()).toEqual(['Forbidden', 'Forbidden', 'Forbidden']);
+    expect(await page.locator('tbody tr td.mono:not(.wrap)').allTextContents()).toEqual(['app.delete', 'key.create', 'community.put']);
     await page.locator('tbody tr').first().getByRole('button').click();
     await page.getByText('Refused: nothing was changed.').waitFor();
     await page.close();
@@ -258,6 +266,13 @@ describe('the console for operators', () => {
     expect(decodeURIComponent(asked.at(-1)!)).toContain(`until=${new Date(boundary - 1).toISOString()}`);
     await expectAccessible(page);
     await screenshot(page, 'console-calls-time-range');
+
+    // The Deliveries page asks the API the same way.
+    await page.goto(`${hub.url}/console/#/deliveries`);
+    const deliveries = page.waitForRequest((r) => r.url().includes('/v1/admin/deliveries') && r.url().includes('since='));
+    await page.getByLabel('From', { exact: true }).fill(localInput(boundary));
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    expect(new URL((await deliveries).url()).searchParams.get('since')).toBe(new Date(boundary).toISOString());
     await page.close();
   }, 120_000);
 

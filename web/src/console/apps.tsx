@@ -196,6 +196,8 @@ export function AppPage({ id }: { id: string }) {
   const [label, setLabel] = useState('');
   const [secrets, setSecrets] = useState<Record<string, string>>();
   const [outcome, setOutcome] = useState<Answer>();
+  // Shown beside the delete button, where the operator is looking.
+  const [removed, setRemoved] = useState<Answer>();
   if (data === undefined) return <p aria-busy="true">Loading…</p>;
   if (!data.ok) return <Outcome answer={data} />;
   const app = data.body;
@@ -221,7 +223,7 @@ export function AppPage({ id }: { id: string }) {
   };
   const remove = async () => {
     const result = await admin('DELETE', `/apps/${seg(id)}`);
-    setOutcome(result);
+    setRemoved(result);
     if (result.ok) {
       flash(`The app ${id} is deleted: its installations are removed, its pending deliveries cancelled, its tokens revoked.`);
       location.hash = href('apps');
@@ -336,6 +338,7 @@ export function AppPage({ id }: { id: string }) {
         confirmLabel="Delete it"
         onConfirm={() => void remove()}
       />
+      <Outcome answer={removed} />
     </>
   );
 }

@@ -84,6 +84,8 @@ export function CommunityPage({ id }: { id: string }) {
   };
   // A 409 of the delete: the apps still installed (or waiting for approval), and the offer to force.
   const [held, setHeld] = useState<{ error: string; apps: Array<{ app: string; status: string }> }>();
+  // Any other refusal (a 403 for the key's scope), shown beside the delete button.
+  const [removed, setRemoved] = useState<Answer>();
   const remove = async (force: boolean) => {
     const result = await admin<{ details?: Array<{ app: string; status: string }> }>('DELETE', `/communities/${seg(id)}${force ? '?force=true' : ''}`);
     if (result.ok) {
@@ -92,11 +94,11 @@ export function CommunityPage({ id }: { id: string }) {
       return;
     }
     if (result.status === 409 && !force) {
-      setAnswer(undefined);
+      setRemoved(undefined);
       return setHeld({ error: result.error ?? '', apps: result.body?.details ?? [] });
     }
     setHeld(undefined);
-    setAnswer(result);
+    setRemoved(result);
   };
   const subscribers = (apps.data?.body ?? []).filter((a) => ((a.manifest.services.subscribes as unknown[] | undefined) ?? []).length > 0);
   const actionsOf = (app: string) =>
@@ -215,6 +217,7 @@ export function CommunityPage({ id }: { id: string }) {
         confirmLabel="Delete it"
         onConfirm={() => void remove(false)}
       />
+      <Outcome answer={removed} />
       {held !== undefined && (
         <div class="notice bad" role="alert" aria-label="Apps still installed">
           <p>
