@@ -87,7 +87,7 @@ describe('the console', () => {
     await page.goto(`${hub.url}/console/`);
     await page.getByLabel('Admin token').fill('not-the-admin-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('the admin token is wrong');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('the admin token is wrong, or the admin key is unknown or revoked');
     await expectAccessible(page);
     await screenshot(page, 'console-sign-in');
 
@@ -265,7 +265,11 @@ describe('the console', () => {
     const badVersion = await hub.admin('POST', path('gate'), { version: 9 });
     expect(badVersion.body).toMatchObject({ status: 404, type: 'NotFound', error: `unknown action "${ENTRANCE}" version 9` });
     const unauthorized = await hub.send('POST', `/v1/admin${path('gate')}`, { body: {} });
-    expect(unauthorized.body).toMatchObject({ status: 401, type: 'Unauthorized', error: 'no admin token: send Authorization: Bearer <admin token>' });
+    expect(unauthorized.body).toMatchObject({
+      status: 401,
+      type: 'Unauthorized',
+      error: 'no admin token: send Authorization: Bearer <admin token or admin key>',
+    });
   });
 
   it('passes axe-core on every page, at desktop and phone widths', async () => {

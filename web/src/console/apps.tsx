@@ -3,7 +3,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { href } from '../shared/hash-route';
 import { admin, seg, type Answer, type ErrorDetail } from './api';
-import { CopyButton, Field, Json, Outcome, detailsAt, time, usePoll } from './ui';
+import { ConfirmButton, CopyButton, Field, Flash, Json, Outcome, detailsAt, flash, time, usePoll } from './ui';
 
 interface Token {
   id: string;
@@ -142,6 +142,7 @@ export function AppsPage() {
   return (
     <>
       <h1>Apps</h1>
+      <Flash />
       <div class="toolbar">
         <button type="button" onClick={() => setRegistering(!registering)} aria-expanded={registering}>
           {registering ? 'Close the form' : 'Register an app'}
@@ -195,6 +196,8 @@ export function AppPage({ id }: { id: string }) {
   const [label, setLabel] = useState('');
   const [secrets, setSecrets] = useState<Record<string, string>>();
   const [outcome, setOutcome] = useState<Answer>();
+  // Shown beside the delete button, where the operator is looking.
+  const [removed, setRemoved] = useState<Answer>();
   if (data === undefined) return <p aria-busy="true">Loading…</p>;
   if (!data.ok) return <Outcome answer={data} />;
   const app = data.body;
@@ -217,6 +220,14 @@ export function AppPage({ id }: { id: string }) {
     const result = await admin<Record<string, string>>('GET', `/apps/${seg(id)}/secrets`);
     setOutcome(result);
     if (result.ok) setSecrets(result.body);
+  };
+  const remove = async () => {
+    const result = await admin('DELETE', `/apps/${seg(id)}`);
+    setRemoved(result);
+    if (result.ok) {
+      flash(`The app ${id} is deleted: its installations are removed, its pending deliveries cancelled, its tokens revoked.`);
+      location.hash = href('apps');
+    }
   };
   const rotate = async () => {
     const result = await admin<Record<string, string>>('POST', `/apps/${seg(id)}/secrets/rotate`);
@@ -316,6 +327,18 @@ export function AppPage({ id }: { id: string }) {
           ))}
         </dl>
       )}
+      <h2>Delete</h2>
+      <p class="muted">
+        <a href={href('changes', 'app', app.id)}>Its changes</a> stay in the change trail, and its calls in the audit log.
+      </p>
+      <ConfirmButton
+        label="Delete the app"
+        title={`Delete the app ${app.id}?`}
+        question="Its installations in every community are removed, its pending deliveries cancelled and its tokens revoked. This cannot be undone."
+        confirmLabel="Delete it"
+        onConfirm={() => void remove()}
+      />
+      <Outcome answer={removed} />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { href } from '../shared/hash-route';
 import { admin, seg, type Answer } from './api';
 import type { AppView } from './apps';
-import { Field, Outcome, detailsAt, time, usePoll } from './ui';
+import { ConfirmButton, Field, Flash, Outcome, detailsAt, flash, time, usePoll } from './ui';
 
 interface Installation {
   community: string;
@@ -31,6 +31,7 @@ export function CommunitiesPage() {
   return (
     <>
       <h1>Communities</h1>
+      <Flash />
       <form class="toolbar" onSubmit={create}>
         <Field label="New community id" errors={detailsAt(answer?.details ?? [], '/path/community')}>
           {(attrs) => <input {...attrs} value={id} onInput={(e) => setId(e.currentTarget.value)} />}
@@ -80,6 +81,24 @@ export function CommunityPage({ id }: { id: string }) {
       `/communities/${seg(id)}/installations/${seg(subApp)}/subscriptions/${seg(subAction)}/enable`,
       `The subscription of ${subApp} to ${subAction} is enabled again.`,
     );
+  };
+  // A 409 of the delete: the apps still installed (or waiting for approval), and the offer to force.
+  const [held, setHeld] = useState<{ error: string; apps: Array<{ app: string; status: string }> }>();
+  // Any other refusal (a 403 for the key's scope), shown beside the delete button.
+  const [removed, setRemoved] = useState<Answer>();
+  const remove = async (force: boolean) => {
+    const result = await admin<{ details?: Array<{ app: string; status: string }> }>('DELETE', `/communities/${seg(id)}${force ? '?force=true' : ''}`);
+    if (result.ok) {
+      flash(`The community ${id} is deleted.`);
+      location.hash = href('communities');
+      return;
+    }
+    if (result.status === 409 && !force) {
+      setRemoved(undefined);
+      return setHeld({ error: result.error ?? '', apps: result.body?.details ?? [] });
+    }
+    setHeld(undefined);
+    setRemoved(result);
   };
   const subscribers = (apps.data?.body ?? []).filter((a) => ((a.manifest.services.subscribes as unknown[] | undefined) ?? []).length > 0);
   const actionsOf = (app: string) =>
@@ -189,6 +208,41 @@ export function CommunityPage({ id }: { id: string }) {
           Enable again
         </button>
       </form>
+      <h2>Delete the community</h2>
+      <p class="muted">A community with apps installed is kept unless forced: uninstall them first, or force and every installation goes with it.</p>
+      <ConfirmButton
+        label="Delete the community"
+        title={`Delete the community ${id}?`}
+        question="Its installations, subscriptions and pending deliveries go with it. This cannot be undone."
+        confirmLabel="Delete it"
+        onConfirm={() => void remove(false)}
+      />
+      <Outcome answer={removed} />
+      {held !== undefined && (
+        <div class="notice bad" role="alert" aria-label="Apps still installed">
+          <p>
+            <strong>{held.error}</strong>
+          </p>
+          <ul>
+            {held.apps.map((a) => (
+              <li key={a.app}>
+                <a class="mono" href={href('apps', a.app)}>
+                  {a.app}
+                </a>{' '}
+                <span class={`badge ${a.status}`}>{a.status.replace('_', ' ')}</span>
+              </li>
+            ))}
+          </ul>
+          <div class="row">
+            <button type="button" class="danger-solid" onClick={() => void remove(true)}>
+              Delete anyway (force)
+            </button>
+            <button type="button" class="secondary" onClick={() => setHeld(undefined)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
     </>
   );
 }

@@ -7,7 +7,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { admin, query, seg, type Answer } from './api';
 import type { AppView } from './apps';
-import { Json, Outcome, time, usePoll } from './ui';
+import { Json, Outcome, time, timeBound, usePoll } from './ui';
 
 interface Attempt {
   at: number;
@@ -82,15 +82,20 @@ export function DeliveriesPage() {
   const [open, setOpen] = useState<string>();
   const [answer, setAnswer] = useState<Answer>();
   const [success, setSuccess] = useState<string>();
-  const server = { status: applied.status, app: applied.app?.trim(), action: applied.action?.trim(), community: applied.community?.trim() };
+  const server = {
+    status: applied.status,
+    app: applied.app?.trim(),
+    action: applied.action?.trim(),
+    community: applied.community?.trim(),
+    since: timeBound(applied.from, 'since'),
+    until: timeBound(applied.to, 'until'),
+  };
   const { data, reload } = usePoll(
     () => admin<{ items: Delivery[]; nextCursor: string | null }>('GET', `/deliveries${query({ ...server, limit: 200 })}`),
     [JSON.stringify(applied)],
     3000,
   );
-  const from = applied.from ? Date.parse(applied.from) : undefined;
-  const to = applied.to ? Date.parse(applied.to) : undefined;
-  const rows = (data?.body?.items ?? []).filter((d) => (from === undefined || d.createdAt >= from) && (to === undefined || d.createdAt <= to));
+  const rows = data?.body?.items ?? [];
 
   const replay = async (id: string) => {
     const result = await admin('POST', `/deliveries/${seg(id)}/replay`);
@@ -108,7 +113,7 @@ export function DeliveriesPage() {
         `/deliveries${query({ ...server, status: 'dead', limit: 1000, cursor })}`,
       );
       if (!page.ok) return setAnswer(page);
-      for (const d of page.body.items.filter((d) => (from === undefined || d.createdAt >= from) && (to === undefined || d.createdAt <= to))) {
+      for (const d of page.body.items) {
         const result = await admin('POST', `/deliveries/${seg(d.id)}/replay`);
         if (result.ok) replayed++;
         else failed = result;
@@ -149,11 +154,11 @@ export function DeliveriesPage() {
         ))}
         <label>
           From
-          <input type="datetime-local" value={filters.from ?? ''} onInput={(e) => setFilters({ ...filters, from: e.currentTarget.value })} />
+          <input type="datetime-local" step={1} value={filters.from ?? ''} onInput={(e) => setFilters({ ...filters, from: e.currentTarget.value })} />
         </label>
         <label>
           To
-          <input type="datetime-local" value={filters.to ?? ''} onInput={(e) => setFilters({ ...filters, to: e.currentTarget.value })} />
+          <input type="datetime-local" step={1} value={filters.to ?? ''} onInput={(e) => setFilters({ ...filters, to: e.currentTarget.value })} />
         </label>
         <button type="submit">Filter</button>
         <button type="button" class="danger" onClick={replayDead}>

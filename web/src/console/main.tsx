@@ -11,8 +11,10 @@ import { ActionsPage } from './actions';
 import { admin, token, whenUnauthorized } from './api';
 import { AppPage, AppsPage } from './apps';
 import { CallsPage } from './calls';
+import { ChangesPage } from './changes';
 import { CommunitiesPage, CommunityPage } from './communities';
 import { DeliveriesPage } from './deliveries';
+import { KeysPage, type AdminKey } from './keys';
 import { OverviewPage } from './overview';
 
 const PAGES = [
@@ -22,7 +24,28 @@ const PAGES = [
   ['actions', 'Actions'],
   ['calls', 'Calls'],
   ['deliveries', 'Deliveries'],
+  ['keys', 'Keys'],
+  ['changes', 'Changes'],
 ] as const;
+
+/** Who the console is signed in as: an admin key's name and scope (its id is in the key itself,
+ * `hub_admin_<id>_<secret>`), or the bootstrap HUB_ADMIN_TOKEN, which has the admin scope. */
+function Identity() {
+  const [who, setWho] = useState<string>();
+  useEffect(() => {
+    const id = /^hub_admin_([0-9a-f]{16})_/.exec(token.get() ?? '')?.[1];
+    if (id === undefined) return setWho('HUB_ADMIN_TOKEN · admin');
+    void admin<AdminKey[]>('GET', '/keys').then((answer) => {
+      const key = answer.ok ? answer.body.find((k) => k.id === id) : undefined;
+      setWho(key === undefined ? `key ${id}` : `${key.name} · ${key.scope}`);
+    });
+  }, []);
+  return who === undefined ? null : (
+    <span class="who" data-testid="signed-in-as">
+      {who}
+    </span>
+  );
+}
 
 function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason: string | undefined }) {
   const [value, setValue] = useState('');
@@ -39,7 +62,7 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason: string
     <main id="main" class="stack" tabIndex={-1}>
       <form class="stack panel" onSubmit={submit} aria-label="Sign in">
         <h1>Sign in to the console</h1>
-        <p class="muted">The admin token (HUB_ADMIN_TOKEN) stays in this tab only and is gone when it closes.</p>
+        <p class="muted">The admin token (HUB_ADMIN_TOKEN) or an admin key: it stays in this tab only and is gone when it closes.</p>
         <label for="admin-token">Admin token</label>
         <input id="admin-token" type="password" autoComplete="current-password" value={value} onInput={(e) => setValue(e.currentTarget.value)} required />
         {error !== undefined && (
@@ -86,6 +109,9 @@ function App() {
   else if (current === 'actions') page = <ActionsPage />;
   else if (current === 'calls') page = <CallsPage />;
   else if (current === 'deliveries') page = <DeliveriesPage />;
+  else if (current === 'keys') page = <KeysPage />;
+  // Keyed by the route, so `#/changes/key/<id>` opens afresh with its filter.
+  else if (current === 'changes') page = <ChangesPage key={route.join('/')} route={route} />;
   else page = <OverviewPage />;
 
   return (
@@ -106,6 +132,7 @@ function App() {
         )}
         <span class="spacer" />
         <a href="/reference/">Reference</a>
+        {signedIn && <Identity />}
         {signedIn && (
           <button type="button" class="secondary" onClick={signOut}>
             Sign out

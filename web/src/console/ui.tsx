@@ -107,3 +107,61 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     </button>
   );
 }
+
+/**
+ * A button that asks first: a modal `<dialog>` (focus moves into it, Escape cancels) saying what
+ * the action does, with the action and Cancel. Used for what cannot be undone: revoking a key,
+ * deleting an app or a community.
+ */
+export function ConfirmButton(props: { label: string; ariaLabel?: string; title: string; question: string; confirmLabel: string; onConfirm: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const close = () => dialog.current?.close();
+  return (
+    <>
+      <button type="button" class="danger" aria-label={props.ariaLabel} onClick={() => dialog.current?.showModal()}>
+        {props.label}
+      </button>
+      <dialog ref={dialog} class="confirm" aria-label={props.title}>
+        <h2>{props.title}</h2>
+        <p>{props.question}</p>
+        <div class="row">
+          <button type="button" class="danger-solid" onClick={() => (close(), props.onConfirm())}>
+            {props.confirmLabel}
+          </button>
+          <button type="button" class="secondary" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
+
+/** A sentence shown once by the next page (after a delete, the page that was deleted is gone). */
+let flashed: string | undefined;
+export const flash = (text: string) => void (flashed = text);
+export function Flash() {
+  const [text] = useState(() => {
+    const shown = flashed;
+    flashed = undefined;
+    return shown;
+  });
+  return text === undefined ? null : (
+    <p class="notice ok" role="status">
+      {text}
+    </p>
+  );
+}
+
+/**
+ * The API's bound (an ISO 8601 date-time in UTC) from a `datetime-local` value, read in the
+ * browser's time zone. Both bounds are inclusive, and "until 13:20" means the whole of that minute
+ * (or second, when seconds are given), as an operator reads it.
+ */
+export function timeBound(value: string | undefined, end: 'since' | 'until'): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const at = new Date(value).getTime();
+  if (Number.isNaN(at)) return undefined;
+  const widen = end === 'since' ? 0 : /T\d\d:\d\d$/.test(value) ? 59_999 : /T\d\d:\d\d:\d\d$/.test(value) ? 999 : 0;
+  return new Date(at + widen).toISOString();
+}
