@@ -548,7 +548,7 @@ export function postsUpdatedAfter(query: { after: string; limit: number }, now: 
     },
     {
       id: 'post-cardapio',
-      title: 'Cardápio da cantina de dezembro',
+      title: `Cardápio da cantina de ${now.toLocaleString('pt-BR', { month: 'long', timeZone: 'America/Sao_Paulo' })}`,
       description: 'O cardápio do mês já está disponível. Às sextas-feiras teremos frutas da estação e suco natural sem açúcar.',
       createdAt: daysAgo(6),
       updatedAt: daysAgo(5),
@@ -558,8 +558,8 @@ export function postsUpdatedAfter(query: { after: string; limit: number }, now: 
     },
     {
       id: 'post-vacina',
-      title: 'Campanha de vacinação contra a gripe',
-      description: 'A UBS do bairro estará na escola na próxima quarta-feira. Traga a carteira de vacinação do aluno e a autorização assinada.',
+      title: 'Atualização da carteira de vacinação',
+      description: 'A UBS do bairro estará na escola na próxima quarta-feira. Envie a carteira de vacinação do aluno e a autorização assinada.',
       createdAt: daysAgo(12),
       updatedAt: daysAgo(12),
       category: 'Saúde',
@@ -692,6 +692,7 @@ export function medicalRecordsFor(user: User, now: Date = new Date()): Answer<ty
               { type: 'text', title: 'Tipo sanguíneo', text: pick(random, BLOOD_TYPES), loinc: '882-1' },
               { type: 'number', title: 'Peso', number: 30 + Math.floor(random() * 25), unit: 'kg', loinc: '29463-7' },
               { type: 'number', title: 'Altura', number: 130 + Math.floor(random() * 35), unit: 'cm', loinc: '8302-2' },
+              { type: 'text', title: 'Plano de saúde', text: 'Unimed — carteirinha 0 123 456789012 3' },
             ],
           },
           {
@@ -713,7 +714,7 @@ export function medicalRecordsFor(user: User, now: Date = new Date()): Answer<ty
             title: 'Contatos de emergência',
             fields: [
               { type: 'text', title: user.name, caption: 'Responsável', text: phone },
-              { type: 'text', title: 'Plano de saúde', text: 'Unimed — carteirinha 0 123 456789012 3' },
+              { type: 'text', title: `Rosa ${student.name.split(' ').slice(-1)[0]}`, caption: 'Avó', text: '(11) 3845-2210' },
             ],
           },
           {

@@ -110,7 +110,19 @@ describe('the new views in Chromium', () => {
       ['tabs', 'Loja', ['Cantina', 'Uniformes', cantina[0]!.name, brl(cantina[0]!.price.amount!), 'Mensal', 'Avulso']],
       ['posts', 'Mural', ['Reunião de pais e responsáveis', 'por Fernanda Dias (coordenação)', 'Pauta da reunião.pdf', 'frutas da estação']],
       ['events', 'Eventos', ['Próximos', 'Feira de Ciências', 'Quadra coberta', 'Já aconteceram', 'Olimpíada de Matemática', 'Entrar na chamada de vídeo']],
-      ['records', 'Registros', [records.student, 'Elogio', 'Matemática', 'Professor(a): Ana Ribeiro', 'Não visto', `Visto por ${CARLA.name}`, day.format(new Date(records.records[0]!.createdAt))]],
+      [
+        'records',
+        'Registros',
+        [
+          records.student,
+          'Elogio',
+          'Matemática',
+          'Professor(a): Ana Ribeiro',
+          'Não visto',
+          `Visto por ${CARLA.name}`,
+          day.format(new Date(records.records[0]!.createdAt)),
+        ],
+      ],
       ['medical', 'Saúde', [students[0]!.name, 'Tipo sanguíneo', blood, 'Contatos de emergência', CARLA.name, 'Carteira de vacinação.pdf']],
     ];
     const desktop = await signedIn();

@@ -924,7 +924,7 @@ function MedicalBody({ ui, data }: BodyProps<R<'@layers:health:MedicalRecord:get
                     <div key={i}>
                       <dt>
                         {field.title}
-                        {field.caption && <span class="muted"> · {field.caption}</span>}
+                        {field.caption && <small class="caption">{field.caption}</small>}
                       </dt>
                       <dd>
                         <FieldValue ui={ui} field={field} />
