@@ -828,14 +828,14 @@ function RecordGroupPanel({ ui, group }: { ui: I18n; group: RecordGroup }) {
           <tbody>
             {shown.map((r) => (
               <tr key={r.id ?? r.createdAt} class={r.viewedAt ? '' : 'unseen'}>
-                <td>
+                <td data-label={ui.t('date')}>
                   <time dateTime={r.createdAt}>{ui.date(r.createdAt)}</time>
                 </td>
-                <td>
+                <td data-label={ui.t('category')}>
                   <span class="pill">{r.category}</span>
                 </td>
-                <td>{r.caption}</td>
-                <td>
+                <td data-label={ui.t('about')}>{r.caption}</td>
+                <td data-label={ui.t('record')}>
                   <p class="body">{r.description}</p>
                   {(r.metadata ?? []).map((m) => (
                     <div class="muted" key={m.label}>
@@ -843,7 +843,7 @@ function RecordGroupPanel({ ui, group }: { ui: I18n; group: RecordGroup }) {
                     </div>
                   ))}
                 </td>
-                <td>
+                <td data-label={ui.t('status')}>
                   {r.viewedAt ? (
                     <span class="muted">{ui.t('seenBy', { who: r.viewedBy ?? '—' })}</span>
                   ) : (
