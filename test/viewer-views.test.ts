@@ -99,6 +99,30 @@ describe('the new views in Chromium', () => {
     await stack?.close();
   });
 
+  it('the server calls the store with its channel and the tab, and the feeds with a time window', async () => {
+    const signIn = await fetch(`${stack.viewerUrl}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ community: DEMO_COMMUNITIES[0]!.id, person: CARLA.id }),
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const get = async (path: string) => {
+      const res = await fetch(`${stack.viewerUrl}${path}`, { headers: { cookie } });
+      return { status: res.status, body: (await res.json()) as { sources: { provider: { id: string }; ok: boolean; data: unknown }[] } };
+    };
+    expect(await get('/api/views/items')).toEqual({
+      status: 400,
+      body: { status: 400, type: 'InvalidRequest', error: 'items need the catalogue tab (?tab=)' },
+    });
+    const items = await get('/api/views/items?tab=uniformes');
+    expect(items.status).toBe(200);
+    expect(items.body.sources).toEqual([{ provider: { id: 'erp-modelo', displayName: 'ERP Modelo' }, ok: true, data: storeItemsFor(CARLA, 'uniformes') }]);
+    const tabs = await get('/api/views/tabs');
+    expect(tabs.body.sources[0]!.data).toEqual(storeTabsFor(CARLA));
+    const posts = (await get('/api/views/posts')).body.sources[0]!.data as ReturnType<typeof postsUpdatedAfter>;
+    expect(posts.result.map((p) => p.id)).toEqual(postsUpdatedAfter(YEAR_AGO).result.map((p) => p.id));
+  }, 120_000);
+
   it("shows each new view with the ERP's values, accessible, at desktop and phone width", async () => {
     const students = studentsOf(CARLA);
     const cantina = storeItemsFor(CARLA, 'cantina').items;
