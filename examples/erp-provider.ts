@@ -676,11 +676,14 @@ const ALLERGIES = [['Amendoim', 'Dipirona'], ['Lactose'], [], ['Picada de abelha
 /** `@layers:health:MedicalRecord:getRelated` answer: each child's health card kept by the school nurse. */
 export function medicalRecordsFor(user: User, now: Date = new Date()): Answer<typeof MEDICAL_RECORDS> {
   const year = now.getUTCFullYear();
+  // The guardian's phone is the same on each child's card.
+  const digits = seeded(`phone:${user.id}`);
+  const phone = `(11) 9${String(1000 + Math.floor(digits() * 9000))}-${String(1000 + Math.floor(digits() * 9000))}`;
   return {
     result: studentsOf(user).map((student) => {
       const random = seeded(`medical:${student.id}`);
       const allergies = pick(random, ALLERGIES);
-      const phone = `(11) 9${String(1000 + Math.floor(random() * 9000))}-${String(1000 + Math.floor(random() * 9000))}`;
+
       return {
         id: `med-${student.id}`,
         name: student.name,
