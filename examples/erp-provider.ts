@@ -1,6 +1,7 @@
 /**
- * A small school ERP acting as a provider app: it answers three request actions for the user named
- * in each call (their calendar, the grade books of their children, the charges they pay), with data
+ * A small school ERP acting as a provider app: it answers the request actions of a school for the
+ * user named in each call (calendar, grades, attendance, timetable, bills, documents, the school
+ * store, academic and medical records) and the school's posts and agenda events, with data
  * that is invented but deterministic (the same user always gets the same school life). It also keeps
  * the school gate's entrance records and answers `@layers:education:Entrance:getUpdatedAfter` with
  * those changed after a time, so subscribers of `Entrance:created` can pull what changed.
@@ -29,6 +30,12 @@ export const ATTENDANCE = '@layers:education:Attendance:getRelated';
 export const HOME = '@layers:getHomeInfo';
 export const ENTRANCES_RELATED = '@layers:education:Entrance:getRelated';
 export const DOCUMENTS = '@layers:Documents:getRelated';
+export const STORE_TABS = '@layers:payments:Tabs:getRelated';
+export const STORE_ITEMS = '@layers:payments:Items:getRelated';
+export const POSTS = '@layers:Posts:getUpdatedAfter';
+export const EVENTS = '@layers:Events:getUpdatedAfter';
+export const ACADEMIC_RECORDS = '@layers:education:AcademicRecords:getRelated';
+export const MEDICAL_RECORDS = '@layers:health:MedicalRecord:getRelated';
 
 /** The path the ERP serves each action on (what its manifest registers). */
 export const ERP_PATHS: Record<string, string> = {
@@ -41,6 +48,12 @@ export const ERP_PATHS: Record<string, string> = {
   [HOME]: '/layers/home',
   [ENTRANCES_RELATED]: '/layers/entrances/related',
   [DOCUMENTS]: '/layers/documents',
+  [STORE_TABS]: '/layers/store/tabs',
+  [STORE_ITEMS]: '/layers/store/items',
+  [POSTS]: '/layers/posts',
+  [EVENTS]: '/layers/events',
+  [ACADEMIC_RECORDS]: '/layers/academic-records',
+  [MEDICAL_RECORDS]: '/layers/medical-records',
 };
 
 /** What the ERP answers for an action, as the action's response schema defines it. */
@@ -419,6 +432,310 @@ export function documentsFor(user: User, now: Date = new Date()): Answer<typeof 
   };
 }
 
+// ---- The school store: its catalogue tabs, and the items and item lists of each ----
+
+type StoreItem = Answer<typeof STORE_ITEMS>['items'][number];
+const brl = (amount: number) => ({ amount, currency: 'BRL' as const });
+const product = (alias: string, name: string, cents: number, extra: Partial<StoreItem> = {}): StoreItem => ({
+  alias,
+  name,
+  kind: 'product',
+  gallery: [],
+  price: brl(cents),
+  ...extra,
+});
+
+/** `@layers:payments:Tabs:getRelated` answer: the tabs of the school store. */
+export function storeTabsFor(_user: User): Answer<typeof STORE_TABS> {
+  return {
+    catalogTabs: [
+      { alias: 'cantina', title: 'Cantina' },
+      { alias: 'uniformes', title: 'Uniformes' },
+      { alias: 'material', title: 'Material escolar' },
+      { alias: 'passeios', title: 'Passeios e atividades' },
+    ],
+  };
+}
+
+/** `@layers:payments:Items:getRelated` answer: what a tab sells; the book kits follow the user's children's courses. */
+export function storeItemsFor(user: User, tab: string): Answer<typeof STORE_ITEMS> {
+  const students = studentsOf(user);
+  switch (tab) {
+    case 'cantina':
+      return {
+        items: [
+          product('lanche-mensal', 'Plano de lanches mensal', 32_000, {
+            kind: 'recurrence',
+            caption: 'Lanche da manhã de segunda a sexta, cobrado todo mês',
+            categories: ['Alimentação'],
+          }),
+          product('credito-50', 'Crédito de R$ 50 na cantina', 5_000, { caption: 'Para compras avulsas no cartão do aluno', categories: ['Créditos'] }),
+          product('almoco-avulso', 'Almoço avulso', 2_850, { caption: 'Prato do dia com suco natural', categories: ['Alimentação'] }),
+        ],
+        lists: [],
+      };
+    case 'uniformes':
+      return {
+        items: [
+          product('camiseta-m', 'Camiseta manga curta (M)', 5_990, {
+            priceFrom: brl(6_990),
+            caption: 'Algodão, azul-marinho, com o brasão da escola',
+            categories: ['Uniformes'],
+            shippable: true,
+            package: { width: 20, depth: 3, height: 30, weight: 0.2 },
+          }),
+          product('bermuda-m', 'Bermuda de tactel (M)', 6_490, { caption: 'Para as aulas de educação física', categories: ['Uniformes'], shippable: true }),
+          product('moletom-m', 'Moletom com capuz (M)', 14_990, { caption: 'Felpado, cinza', categories: ['Uniformes'], shippable: true }),
+        ],
+        lists: [],
+      };
+    case 'material':
+      return {
+        items: [product('agenda', 'Agenda escolar 2026', 3_500, { caption: 'Agenda oficial da Escola Modelo', categories: ['Papelaria'] })],
+        lists: students.map((student, i) => {
+          const books = [
+            product(`livro-mat-${i}`, `Matemática — ${student.course}`, 18_900, { categories: ['Livros'] }),
+            product(`livro-por-${i}`, `Língua Portuguesa — ${student.course}`, 17_500, { categories: ['Livros'] }),
+            product(`livro-cie-${i}`, `Ciências — ${student.course}`, 16_800, { categories: ['Livros'] }),
+          ];
+          return {
+            alias: `kit-livros-${student.id}`,
+            name: `Kit de livros de ${student.name}`,
+            caption: student.course,
+            gallery: [],
+            items: books,
+            wholePrice: brl(Math.round(books.reduce((n, b) => n + (b.price.amount ?? 0), 0) * 0.9)),
+          };
+        }),
+      };
+    case 'passeios':
+      return {
+        items: [
+          product('passeio-museu', 'Visita ao Museu do Ipiranga', 8_500, {
+            caption: 'Transporte e lanche incluídos, 18 de setembro',
+            categories: ['Passeios'],
+          }),
+          product('robotica', 'Clube de robótica (mensal)', 18_000, { kind: 'recurrence', caption: 'Quintas, das 14h às 15h30', categories: ['Atividades'] }),
+        ],
+        lists: [],
+      };
+    default:
+      return { items: [], lists: [] };
+  }
+}
+
+// ---- Posts and agenda events of the school, as its staff wrote them ----
+
+const SECRETARIA = { name: 'Secretaria Escola Modelo', email: 'secretaria@escola-modelo.example', alias: 'secretaria' };
+const COORDENACAO = { name: 'Fernanda Dias (coordenação)', email: 'fernanda.dias@escola-modelo.example', alias: 'fernanda.dias' };
+const WHOLE_SCHOOL = { groups: ['escola-modelo'] };
+
+/** `@layers:Posts:getUpdatedAfter` answer: the school's announcements changed after `after`. */
+export function postsUpdatedAfter(query: { after: string; limit: number }, now: Date = new Date()): Answer<typeof POSTS> {
+  const daysAgo = (days: number, hour = 9) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, hour + 3)).toISOString();
+  const posts = [
+    {
+      id: 'post-reuniao',
+      title: 'Reunião de pais e responsáveis',
+      description:
+        'Convidamos as famílias para a reunião do bimestre, no auditório, às 19h.\nVamos apresentar o projeto da feira de ciências e o calendário de provas.',
+      createdAt: daysAgo(2),
+      updatedAt: daysAgo(2),
+      category: 'Comunicados',
+      author: COORDENACAO,
+      targets: WHOLE_SCHOOL,
+      attachments: [{ title: 'Pauta da reunião.pdf', type: 'file' as const, url: 'https://erp-modelo.example/posts/pauta-reuniao.pdf' }],
+    },
+    {
+      id: 'post-cardapio',
+      title: `Cardápio da cantina de ${now.toLocaleString('pt-BR', { month: 'long', timeZone: 'America/Sao_Paulo' })}`,
+      description: 'O cardápio do mês já está disponível. Às sextas-feiras teremos frutas da estação e suco natural sem açúcar.',
+      createdAt: daysAgo(6),
+      updatedAt: daysAgo(5),
+      category: 'Cantina',
+      author: SECRETARIA,
+      targets: WHOLE_SCHOOL,
+    },
+    {
+      id: 'post-vacina',
+      title: 'Atualização da carteira de vacinação',
+      description: 'A UBS do bairro estará na escola na próxima quarta-feira. Envie a carteira de vacinação do aluno e a autorização assinada.',
+      createdAt: daysAgo(12),
+      updatedAt: daysAgo(12),
+      category: 'Saúde',
+      author: SECRETARIA,
+      targets: WHOLE_SCHOOL,
+    },
+  ];
+  const after = Date.parse(query.after);
+  return { result: posts.filter((p) => Date.parse(p.updatedAt) > after).slice(0, query.limit) };
+}
+
+/** `@layers:Events:getUpdatedAfter` answer: the school agenda changed after `after`, some past, some coming. */
+export function eventsUpdatedAfter(query: { after: string; limit: number }, now: Date = new Date()): Answer<typeof EVENTS> {
+  const day = (days: number) => isoDate(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days)));
+  const at = (days: number, time: string) => `${day(days)}T${time}:00-03:00`;
+  const created = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 20, 12)).toISOString();
+  const events = [
+    {
+      id: 'evt-feira',
+      title: 'Feira de Ciências',
+      description: 'Os alunos do 6º ao 9º ano apresentam seus projetos. Aberta às famílias.',
+      start: at(9, '08:00'),
+      end: at(9, '12:30'),
+      location: 'Quadra coberta',
+      category: 'Escola',
+    },
+    {
+      id: 'evt-reuniao',
+      title: 'Reunião de pais e responsáveis',
+      description: 'Apresentação do projeto da feira e do calendário de provas.',
+      start: at(3, '19:00'),
+      end: at(3, '20:30'),
+      location: 'Auditório',
+      category: 'Reunião',
+      conference: { url: 'https://meet.google.com/abc-defg-hij', type: 'googleMeet' as const },
+    },
+    { id: 'evt-recesso', title: 'Recesso escolar', start: day(16), end: day(31), category: 'Feriado' },
+    {
+      id: 'evt-olimpiada',
+      title: 'Olimpíada de Matemática',
+      description: 'Primeira fase da OBMEP para os alunos inscritos.',
+      start: at(-7, '08:00'),
+      end: at(-7, '11:00'),
+      location: 'Salas 10 a 13',
+      category: 'Escola',
+    },
+  ];
+  const after = Date.parse(query.after);
+  return {
+    result: events
+      .map((e) => ({ ...e, createdAt: created, updatedAt: created, author: SECRETARIA, targets: WHOLE_SCHOOL }))
+      .filter((e) => Date.parse(e.updatedAt) > after)
+      .slice(0, query.limit),
+  };
+}
+
+// ---- Academic records (notes on conduct, material, commendations) and medical records ----
+
+/** `@layers:education:AcademicRecords:getRelated` answer: each child's notes of the year. */
+export function academicRecordsFor(user: User, now: Date = new Date()): Answer<typeof ACADEMIC_RECORDS> {
+  const year = now.getUTCFullYear();
+  return {
+    result: studentsOf(user).map((student, s) => ({
+      id: `ar-${year}-${student.id}`,
+      season: String(year),
+      student: student.name,
+      course: student.course,
+      records: [
+        {
+          id: `rec-${student.id}-1`,
+          createdAt: `${year}-03-18T10:15:00-03:00`,
+          category: 'Elogio',
+          caption: 'Matemática',
+          description: `${student.name.split(' ')[0]} ajudou os colegas na resolução dos exercícios de frações e apresentou o trabalho com clareza.`,
+          viewedAt: `${year}-03-18T19:02:00-03:00`,
+          viewedBy: user.name,
+          metadata: [{ label: 'Professor(a)', value: TEACHERS.MAT! }],
+        },
+        {
+          id: `rec-${student.id}-2`,
+          createdAt: `${year}-05-07T08:40:00-03:00`,
+          category: 'Material',
+          caption: 'Ciências',
+          description: 'Esqueceu o jaleco na aula de laboratório. Pedimos que o traga às terças-feiras.',
+          viewedAt: null,
+          viewedBy: null,
+          metadata: [{ label: 'Professor(a)', value: TEACHERS.SCI! }],
+        },
+        ...(s === 0
+          ? [
+              {
+                id: `rec-${student.id}-3`,
+                createdAt: `${year}-08-21T11:30:00-03:00`,
+                category: 'Ocorrência',
+                caption: 'Intervalo',
+                description: 'Discussão com um colega durante o intervalo; conversamos com os dois e o assunto foi resolvido.',
+                viewedAt: null,
+                viewedBy: null,
+                metadata: [
+                  { label: 'Registrado por', value: 'Coordenação pedagógica' },
+                  { label: 'Medida', value: 'Conversa orientadora' },
+                ],
+              },
+            ]
+          : []),
+      ],
+    })),
+  };
+}
+
+const BLOOD_TYPES = ['O+', 'A+', 'B+', 'AB+', 'O-', 'A-'];
+const ALLERGIES = [['Amendoim', 'Dipirona'], ['Lactose'], [], ['Picada de abelha']];
+
+/** `@layers:health:MedicalRecord:getRelated` answer: each child's health card kept by the school nurse. */
+export function medicalRecordsFor(user: User, now: Date = new Date()): Answer<typeof MEDICAL_RECORDS> {
+  const year = now.getUTCFullYear();
+  // The guardian's phone is the same on each child's card.
+  const digits = seeded(`phone:${user.id}`);
+  const phone = `(11) 9${String(1000 + Math.floor(digits() * 9000))}-${String(1000 + Math.floor(digits() * 9000))}`;
+  return {
+    result: studentsOf(user).map((student) => {
+      const random = seeded(`medical:${student.id}`);
+      const allergies = pick(random, ALLERGIES);
+
+      return {
+        id: `med-${student.id}`,
+        name: student.name,
+        updatedAt: `${year}-02-03T14:00:00-03:00`,
+        sections: [
+          {
+            title: 'Dados de saúde',
+            fields: [
+              { type: 'text', title: 'Tipo sanguíneo', text: pick(random, BLOOD_TYPES), loinc: '882-1' },
+              { type: 'number', title: 'Peso', number: 30 + Math.floor(random() * 25), unit: 'kg', loinc: '29463-7' },
+              { type: 'number', title: 'Altura', number: 130 + Math.floor(random() * 35), unit: 'cm', loinc: '8302-2' },
+              { type: 'text', title: 'Plano de saúde', text: 'Unimed — carteirinha 0 123 456789012 3' },
+            ],
+          },
+          {
+            title: 'Alergias',
+            fields: [
+              allergies.length > 0
+                ? { type: 'tags', title: 'Alergias conhecidas', tags: allergies, mood: 'bad' as const, caption: 'Avise a enfermaria em caso de exposição' }
+                : { type: 'tags', title: 'Alergias conhecidas', tags: ['Nenhuma conhecida'], mood: 'good' as const },
+            ],
+          },
+          {
+            title: 'Medicamentos',
+            fields: [
+              { type: 'text', title: 'Uso contínuo', text: allergies.length > 1 ? 'Loratadina 10 mg, 1 vez ao dia' : 'Nenhum' },
+              { type: 'tags', title: 'Autorizados na escola', tags: ['Paracetamol', 'Soro fisiológico'], mood: 'neutral' as const },
+            ],
+          },
+          {
+            title: 'Contatos de emergência',
+            fields: [
+              { type: 'text', title: user.name, caption: 'Responsável', text: phone },
+              { type: 'text', title: `Rosa ${student.name.split(' ').slice(-1)[0]}`, caption: 'Avó', text: '(11) 3845-2210' },
+            ],
+          },
+          {
+            title: 'Documentos',
+            fields: [
+              {
+                type: 'attachment',
+                title: 'Carteira de vacinação',
+                attachment: { title: 'Carteira de vacinação.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/vacinas.pdf` },
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
+}
+
 const MAIN_GATE = { id: 'gate-main', name: 'Main gate' };
 
 /** The gate's first records of the morning, a few minutes before `now`. */
@@ -514,6 +831,48 @@ function erpHandlers(secrets: ErpSecrets, entrances: readonly Entrance[], log: (
         { action: HOME, ...verify },
         forUser(HOME, (user) => homeInfoFor(user)),
       ),
+    ],
+    [
+      ERP_PATHS[ACADEMIC_RECORDS]!,
+      createProviderHandler(
+        { action: ACADEMIC_RECORDS, ...verify },
+        forUser(ACADEMIC_RECORDS, (user) => academicRecordsFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[MEDICAL_RECORDS]!,
+      createProviderHandler(
+        { action: MEDICAL_RECORDS, ...verify },
+        forUser(MEDICAL_RECORDS, (user) => medicalRecordsFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[STORE_TABS]!,
+      createProviderHandler(
+        { action: STORE_TABS, ...verify },
+        forUser(STORE_TABS, (user) => storeTabsFor(user)),
+      ),
+    ],
+    [
+      ERP_PATHS[STORE_ITEMS]!,
+      createProviderHandler({ action: STORE_ITEMS, ...verify }, ({ context, data }) => {
+        log({ action: STORE_ITEMS, status: 200, consumer: context.consumer, user: data.user.alias });
+        return storeItemsFor(data.user, data.catalogTab.alias ?? '');
+      }),
+    ],
+    [
+      ERP_PATHS[POSTS]!,
+      createProviderHandler({ action: POSTS, ...verify }, ({ context, data }) => {
+        log({ action: POSTS, status: 200, consumer: context.consumer });
+        return postsUpdatedAfter(data);
+      }),
+    ],
+    [
+      ERP_PATHS[EVENTS]!,
+      createProviderHandler({ action: EVENTS, ...verify }, ({ context, data }) => {
+        log({ action: EVENTS, status: 200, consumer: context.consumer });
+        return eventsUpdatedAfter(data);
+      }),
     ],
     [
       ERP_PATHS[ENTRANCES_RELATED]!,

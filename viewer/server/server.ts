@@ -18,7 +18,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ENTRANCE_CREATED, ENTRANCE_UPDATED_AFTER, VIEW_ACTIONS, type Community, type Person, type SourceAnswer, type ViewName } from './contract.js';
+import {
+  callDataFor,
+  ENTRANCE_CREATED,
+  ENTRANCE_UPDATED_AFTER,
+  VIEW_ACTIONS,
+  type Community,
+  type Person,
+  type SourceAnswer,
+  type ViewName,
+} from './contract.js';
 
 export interface ViewerOptions {
   hubUrl: string;
@@ -172,12 +181,16 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   });
 
   // ---- A view's data: every provider of its action in the community, or the one chosen ----
-  app.get<{ Params: { view: string }; Querystring: { provider?: string } }>(
+  app.get<{ Params: { view: string }; Querystring: { provider?: string; tab?: string } }>(
     '/api/views/:view',
     {
       schema: {
         params: { type: 'object', required: ['view'], properties: { view: { type: 'string', maxLength: 40 } } },
-        querystring: { type: 'object', additionalProperties: false, properties: { provider: { type: 'string', maxLength: 100 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { provider: { type: 'string', maxLength: 100 }, tab: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
       },
     },
     async (req, reply) => {
@@ -185,6 +198,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       if (!session) return reply;
       const action = VIEW_ACTIONS[req.params.view as ViewName];
       if (action === undefined) return reply.code(404).send(errorBody(404, 'NotFound', 'no such view'));
+      if (req.params.view === 'items' && req.query.tab === undefined)
+        return reply.code(400).send(errorBody(400, 'InvalidRequest', 'items need the catalogue tab (?tab=)'));
       const client = hub(session.community);
       let providers: Provider[];
       try {
@@ -194,17 +209,18 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       }
       const chosen = req.query.provider === undefined ? providers : providers.filter((p) => p.id === req.query.provider);
       const user = { id: session.person.id, name: session.person.name, alias: session.person.alias };
+      const data = callDataFor(req.params.view as ViewName, user, req.query, new Date());
       const sources: SourceAnswer[] = await Promise.all(
         chosen.map(async (p): Promise<SourceAnswer> => {
           const provider = { id: p.id, displayName: p.displayName };
           try {
-            const data = (await client.call(
+            const answer = (await client.call(
               action as never,
               p.id,
-              { user } as never,
+              data as never,
               { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 } as never,
             )) as unknown;
-            return { provider, ok: true, data };
+            return { provider, ok: true, data: answer };
           } catch (err) {
             return { provider, ok: false, error: failure(err) };
           }

@@ -25,7 +25,10 @@ export async function signIn(community: string, person: string): Promise<void> {
   if (!res.ok) throw new Error(`sign-in failed: ${res.status}`);
 }
 export const signOut = async () => void (await fetch('/api/session', { method: 'DELETE' }));
-export async function getView(view: ViewName, provider?: string): Promise<ViewAnswer> {
-  const res = await fetch(`/api/views/${view}${provider ? `?provider=${encodeURIComponent(provider)}` : ''}`);
+export async function getView(view: ViewName, provider?: string, tab?: string): Promise<ViewAnswer> {
+  const query = new URLSearchParams();
+  if (provider) query.set('provider', provider);
+  if (tab !== undefined) query.set('tab', tab);
+  const res = await fetch(`/api/views/${view}${query.size > 0 ? `?${query}` : ''}`);
   return json<ViewAnswer>(res);
 }

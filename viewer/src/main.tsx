@@ -6,16 +6,29 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ViewName } from '../server/contract.js';
 import { getDirectory, getSession, signIn, signOut, type Directory, type SessionInfo } from './api.js';
 import { i18n, type I18n, type Locale } from './i18n.js';
-import { VIEWS } from './views.js';
+import { VIEWS, type RouteName } from './views.js';
 import './style.css';
 
-const MENU: ViewName[] = ['home', 'calendar', 'grades', 'attendance', 'timetables', 'payables', 'documents', 'entrance'];
+const MENU: RouteName[] = [
+  'home',
+  'posts',
+  'events',
+  'calendar',
+  'grades',
+  'attendance',
+  'records',
+  'timetables',
+  'payables',
+  'tabs',
+  'documents',
+  'medical',
+  'entrance',
+];
 
-const routeOf = (hash: string): ViewName => {
-  const name = hash.replace(/^#\/?/, '') as ViewName;
+const routeOf = (hash: string): RouteName => {
+  const name = hash.replace(/^#\/?/, '') as RouteName;
   return MENU.includes(name) ? name : 'home';
 };
 
@@ -66,7 +79,7 @@ function SignIn({ ui, onDone }: { ui: I18n; onDone: () => void }) {
 function App() {
   const [state, setState] = useState<{ session?: SessionInfo; serverLocale: Locale; ready: boolean }>({ serverLocale: 'pt-BR', ready: false });
   const [chosen, setChosen] = useState<Locale | null>(() => (localStorage.getItem('viewer.locale') as Locale | null) ?? null);
-  const [route, setRoute] = useState<ViewName>(routeOf(location.hash));
+  const [route, setRoute] = useState<RouteName>(routeOf(location.hash));
   const locale = chosen ?? state.serverLocale;
   const ui = i18n(locale);
   const load = () => void getSession().then(({ session, locale: serverLocale }) => setState({ session, serverLocale, ready: true }));

@@ -20,6 +20,8 @@ type DocumentGroup = R<'@layers:Documents:getRelated'>['result'][number];
 type Entry = R<'@layers:education:Entrance:getRelated'>['result'][number];
 
 type Props = { ui: I18n };
+/** What a view's body gets: the data of one source, and which source it came from. */
+type BodyProps<T> = { ui: I18n; data: T; provider?: { id: string; displayName: string } };
 
 function Problem({ ui, provider, error }: { ui: I18n; provider?: string; error: Failure }) {
   return (
@@ -36,7 +38,7 @@ function Problem({ ui, provider, error }: { ui: I18n; provider?: string; error: 
 
 /** Loads a view's answer, lets the person pick a provider when there are several, and draws
  * each source's data with `Body`, under the source's name. */
-function Sources<T>({ ui, view, Body }: { ui: I18n; view: ViewName; Body: ComponentType<{ ui: I18n; data: T }> }) {
+function Sources<T>({ ui, view, Body }: { ui: I18n; view: ViewName; Body: ComponentType<BodyProps<T>> }) {
   const [provider, setProvider] = useState<string>('');
   const [answer, setAnswer] = useState<ViewAnswer>();
   useEffect(() => {
@@ -73,7 +75,11 @@ function Sources<T>({ ui, view, Body }: { ui: I18n; view: ViewName; Body: Compon
           <p class="source-name muted">
             {ui.t('source')}: {source.provider.displayName}
           </p>
-          {source.ok ? <Body ui={ui} data={source.data as T} /> : <Problem ui={ui} provider={source.provider.displayName} error={source.error} />}
+          {source.ok ? (
+            <Body ui={ui} data={source.data as T} provider={source.provider} />
+          ) : (
+            <Problem ui={ui} provider={source.provider.displayName} error={source.error} />
+          )}
         </section>
       ))}
     </>
@@ -582,11 +588,367 @@ function EntranceView({ ui }: Props) {
   );
 }
 
+// ---- Store (Tabs + Items): the provider's catalogue tabs, then the chosen tab's items and lists ----
+type StoreItem = R<'@layers:payments:Items:getRelated'>['items'][number];
+type StoreList = R<'@layers:payments:Items:getRelated'>['lists'][number];
+const cents = (price: { amount?: number } | undefined) => price?.amount ?? 0;
+
+function ItemRow({ ui, item }: { ui: I18n; item: StoreItem }) {
+  const onSale = item.priceFrom !== undefined && cents(item.priceFrom) > cents(item.price);
+  return (
+    <li class="bill">
+      <div>
+        <strong>{item.name}</strong>
+        <span class={`pill${onSale ? ' status-paid' : ''}`}>{ui.t(onSale ? 'sale' : item.kind === 'recurrence' ? 'recurring' : 'oneOff')}</span>
+        {item.caption && <div class="muted">{item.caption}</div>}
+        {((item.categories ?? []).length > 0 || item.shippable) && (
+          <div class="muted">{[...(item.categories ?? []), ...(item.shippable ? [ui.t('shippable')] : [])].join(' · ')}</div>
+        )}
+      </div>
+      <div class="amount">
+        {ui.money(cents(item.price))}
+        {item.kind === 'recurrence' && <span class="muted"> / {ui.t('recurring').toLowerCase()}</span>}
+        {onSale && <div class="was muted">{ui.t('priceWas', { price: ui.money(cents(item.priceFrom)) })}</div>}
+      </div>
+    </li>
+  );
+}
+
+function ListPanel({ ui, list }: { ui: I18n; list: StoreList }) {
+  const sum = list.items.reduce((n, i) => n + cents(i.price), 0);
+  return (
+    <section class="panel">
+      <h3>
+        {list.name} {list.caption && <span class="muted">{list.caption}</span>}
+      </h3>
+      <ul class="bills">
+        {list.items.map((item) => (
+          <ItemRow ui={ui} item={item} key={item.alias} />
+        ))}
+      </ul>
+      {list.wholePrice && (
+        <p class="total">
+          <strong>{ui.t('wholeList', { price: ui.money(cents(list.wholePrice)) })}</strong>
+          {sum > cents(list.wholePrice) && <span class="muted"> ({ui.t('separately', { price: ui.money(sum) })})</span>}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function StoreItems({ ui, provider, tab }: { ui: I18n; provider: { id: string; displayName: string }; tab: string }) {
+  const [source, setSource] = useState<SourceAnswer | { error: Failure }>();
+  useEffect(() => {
+    setSource(undefined);
+    void getView('items', provider.id, tab).then(
+      (answer) => setSource(answer.error ? { error: answer.error } : (answer.sources[0] ?? { error: { type: 'NotFound', message: '', requestId: null } })),
+      () => setSource({ error: { type: 'HubUnavailable', message: '', requestId: null } }),
+    );
+  }, [provider.id, tab]);
+  if (source === undefined)
+    return (
+      <div class="skeleton" aria-busy="true">
+        {ui.t('loading')}
+      </div>
+    );
+  if (!('ok' in source) || !source.ok)
+    return <Problem ui={ui} provider={provider.displayName} error={'error' in source ? source.error : { type: '', message: '', requestId: null }} />;
+  const data = source.data as R<'@layers:payments:Items:getRelated'>;
+  if (data.items.length === 0 && data.lists.length === 0) return <p class="empty">{ui.t('empty')}</p>;
+  return (
+    <>
+      {data.items.length > 0 && (
+        <ul class="bills panel">
+          {data.items.map((item) => (
+            <ItemRow ui={ui} item={item} key={item.alias} />
+          ))}
+        </ul>
+      )}
+      {data.lists.map((list) => (
+        <ListPanel ui={ui} list={list} key={list.alias} />
+      ))}
+    </>
+  );
+}
+
+function StoreBody({ ui, data, provider }: BodyProps<R<'@layers:payments:Tabs:getRelated'>>) {
+  const [tab, setTab] = useState(data.catalogTabs[0]?.alias);
+  if (data.catalogTabs.length === 0 || tab === undefined || provider === undefined) return <p class="empty">{ui.t('empty')}</p>;
+  return (
+    <>
+      <p class="muted">{ui.t('storeIntro')}</p>
+      <div class="tabs" role="group" aria-label={ui.t('storeSections')}>
+        {data.catalogTabs.map((t) => (
+          <button type="button" key={t.alias} aria-pressed={t.alias === tab} onClick={() => setTab(t.alias)}>
+            {t.title ?? t.alias}
+          </button>
+        ))}
+      </div>
+      <StoreItems ui={ui} provider={provider} tab={tab} />
+    </>
+  );
+}
+
+// ---- Posts: the school's announcements, newest first, the body as plain text ----
+type Post = R<'@layers:Posts:getUpdatedAfter'>['result'][number];
+
+function Attachments({ ui, list }: { ui: I18n; list: { title: string; type: string; url: string }[] | undefined }) {
+  if (!list || list.length === 0) return null;
+  return (
+    <ul class="documents">
+      {list.map((a) => (
+        <li key={a.url}>
+          <a href={a.url} rel="noopener noreferrer" target="_blank" {...(a.type === 'file' && { download: '' })}>
+            {a.title}
+          </a>{' '}
+          <span class="pill">{ui.t(KIND_KEY[a.type] ?? 'kindLink')}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function PostsBody({ ui, data }: BodyProps<R<'@layers:Posts:getUpdatedAfter'>>) {
+  const posts = [...data.result].sort((a: Post, b: Post) => b.createdAt.localeCompare(a.createdAt));
+  if (posts.length === 0) return <p class="empty">{ui.t('empty')}</p>;
+  return (
+    <>
+      {posts.map((post) => (
+        <article class="panel post" key={post.id ?? post.createdAt}>
+          <h2>{post.title}</h2>
+          <p class="muted">
+            {post.author?.name && `${ui.t('byAuthor', { author: post.author.name })} · `}
+            <time dateTime={post.createdAt}>{ui.dateTime(post.createdAt)}</time>
+            {post.category && <span class="pill">{post.category}</span>}
+          </p>
+          <p class="body">{post.description}</p>
+          <Attachments ui={ui} list={post.attachments} />
+        </article>
+      ))}
+    </>
+  );
+}
+
+// ---- Events: what is coming (soonest first), then what already happened (latest first) ----
+type AgendaEvent = R<'@layers:Events:getUpdatedAfter'>['result'][number];
+const instant = (iso: string, end = false) => Date.parse(iso.length === 10 ? `${iso}T${end ? '23:59:59' : '00:00:00'}-03:00` : iso);
+
+function EventItem({ ui, event }: { ui: I18n; event: AgendaEvent }) {
+  const allDay = event.start.length === 10;
+  const when = allDay
+    ? event.end !== event.start
+      ? `${ui.date(event.start)} – ${ui.date(event.end)}`
+      : `${ui.date(event.start)} · ${ui.t('allDay')}`
+    : `${ui.dateTime(event.start)} – ${ui.time(event.end)}`;
+  return (
+    <li class="event panel">
+      <time dateTime={event.start}>{when}</time>
+      <h3>
+        {event.title}
+        {event.category && <span class="pill">{event.category}</span>}
+      </h3>
+      {event.location && <p class="muted">{event.location}</p>}
+      {event.description && <p class="body">{event.description}</p>}
+      {event.conference?.url && (
+        <a href={event.conference.url} rel="noopener noreferrer" target="_blank">
+          {ui.t('joinCall')}
+        </a>
+      )}
+      <Attachments ui={ui} list={event.attachments} />
+    </li>
+  );
+}
+
+function EventsBody({ ui, data }: BodyProps<R<'@layers:Events:getUpdatedAfter'>>) {
+  const now = Date.now();
+  const upcoming = data.result.filter((e) => instant(e.end, true) >= now).sort((a, b) => instant(a.start) - instant(b.start));
+  const past = data.result.filter((e) => instant(e.end, true) < now).sort((a, b) => instant(b.start) - instant(a.start));
+  return (
+    <>
+      <h2>{ui.t('upcoming')}</h2>
+      {upcoming.length === 0 ? (
+        <p class="empty">{ui.t('empty')}</p>
+      ) : (
+        <ol class="events">
+          {upcoming.map((e) => (
+            <EventItem ui={ui} event={e} key={e.id ?? e.start} />
+          ))}
+        </ol>
+      )}
+      {past.length > 0 && (
+        <>
+          <h2>{ui.t('past')}</h2>
+          <ol class="events past">
+            {past.map((e) => (
+              <EventItem ui={ui} event={e} key={e.id ?? e.start} />
+            ))}
+          </ol>
+        </>
+      )}
+    </>
+  );
+}
+
+// ---- AcademicRecords: per student, a table of the year's notes, filterable by category ----
+type RecordGroup = R<'@layers:education:AcademicRecords:getRelated'>['result'][number];
+
+function RecordGroupPanel({ ui, group }: { ui: I18n; group: RecordGroup }) {
+  const [category, setCategory] = useState('');
+  const categories = [...new Set(group.records.map((r) => r.category))];
+  const shown = group.records.filter((r) => category === '' || r.category === category).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const unseen = group.records.filter((r) => !r.viewedAt).length;
+  return (
+    <article class="panel">
+      <h2>
+        {group.student} <span class="muted">{[group.course, group.season].filter(Boolean).join(' · ')}</span>
+      </h2>
+      <p class="muted">{ui.t('recordsCount', { n: group.records.length, u: unseen })}</p>
+      <label class="picker">
+        {ui.t('category')}
+        <select value={category} onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}>
+          <option value="">{ui.t('allCategories')}</option>
+          {categories.map((c) => (
+            <option value={c} key={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="scroll" tabIndex={0} role="region" aria-label={`${ui.t('records')}: ${group.student}`}>
+        <table class="records-table">
+          <thead>
+            <tr>
+              <th scope="col">{ui.t('date')}</th>
+              <th scope="col">{ui.t('category')}</th>
+              <th scope="col">{ui.t('about')}</th>
+              <th scope="col">{ui.t('record')}</th>
+              <th scope="col">{ui.t('status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.id ?? r.createdAt} class={r.viewedAt ? '' : 'unseen'}>
+                <td data-label={ui.t('date')}>
+                  <time dateTime={r.createdAt}>{ui.date(r.createdAt)}</time>
+                </td>
+                <td data-label={ui.t('category')}>
+                  <span class="pill">{r.category}</span>
+                </td>
+                <td data-label={ui.t('about')}>{r.caption}</td>
+                <td data-label={ui.t('record')}>
+                  <p class="body">{r.description}</p>
+                  {(r.metadata ?? []).map((m) => (
+                    <div class="muted" key={m.label}>
+                      {m.label}: {m.value}
+                    </div>
+                  ))}
+                </td>
+                <td data-label={ui.t('status')}>
+                  {r.viewedAt ? (
+                    <span class="muted">{ui.t('seenBy', { who: r.viewedBy ?? '—' })}</span>
+                  ) : (
+                    <span class="pill status-open">{ui.t('unseen')}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </article>
+  );
+}
+
+function RecordsBody({ ui, data }: BodyProps<R<'@layers:education:AcademicRecords:getRelated'>>) {
+  if (data.result.length === 0) return <p class="empty">{ui.t('empty')}</p>;
+  return (
+    <>
+      {data.result.map((g) => (
+        <RecordGroupPanel ui={ui} group={g} key={g.id ?? g.student} />
+      ))}
+    </>
+  );
+}
+
+// ---- MedicalRecord: one card per person, what needs care (bad-mood tags) called out first ----
+type MedicalRecord = R<'@layers:health:MedicalRecord:getRelated'>['result'][number];
+type MedicalField = MedicalRecord['sections'][number]['fields'][number];
+
+function FieldValue({ ui, field }: { ui: I18n; field: MedicalField }) {
+  if (field.type === 'number' && field.number !== undefined)
+    return (
+      <>
+        {typeof field.number === 'number' ? ui.number(field.number) : field.number}
+        {field.unit && ` ${field.unit}`}
+      </>
+    );
+  if (field.type === 'tags')
+    return (
+      <span class="tags">
+        {(field.tags ?? []).map((tag) => (
+          <span class={`pill mood-${field.mood ?? 'neutral'}`} key={tag}>
+            {tag}
+          </span>
+        ))}
+      </span>
+    );
+  if (field.type === 'attachment' && field.attachment)
+    return (
+      <a href={field.attachment.url} rel="noopener noreferrer" target="_blank" {...(field.attachment.type === 'file' && { download: '' })}>
+        {field.attachment.title}
+      </a>
+    );
+  return <>{field.text ?? '—'}</>;
+}
+
+function MedicalBody({ ui, data }: BodyProps<R<'@layers:health:MedicalRecord:getRelated'>>) {
+  if (data.result.length === 0) return <p class="empty">{ui.t('empty')}</p>;
+  return (
+    <div class="medical">
+      {data.result.map((record: MedicalRecord) => {
+        const alerts = record.sections.flatMap((s) => s.fields.filter((f) => f.type === 'tags' && f.mood === 'bad').flatMap((f) => f.tags ?? []));
+        return (
+          <article class="panel medical-card" key={record.id ?? record.name}>
+            <h2>{record.name}</h2>
+            {record.updatedAt && <p class="muted">{ui.t('updatedOn', { date: ui.date(record.updatedAt) })}</p>}
+            {alerts.length > 0 && (
+              <p class="alert-box">
+                <strong>{ui.t('healthAlert')}:</strong> {alerts.join(', ')}
+              </p>
+            )}
+            {record.sections.map((section) => (
+              <section key={section.title}>
+                <h3>{section.title}</h3>
+                <dl>
+                  {section.fields.map((field, i) => (
+                    <div key={i}>
+                      <dt>
+                        {field.title}
+                        {field.caption && <small class="caption">{field.caption}</small>}
+                      </dt>
+                      <dd>
+                        <FieldValue ui={ui} field={field} />
+                      </dd>
+                    </div>
+                  ))}
+                </dl>
+              </section>
+            ))}
+          </article>
+        );
+      })}
+    </div>
+  );
+}
+
 const simple =
-  <T,>(view: ViewName, Body: ComponentType<{ ui: I18n; data: T }>) =>
+  <T,>(view: ViewName, Body: ComponentType<BodyProps<T>>) =>
   ({ ui }: Props) => <Sources ui={ui} view={view} Body={Body} />;
 
-export const VIEWS: Record<ViewName, ComponentType<Props>> = {
+/** The views a person can open; `items` has none of its own: the store shows them per tab. */
+export type RouteName = Exclude<ViewName, 'items'>;
+
+export const VIEWS: Record<RouteName, ComponentType<Props>> = {
   home: simple('home', HomeBody),
   calendar: simple('calendar', CalendarBody),
   grades: simple('grades', GradesBody),
@@ -595,4 +957,9 @@ export const VIEWS: Record<ViewName, ComponentType<Props>> = {
   payables: simple('payables', PayablesBody),
   documents: simple('documents', DocumentsBody),
   entrance: EntranceView,
+  tabs: simple('tabs', StoreBody),
+  posts: simple('posts', PostsBody),
+  events: simple('events', EventsBody),
+  records: simple('records', RecordsBody),
+  medical: simple('medical', MedicalBody),
 };
