@@ -98,20 +98,20 @@ export interface ErpProvider {
 // ---------------------------------------------------------------------------------------------
 
 const FIRST_NAMES = ['Lucas', 'Marina', 'Pedro', 'Beatriz', 'Gabriel', 'Julia', 'Rafael', 'Helena', 'Thiago', 'Laura'];
-const COURSES = ['6th grade', '7th grade', '8th grade', '9th grade', '1st year (high school)'];
+const COURSES = ['6º ano', '7º ano', '8º ano', '9º ano', '1ª série do ensino médio'];
 const SUBJECTS = [
-  { label: 'Mathematics', abbr: 'MAT' },
-  { label: 'Portuguese', abbr: 'POR' },
-  { label: 'Science', abbr: 'SCI' },
-  { label: 'History', abbr: 'HIS' },
-  { label: 'Geography', abbr: 'GEO' },
-  { label: 'English', abbr: 'ENG' },
+  { label: 'Matemática', abbr: 'MAT' },
+  { label: 'Língua Portuguesa', abbr: 'POR' },
+  { label: 'Ciências', abbr: 'CIE' },
+  { label: 'História', abbr: 'HIS' },
+  { label: 'Geografia', abbr: 'GEO' },
+  { label: 'Inglês', abbr: 'ING' },
 ];
 const TERMS = [
-  { label: 'First quarter', start: '02-05', end: '04-26' },
-  { label: 'Second quarter', start: '05-06', end: '07-12' },
-  { label: 'Third quarter', start: '08-05', end: '09-27' },
-  { label: 'Fourth quarter', start: '10-07', end: '12-13' },
+  { label: '1º bimestre', start: '02-05', end: '04-26' },
+  { label: '2º bimestre', start: '05-06', end: '07-12' },
+  { label: '3º bimestre', start: '08-05', end: '09-27' },
+  { label: '4º bimestre', start: '10-07', end: '12-13' },
 ];
 
 /** A small deterministic generator seeded by a string (mulberry32 over a hash of it). */
@@ -178,19 +178,19 @@ export function gradeBooksFor(user: User, options: GradeBookOptions = {}): Answe
             abbr: subject.abbr,
             activities: [
               {
-                category: 'Tests',
-                label: 'Test 1',
+                category: 'Provas',
+                label: 'Prova 1',
                 date: startsAt.replace(/-\d\d$/, '-20'),
                 scoreGiven: scores[0]!.toFixed(1),
                 scoreMaximum: '10',
                 scoreMood: mood(scores[0]!),
               },
-              { category: 'Homework', label: 'Project', scoreGiven: scores[1]!, scoreMaximum: 10 },
+              { category: 'Trabalhos', label: 'Projeto', scoreGiven: scores[1]!, scoreMaximum: 10 },
             ],
             overall: [
               {
                 type: 'partial_grade' as const,
-                label: 'Average',
+                label: 'Média',
                 scoreGiven: average.toFixed(1),
                 scoreMaximum: '10',
                 scoreMood: mood(average),
@@ -208,7 +208,7 @@ export function gradeBooksFor(user: User, options: GradeBookOptions = {}): Answe
         course: student.course,
         status: 'current',
         terms,
-        attachments: [{ title: 'Grading rules.pdf', type: 'file', url: 'https://erp-modelo.example/docs/grading-rules.pdf' }],
+        attachments: [{ title: 'Critérios de avaliação.pdf', type: 'file', url: 'https://erp-modelo.example/docs/grading-rules.pdf' }],
       };
     }),
   };
@@ -219,22 +219,22 @@ export function calendarFor(user: User, now: Date = new Date()): Answer<typeof C
   const year = now.getUTCFullYear();
   const school = {
     id: `cal-${year}`,
-    summary: `Academic calendar ${year}`,
-    description: 'Holidays, tests and school events',
+    summary: `Calendário letivo ${year}`,
+    description: 'Feriados, provas e eventos da escola',
     timezone: 'America/Sao_Paulo',
-    language: 'en',
+    language: 'pt-BR',
     events: [
-      { id: 'ev-start', summary: 'First day of school', start: `${year}-02-05`, end: `${year}-02-05`, category: 'School' },
-      { id: 'ev-carnival', summary: 'Carnival break', start: `${year}-02-12`, end: `${year}-02-14`, category: 'Holiday' },
-      { id: 'ev-parents-1', summary: 'Parents meeting', start: `${year}-03-09T09:00:00-03:00`, end: `${year}-03-09T11:00:00-03:00`, category: 'Meeting' },
-      { id: 'ev-winter', summary: 'Winter break', start: `${year}-07-15`, end: `${year}-07-31`, category: 'Holiday' },
-      { id: 'ev-fair', summary: 'Science fair', start: `${year}-09-14T08:00:00-03:00`, end: `${year}-09-14T13:00:00-03:00`, category: 'School' },
-      { id: 'ev-end', summary: 'Last day of school', start: `${year}-12-13`, end: `${year}-12-13`, category: 'School' },
+      { id: 'ev-start', summary: 'Primeiro dia de aula', start: `${year}-02-05`, end: `${year}-02-05`, category: 'Escola' },
+      { id: 'ev-carnival', summary: 'Recesso de Carnaval', start: `${year}-02-12`, end: `${year}-02-14`, category: 'Feriado' },
+      { id: 'ev-parents-1', summary: 'Reunião de pais', start: `${year}-03-09T09:00:00-03:00`, end: `${year}-03-09T11:00:00-03:00`, category: 'Reunião' },
+      { id: 'ev-winter', summary: 'Férias de julho', start: `${year}-07-15`, end: `${year}-07-31`, category: 'Feriado' },
+      { id: 'ev-fair', summary: 'Feira de ciências', start: `${year}-09-14T08:00:00-03:00`, end: `${year}-09-14T13:00:00-03:00`, category: 'Escola' },
+      { id: 'ev-end', summary: 'Último dia de aula', start: `${year}-12-13`, end: `${year}-12-13`, category: 'Escola' },
     ],
     categories: [
-      { name: 'Holiday', color: 'aqua' },
-      { name: 'Meeting', color: 'purple' },
-      { name: 'School', color: 'success' },
+      { name: 'Feriado', color: 'aqua' },
+      { name: 'Reunião', color: 'purple' },
+      { name: 'Escola', color: 'success' },
     ],
   };
   const classes = studentsOf(user).map((student) => ({
@@ -243,12 +243,12 @@ export function calendarFor(user: User, now: Date = new Date()): Answer<typeof C
     timezone: 'America/Sao_Paulo',
     events: TERMS.map((term, i) => ({
       id: `ev-${student.id}-tests-${i + 1}`,
-      summary: `${term.label} tests`,
+      summary: `Provas do ${term.label}`,
       start: `${year}-${term.end.replace(/-\d\d$/, '-15')}`,
       end: `${year}-${term.end.replace(/-\d\d$/, '-19')}`,
-      category: 'Tests',
+      category: 'Provas',
     })),
-    categories: [{ name: 'Tests', color: 'salmon' }],
+    categories: [{ name: 'Provas', color: 'salmon' }],
   }));
   return { result: [school, ...classes] };
 }
@@ -274,7 +274,7 @@ export function payablesFor(user: User, now: Date = new Date()): Answer<typeof P
           id: `ch-${student.id}-${month}`,
           alias: ref,
           installment: m + 1,
-          description: `Tuition for ${new Date(Date.UTC(year, m, 1)).toLocaleString('en', { month: 'long', timeZone: 'UTC' })} ${year}`,
+          description: `Mensalidade de ${new Date(Date.UTC(year, m, 1)).toLocaleString('pt-BR', { month: 'long', timeZone: 'UTC' })} de ${year}`,
           status,
           dueAt,
           ...(status === 'paid' && { paidAt: `${year}-${month}-0${1 + Math.floor(random() * 9)}` }),
@@ -287,7 +287,7 @@ export function payablesFor(user: User, now: Date = new Date()): Answer<typeof P
       });
       return {
         id: `pg-${year}-${student.id}`,
-        title: `${student.name} — tuition ${year}`,
+        title: `${student.name} — mensalidades ${year}`,
         description: student.course,
         installments: 12,
         customer: { name: user.name, email: `${user.alias.replace(/[^A-Za-z0-9._-]/g, '') || 'guardian'}@families.example` },
@@ -307,10 +307,10 @@ const SLOTS = [
 const TEACHERS: Record<string, string> = {
   MAT: 'Ana Ribeiro',
   POR: 'Carlos Nunes',
-  SCI: 'Fernanda Dias',
+  CIE: 'Fernanda Dias',
   HIS: 'Jorge Prado',
   GEO: 'Patrícia Lopes',
-  ENG: 'Mark Evans',
+  ING: 'Mark Evans',
 };
 
 /** `@layers:education:Timetables:getRelated` answer: each child's week, four classes a morning. */
@@ -333,14 +333,21 @@ export function timetablesFor(user: User, now: Date = new Date()): Answer<typeof
               weekday,
               startTime,
               endTime,
-              location: `Room ${10 + ((d + i) % 4)}`,
-              caption: `Teacher: ${TEACHERS[subject.abbr]}`,
+              location: `Sala ${10 + ((d + i) % 4)}`,
+              caption: `Professor(a): ${TEACHERS[subject.abbr]}`,
             };
           }),
         ),
-        { title: 'Robotics club', label: 'Extracurricular', weekday: 'thursday' as const, startTime: '14:00:00', endTime: '15:30:00', location: 'Maker lab' },
+        {
+          title: 'Clube de robótica',
+          label: 'Extracurricular',
+          weekday: 'thursday' as const,
+          startTime: '14:00:00',
+          endTime: '15:30:00',
+          location: 'Laboratório maker',
+        },
       ],
-      attachments: [{ title: 'Timetable.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/timetable-${student.id}.pdf` }],
+      attachments: [{ title: 'Horário.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/timetable-${student.id}.pdf` }],
     })),
   };
 }
@@ -372,7 +379,7 @@ export function attendanceFor(user: User, now: Date = new Date()): Answer<typeof
           date: `${year}-03-${String(11 + i * 3).padStart(2, '0')}`,
           subject: s.name,
           caption: '07:30 - 08:20',
-          category: 'First quarter',
+          category: '1º bimestre',
         }));
       return {
         id: `att-${year}-${student.id}`,
@@ -395,9 +402,9 @@ export function homeInfoFor(user: User, now: Date = new Date()): Answer<typeof H
   return {
     badge: due.length,
     featured: {
-      title: 'Bills to pay',
+      title: 'Contas a pagar',
       cards: due.slice(0, 4).map(({ group, payable }) => ({
-        label: payable.status === 'late' ? 'Overdue' : 'Open',
+        label: payable.status === 'late' ? 'Vencida' : 'Em aberto',
         title: payable.description ?? group.title,
         description: group.title,
         mood: payable.status === 'late' ? ('danger' as const) : ('attention' as const),
@@ -416,16 +423,16 @@ export function documentsFor(user: User, now: Date = new Date()): Answer<typeof 
         id: `docs-${year}-${student.id}`,
         title: student.name,
         attachments: [
-          { title: `Enrollment contract ${year}.pdf`, type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/contract-${year}.pdf` },
-          { title: 'Report card.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/report-card-${year}.pdf` },
+          { title: `Contrato de matrícula ${year}.pdf`, type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/contract-${year}.pdf` },
+          { title: 'Boletim.pdf', type: 'file' as const, url: `https://erp-modelo.example/docs/${student.id}/report-card-${year}.pdf` },
         ],
       })),
       {
         id: `docs-${year}-school`,
         title: 'Escola Modelo',
         attachments: [
-          { title: `School supplies list ${year}`, type: 'link' as const, url: `https://erp-modelo.example/supplies-${year}` },
-          { title: 'School rules.pdf', type: 'file' as const, url: 'https://erp-modelo.example/docs/school-rules.pdf' },
+          { title: `Lista de material ${year}`, type: 'link' as const, url: `https://erp-modelo.example/supplies-${year}` },
+          { title: 'Regimento escolar.pdf', type: 'file' as const, url: 'https://erp-modelo.example/docs/school-rules.pdf' },
         ],
       },
     ],
@@ -646,7 +653,7 @@ export function academicRecordsFor(user: User, now: Date = new Date()): Answer<t
           description: 'Esqueceu o jaleco na aula de laboratório. Pedimos que o traga às terças-feiras.',
           viewedAt: null,
           viewedBy: null,
-          metadata: [{ label: 'Professor(a)', value: TEACHERS.SCI! }],
+          metadata: [{ label: 'Professor(a)', value: TEACHERS.CIE! }],
         },
         ...(s === 0
           ? [
@@ -736,7 +743,7 @@ export function medicalRecordsFor(user: User, now: Date = new Date()): Answer<ty
   };
 }
 
-const MAIN_GATE = { id: 'gate-main', name: 'Main gate' };
+const MAIN_GATE = { id: 'gate-main', name: 'Portão principal' };
 
 /** The gate's first records of the morning, a few minutes before `now`. */
 export function morningEntrances(now: Date = new Date()): Entrance[] {

@@ -25,7 +25,7 @@ describe('examples', () => {
     expect(stdout).toMatch(/POST \/v1\/services\/publish\/@layers:education:Entrance:created {2}\{"ids":\["ent-1"\]\} {2}→ 201 {2}stored as evt_\S+/);
     expect(stdout).toContain('delivery to gate-monitor: delivered after 1 attempt(s)');
     expect(stdout).toMatch(
-      /gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Main gate\)\n/,
+      /gate-monitor pulled through the hub \(@layers:education:Entrance:getUpdatedAfter\):\n\s+\d\d:\d\d:\d\d → in {2}Lucas Mendes \(Portão principal\)\n/,
     );
     expect(stdout).toMatch(/gate-monitor → erp-modelo {2}@layers:education:Entrance:getUpdatedAfter {2}200 ok/);
   }, 40_000);

@@ -99,6 +99,6 @@ describe('README walk-throughs', () => {
     });
     expect(event.deliveries).toEqual([expect.objectContaining({ appId: 'gate-monitor', status: 'delivered', attempts: 1 })]);
     const pulled = lines.filter((l) => l.includes('→ in ')).map((l) => l.replace(/^\S+ /, ''));
-    expect(pulled).toEqual(['→ in  Lucas Mendes (Main gate)', '→ in  Marina Mendes (Main gate)', '→ in  Carla Mendes (Main gate)']);
+    expect(pulled).toEqual(['→ in  Lucas Mendes (Portão principal)', '→ in  Marina Mendes (Portão principal)', '→ in  Carla Mendes (Portão principal)']);
   }, 180_000);
 });

@@ -75,12 +75,12 @@ describe('the viewer in Chromium', () => {
     const firstScore = grades.terms!.find((t) => t.subjects)!.subjects![0]!.overall![0]!.scoreGiven;
 
     const checks: [string, string, string[]][] = [
-      ['home', 'Início', ['Bills to pay', 'Overdue', `Fonte: ERP Modelo`]],
-      ['grades', 'Notas', [grades.student, 'Mathematics', 'First quarter', new Intl.NumberFormat('pt-BR').format(Number(firstScore))]],
+      ['home', 'Início', ['Contas a pagar', 'Vencida', `Fonte: ERP Modelo`]],
+      ['grades', 'Notas', [grades.student, 'Matemática', '1º bimestre', new Intl.NumberFormat('pt-BR').format(Number(firstScore))]],
       ['attendance', 'Frequência', [attendance.student!, `Presença: ${pct.format(attendance.overall!.presencePercentage!)}`, 'Faltas registradas']],
-      ['timetables', 'Horários', [timetable.student, 'Teacher: Ana Ribeiro', 'Robotics club', 'Segunda', 'Aulas de hoje']],
+      ['timetables', 'Horários', [timetable.student, 'Professor(a): Ana Ribeiro', 'Clube de robótica', 'Segunda', 'Aulas de hoje']],
       ['payables', 'Financeiro', [students[0]!.name, late.description!, brl(late.centsTotal!), 'Vencidas', 'Copiar código de barras', 'Boleto (PDF)']],
-      ['documents', 'Documentos', [students[0]!.name, `Enrollment contract ${new Date().getFullYear()}.pdf`, 'School rules.pdf', 'arquivo']],
+      ['documents', 'Documentos', [students[0]!.name, `Contrato de matrícula ${new Date().getFullYear()}.pdf`, 'Regimento escolar.pdf', 'arquivo']],
       ['entrance', 'Portaria', ['Lucas Mendes', 'Marina Mendes', 'Entrada']],
     ];
     const desktop = await signedIn();
@@ -102,8 +102,8 @@ describe('the viewer in Chromium', () => {
     const february = `Fevereiro de ${new Date().getFullYear()}`;
     await desktop.getByRole('heading', { level: 2, name: february }).waitFor();
     const grid = desktop.getByRole('grid');
-    await expect.poll(() => grid.textContent()).toContain('Carnival break');
-    await expect.poll(() => grid.textContent()).toContain('First day of school');
+    await expect.poll(() => grid.textContent()).toContain('Recesso de Carnaval');
+    await expect.poll(() => grid.textContent()).toContain('Primeiro dia de aula');
     await expectAccessible(desktop);
     await screenshot(desktop, 'viewer-calendar-desktop');
     await open(phone, 'calendar', 'Agenda');
