@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
-import { expectError } from './support/errors.js';
+import { expectError, expectExactError } from './support/errors.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
@@ -378,6 +378,25 @@ describe('call and discover', () => {
       expect(all.body.nextCursor).not.toBeNull();
       const next = await hub.admin('GET', `/calls?limit=1&cursor=${all.body.nextCursor}`);
       expect(next.body.items[0].id).toBe(answer.headers['x-request-id']);
+    });
+
+    it('filters the audit log by outcome and finds one call by its requestId', async () => {
+      const ok = await call();
+      const refused = await call({ action: '@layers:payments:Payables:getRelated' });
+      const forbidden = await hub.admin('GET', '/calls?outcome=Forbidden&limit=1000');
+      expect(forbidden.body.items.length).toBeGreaterThan(0);
+      expect(new Set(forbidden.body.items.map((c: { outcome: string }) => c.outcome))).toEqual(new Set(['Forbidden']));
+      expect(forbidden.body.items[0].id).toBe(refused.headers['x-request-id']);
+      const okOnes = await hub.admin('GET', '/calls?outcome=ok&limit=1000');
+      expect(okOnes.body.items.map((c: { id: string }) => c.id)).toContain(ok.headers['x-request-id']);
+      expect(okOnes.body.items.map((c: { id: string }) => c.id)).not.toContain(refused.headers['x-request-id']);
+      const one = await hub.admin('GET', `/calls?requestId=${ok.headers['x-request-id']}`);
+      expect(one.body).toEqual({ items: [expect.objectContaining({ id: ok.headers['x-request-id'], outcome: 'ok', status: 200 })], nextCursor: null });
+      expect((await hub.admin('GET', '/calls?requestId=no-such-call')).body).toEqual({ items: [], nextCursor: null });
+      const twice = await hub.admin('GET', '/calls?outcome=ok&outcome=Forbidden');
+      expectExactError(twice, 400, 'InvalidRequest', 'outcome must be given once, as a string of at most 200 characters', {
+        details: [{ pointer: '/query/outcome', message: 'is not a valid filter' }],
+      });
     });
 
     it('serves health, readiness and Prometheus metrics', async () => {

@@ -267,6 +267,21 @@ describe('the console for operators', () => {
     await expectAccessible(page);
     await screenshot(page, 'console-calls-time-range');
 
+    // The outcome is the API's filter too, and a requestId opens its call from the API.
+    const outcome = ((await hub.admin('GET', '/calls?limit=1')).body.items[0] as { outcome: string }).outcome;
+    await page.getByLabel('To', { exact: true }).fill('');
+    await page.getByLabel('Outcome', { exact: true }).fill(outcome);
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => new URL(asked.at(-1)!).searchParams.get('outcome')).toBe(outcome);
+    await expect.poll(() => rows.count()).toBe(all.length);
+    await page.getByLabel('Outcome', { exact: true }).fill('ok');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(0);
+    await page.getByLabel('RequestId').fill(all[1]!.id);
+    await page.getByRole('button', { name: 'Find the call' }).click();
+    await page.getByRole('region', { name: `Call ${all[1]!.id}` }).waitFor({ state: 'visible', timeout: 10_000 });
+    expect(asked.some((url) => new URL(url).searchParams.get('requestId') === all[1]!.id)).toBe(true);
+
     // The Deliveries page asks the API the same way.
     await page.goto(`${hub.url}/console/#/deliveries`);
     const deliveries = page.waitForRequest((r) => r.url().includes('/v1/admin/deliveries') && r.url().includes('since='));

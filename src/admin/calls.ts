@@ -19,9 +19,12 @@ export function callRoutes(deps: CallRoutesDeps) {
       action: filterSchema('action', 'Calls of this action.'),
       provider: filterSchema('provider', 'Calls answered by this app.'),
       consumer: filterSchema('consumer', 'Calls made by this app.'),
+      outcome: filterSchema('outcome', 'Calls that ended so: `ok`, or the type of the error answered (e.g. `Timeout`).'),
+      requestId: filterSchema('requestId', 'The call of this requestId.'),
       ...timeRangeQuery,
     });
-    type Query = PageQuery & TimeRangeQuery & { community?: string; action?: string; provider?: string; consumer?: string };
+    type Query = PageQuery &
+      TimeRangeQuery & { community?: string; action?: string; provider?: string; consumer?: string; outcome?: string; requestId?: string };
     app.get<{ Querystring: Query }>(
       '/calls',
       {
@@ -45,6 +48,8 @@ export function callRoutes(deps: CallRoutesDeps) {
           action: filter(query.action),
           provider: filter(query.provider),
           consumer: filter(query.consumer),
+          outcome: filter(query.outcome),
+          id: filter(query.requestId),
           ...range,
           beforeSeq: page.beforeSeq,
           limit: page.limit,

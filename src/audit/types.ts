@@ -27,6 +27,10 @@ export interface CallQuery {
   action?: string;
   provider?: string;
   consumer?: string;
+  /** Only calls that ended so (`ok`, `Timeout`, `ProviderError`, …). */
+  outcome?: string;
+  /** The call of this requestId. */
+  id?: string;
   /** Only calls at or after this time. */
   since?: number;
   /** Only calls at or before this time. */

@@ -212,4 +212,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'calls by requestId',
+    // The console opens one call by its requestId (GET /v1/admin/calls?requestId=).
+    sql: `CREATE INDEX calls_id ON calls (id);`,
+  },
 ];

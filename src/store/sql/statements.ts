@@ -104,6 +104,8 @@ export function callsPage(query: CallQuery, p: Placeholder): Page {
       { column: 'action', operator: '=', value: query.action },
       { column: 'provider', operator: '=', value: query.provider },
       { column: 'consumer', operator: '=', value: query.consumer },
+      { column: 'outcome', operator: '=', value: query.outcome },
+      { column: 'id', operator: '=', value: query.id },
       { column: 'at', operator: '>=', value: query.since },
       { column: 'at', operator: '<=', value: query.until },
       { column: 'seq', operator: '<', value: query.beforeSeq },

@@ -213,4 +213,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: 'calls by requestId',
+    // The console opens one call by its requestId (GET /v1/admin/calls?requestId=).
+    sql: `CREATE INDEX calls_id ON calls (id);`,
+  },
 ];

@@ -1,5 +1,5 @@
-/** The audit log of calls: filters (the API's, time range included, plus outcome over the page),
- * paging by cursor, and the detail of one call found by its requestId. */
+/** The audit log of calls: the API's filters (outcome and time range included), paging by cursor,
+ * and the detail of one call found by its requestId. */
 import { useState } from 'preact/hooks';
 import { admin, query } from './api';
 import { Outcome, time, timeBound, usePoll } from './ui';
@@ -33,22 +33,15 @@ export function CallsPage() {
     () => admin<{ items: Call[]; nextCursor: string | null }>('GET', `/calls${query({ ...serverFilters(applied), limit: 50, cursor })}`),
     [JSON.stringify(applied), cursor],
   );
-  // The API has no outcome filter: that one is applied to the page loaded.
-  const rows = (data?.body?.items ?? []).filter((c) => !applied.outcome || c.outcome === applied.outcome);
+  const rows = data?.body?.items ?? [];
 
   const find = async (e: Event) => {
     e.preventDefault();
     setNotFound(undefined);
-    // The API lists calls newest first: the pages are walked until the requestId shows up.
-    let next: string | undefined;
-    for (let page = 0; page < 20; page++) {
-      const result = await admin<{ items: Call[]; nextCursor: string | null }>('GET', `/calls${query({ limit: 1000, cursor: next })}`);
-      if (!result.ok) return;
-      const found = result.body.items.find((c) => c.id === requestId.trim());
-      if (found) return setSelected(found);
-      if (result.body.nextCursor === null) break;
-      next = result.body.nextCursor;
-    }
+    const result = await admin<{ items: Call[]; nextCursor: string | null }>('GET', `/calls${query({ requestId: requestId.trim(), limit: 1 })}`);
+    if (!result.ok) return;
+    const found = result.body.items[0];
+    if (found) return setSelected(found);
     setNotFound(`No call with requestId ${requestId.trim()} in the audit log.`);
   };
 
@@ -153,6 +146,7 @@ export function CallsPage() {
 function serverFilters(applied: Record<string, string>) {
   return {
     ...Object.fromEntries(FILTERS.map((name) => [name, applied[name]?.trim()])),
+    outcome: applied.outcome?.trim(),
     since: timeBound(applied.from, 'since'),
     until: timeBound(applied.to, 'until'),
   };
