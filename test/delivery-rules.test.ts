@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, parseRetryAfter, withJitter } from '../src/delivery/rules.js';
+import { answerExcerpt, decide, parseRetryAfter, withJitter } from '../src/delivery/rules.js';
 
 const SCHEDULE = [5_000, 300_000, 1_800_000];
 const NOW = 1_700_000_000_000;
@@ -45,5 +45,14 @@ describe('delivery rules', () => {
     expect(decide({ status: 503, retryAfter: '0' }, 0, SCHEDULE, NOW)).toEqual({ status: 'pending', nextAttemptAt: NOW + 1000 });
     // A Retry-After never turns the last failure into another attempt.
     expect(decide({ status: 503, retryAfter: '1' }, 3, SCHEDULE, NOW)).toEqual({ status: 'dead' });
+  });
+});
+
+describe("what an attempt keeps of the subscriber's answer", () => {
+  it('keeps an empty answer as null, a short one whole, a long one cut at 500 characters', () => {
+    expect(answerExcerpt(Buffer.alloc(0))).toBeNull();
+    expect(answerExcerpt(Buffer.from('{"error":"db down"}'))).toBe('{"error":"db down"}');
+    const long = answerExcerpt(Buffer.from('é'.repeat(5000)));
+    expect(long).toBe(`${'é'.repeat(500)}…`);
   });
 });

@@ -659,7 +659,7 @@ function storeSuite(name: string, adapter: Adapter): void {
         const retry = await finishOne(
           store,
           'w1',
-          { deliveryId: id, at: T0, durationMs: 40, statusCode: 503, error: null },
+          { deliveryId: id, at: T0, durationMs: 40, statusCode: 503, error: null, answer: 'maintenance — volte às 14h' },
           { status: 'pending', nextAttemptAt: T0 + 5000 },
         );
         expect(retry).toBe(true);
@@ -695,7 +695,11 @@ function storeSuite(name: string, adapter: Adapter): void {
           lastStatusCode: 204,
           lastError: null,
         });
-        expect((await store.listAttempts([id])).map((a) => a.statusCode)).toEqual([503, null, 204]);
+        expect((await store.listAttempts([id])).map((a) => [a.statusCode, a.answer])).toEqual([
+          [503, 'maintenance — volte às 14h'],
+          [null, null],
+          [204, null],
+        ]);
         expect(await store.nextDueAt()).toBeNull();
       });
 
@@ -923,7 +927,7 @@ function storeSuite(name: string, adapter: Adapter): void {
           [a.deliveries[0]!.id, T0 + 20],
           [a.deliveries[0]!.id, T0 + 30],
         ]);
-        expect(both[0]).toEqual({ deliveryId: b.deliveries[0]!.id, at: T0 + 10, durationMs: 1, statusCode: null, error: `at ${T0 + 10}` });
+        expect(both[0]).toEqual({ deliveryId: b.deliveries[0]!.id, at: T0 + 10, durationMs: 1, statusCode: null, error: `at ${T0 + 10}`, answer: null });
       });
 
       it('counts pending and dead deliveries, not delivered or cancelled ones', async () => {

@@ -194,6 +194,8 @@ describe('the console', () => {
     await row.getByRole('button', { name: `Attempts of delivery ${id}` }).click();
     await page.getByRole('heading', { name: `Attempts of ${id}` }).waitFor();
     expect(await page.getByText('HTTP 500', { exact: false }).count()).toBeGreaterThan(0);
+    // The subscriber's own words are kept with the attempt, shown as text.
+    expect(await page.getByLabel("The subscriber's answer").first().textContent()).toBe('{"error":"broken on purpose"}');
     const health = page.getByRole('table', { name: 'Health of each subscription, the least healthy first' });
     expect(await health.getByRole('row').filter({ hasText: 'gate' }).textContent()).toContain('0% of 1');
     await expectAccessible(page);
@@ -205,7 +207,13 @@ describe('the console', () => {
     await expect.poll(() => row.getByTestId('delivery-status').textContent(), { timeout: 15_000 }).toBe('delivered');
     expect(subscriber.received.length).toBe(before + 1);
     expect(JSON.parse(subscriber.received.at(-1)!.body)).toMatchObject({ context: { action: ENTRANCE, eventId: published.body.id }, data: { ids: ['ent-1'] } });
-    expect((await hub.admin('GET', `/deliveries/${id}`)).body).toMatchObject({ status: 'delivered', history: [{ statusCode: 500 }, { statusCode: 200 }] });
+    expect((await hub.admin('GET', `/deliveries/${id}`)).body).toMatchObject({
+      status: 'delivered',
+      history: [
+        { statusCode: 500, answer: '{"error":"broken on purpose"}' },
+        { statusCode: 200, answer: '{"ok":true}' },
+      ],
+    });
     await expect.poll(() => health.getByRole('row').filter({ hasText: 'gate' }).textContent()).toContain('50% of 2');
     await page.close();
   }, 120_000);

@@ -1,5 +1,6 @@
 /**
- * The delivery rules, free of I/O: what an answer from a subscriber means, and when to try again.
+ * The delivery rules, free of I/O: what an answer from a subscriber means, when to try again, and
+ * what of its answer an attempt keeps.
  */
 import type { AttemptOutcome } from './types.js';
 
@@ -45,4 +46,14 @@ export function decide(
   if (delay === undefined) return { status: 'dead' };
   const retryAfter = parseRetryAfter(result.retryAfter, now);
   return { status: 'pending', nextAttemptAt: now + (retryAfter ?? withJitter(delay, 0.2, random)) };
+}
+
+/** How much of the answer an attempt keeps: enough for an error message, bounded per row. */
+const KEPT_ANSWER_CHARS = 500;
+
+/** The start of an answer body as text, or null when it was empty. */
+export function answerExcerpt(body: Buffer): string | null {
+  if (body.length === 0) return null;
+  const text = body.subarray(0, KEPT_ANSWER_CHARS * 4).toString('utf8');
+  return text.length > KEPT_ANSWER_CHARS ? `${text.slice(0, KEPT_ANSWER_CHARS)}…` : text;
 }

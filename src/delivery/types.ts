@@ -58,6 +58,9 @@ export interface AttemptRecord {
   statusCode: number | null;
   /** Connection error, timeout, etc.; null when an answer came. */
   error: string | null;
+  /** The start of the subscriber's answer body as text (what an operator needs to see why it
+   * failed); null or absent when it was empty or no answer came. */
+  answer?: string | null;
 }
 
 export interface NewEvent {

@@ -19,9 +19,9 @@ import type { AttemptOutcome, AttemptRecord, ClaimedDelivery, DeliveryRecord, Ev
 import type { OutboxStore } from '../store/store.js';
 import { eventEnvelope } from './envelope.js';
 import { GroupCommit } from './group-commit.js';
-import { decide } from './rules.js';
+import { answerExcerpt, decide } from './rules.js';
 
-/** A subscriber's answer body is read only to be discarded; it need not be large. */
+/** A subscriber's answer body is read only for its start (kept with the attempt); it need not be large. */
 export const MAX_SUBSCRIBER_ANSWER_BYTES = 64 * 1024;
 /** How often the worker looks for due work when nothing wakes it (other processes, expired leases). */
 const POLL_INTERVAL_MS = 1000;
@@ -247,6 +247,7 @@ export class DeliveryWorker {
     let status: number | undefined;
     let retryAfter: string | string[] | undefined;
     let error: string | null = null;
+    let answerText: string | null = null;
     let durationMs = 0;
     try {
       const body = eventEnvelope(event, app, at);
@@ -258,6 +259,7 @@ export class DeliveryWorker {
       status = answer.status;
       retryAfter = answer.headers['retry-after'];
       durationMs = answer.durationMs;
+      answerText = answerExcerpt(answer.body);
     } catch (err) {
       error = err instanceof RelayError ? `${err.kind}: ${err.message}` : `aborted: ${(err as Error).message}`;
       durationMs = this.now() - at;
@@ -267,7 +269,7 @@ export class DeliveryWorker {
 
     const now = this.now();
     const decision = decide({ status, retryAfter }, delivery.attempts, config.retrySchedule, now);
-    const attempt = { deliveryId: delivery.id, at, durationMs: Math.round(durationMs), statusCode: status ?? null, error };
+    const attempt = { deliveryId: delivery.id, at, durationMs: Math.round(durationMs), statusCode: status ?? null, error, answer: answerText };
     metrics.deliveryAttempts.inc({ outcome: decision.status });
     try {
       if (decision.status === 'unsubscribe') {

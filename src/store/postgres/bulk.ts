@@ -28,7 +28,7 @@ const DELIVERY_TYPES = [
   'bigint',
   'bigint',
 ] as const;
-const ATTEMPT_TYPES = ['text', 'bigint', 'integer', 'integer', 'text'] as const;
+const ATTEMPT_TYPES = ['text', 'bigint', 'integer', 'integer', 'text', 'text'] as const;
 
 const arrays = (types: readonly string[], from = 1) => types.map((type, i) => `$${from + i}::${type}[]`).join(', ');
 

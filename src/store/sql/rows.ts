@@ -363,10 +363,10 @@ export function toDelivery(row: Row): DeliveryRecord {
   };
 }
 
-export const ATTEMPT_COLUMNS = ['delivery_id', 'at', 'duration_ms', 'status_code', 'error'] as const;
+export const ATTEMPT_COLUMNS = ['delivery_id', 'at', 'duration_ms', 'status_code', 'error', 'answer'] as const;
 
 export function attemptValues(attempt: AttemptRecord): SqlValue[] {
-  return [attempt.deliveryId, attempt.at, attempt.durationMs, attempt.statusCode, attempt.error];
+  return [attempt.deliveryId, attempt.at, attempt.durationMs, attempt.statusCode, attempt.error, attempt.answer ?? null];
 }
 
 /** The values of the `finish` statement's SET clause, in its order (status, next attempt, last
@@ -390,6 +390,7 @@ export function toAttempt(row: Row): AttemptRecord {
     durationMs: num(row, 'duration_ms'),
     statusCode: optionalNum(row, 'status_code'),
     error: optionalText(row, 'error'),
+    answer: optionalText(row, 'answer'),
   };
 }
 

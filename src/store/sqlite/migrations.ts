@@ -219,4 +219,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // The console opens one call by its requestId (GET /v1/admin/calls?requestId=).
     sql: `CREATE INDEX calls_id ON calls (id);`,
   },
+  {
+    version: 10,
+    name: "the start of a subscriber's answer, per attempt",
+    sql: `ALTER TABLE attempts ADD COLUMN answer TEXT;`,
+  },
 ];

@@ -47,7 +47,7 @@ const SQL = {
       ORDER BY next_attempt_at, seq LIMIT ?)
     RETURNING *`,
   insertAttempt: `INSERT INTO attempts (${rows.ATTEMPT_COLUMNS.join(', ')})
-    SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
+    SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
   // Parameters: rows.finishValues(attempt, outcome), then the delivery id and the lease owner.
   // (PostgreSQL applies a whole batch in one statement: BULK.finish.)
   finish: `UPDATE deliveries SET status = ?, attempts = attempts + 1,

@@ -14,6 +14,8 @@ interface Attempt {
   durationMs: number;
   statusCode: number | null;
   error: string | null;
+  /** The start of the subscriber's answer body. */
+  answer?: string | null;
 }
 export interface Delivery {
   id: string;
@@ -231,6 +233,11 @@ export function DeliveriesPage() {
                             <li key={i}>
                               {time(a.at)} — <strong>{attemptText(a)}</strong> {a.statusCode !== null && a.error !== null && `(${a.error})`} in {a.durationMs}{' '}
                               ms
+                              {a.answer && (
+                                <pre class="answer" aria-label="The subscriber's answer">
+                                  {a.answer}
+                                </pre>
+                              )}
                             </li>
                           ))}
                         </ol>
