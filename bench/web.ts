@@ -13,6 +13,7 @@
  * transferred (Resource Timing). Target: the median under 1 s on every page.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,8 @@ export interface WebResult {
   pass: boolean;
   targetMs: number;
   pages: PageResult[];
+  /** Why nothing was measured (no Chromium at CHROMIUM_PATH), as the PostgreSQL peers are skipped. */
+  skipped?: string;
 }
 
 interface Load {
@@ -105,6 +108,7 @@ async function measure(context: BrowserContext, spec: PageSpec): Promise<Load> {
 
 export async function runWeb(options: RunOptions): Promise<WebResult> {
   const loads = loadsWanted();
+  if (!existsSync(CHROMIUM_PATH)) return { pass: true, targetMs: WEB_TARGET_MS, pages: [], skipped: `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH)` };
   const adminToken = `bench_admin_${randomBytes(16).toString('hex')}`;
   const hub = await startBuiltHub({ HUB_ADMIN_TOKEN: adminToken, HUB_RATE_LIMIT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' });
   const profile = await mkdtemp(join(tmpdir(), 'bench-chromium-'));
@@ -185,6 +189,7 @@ export async function runWeb(options: RunOptions): Promise<WebResult> {
 }
 
 export function formatWeb(result: WebResult): string {
+  if (result.skipped !== undefined) return `Web pages: skipped, ${result.skipped}`;
   const header = `| page | interactive median / max ms | domInteractive median / max ms | loadEventEnd median / max ms | JS transferred | target ${result.targetMs} ms |`;
   const rows = result.pages.map(
     (p) =>
