@@ -3,7 +3,7 @@
  *
  *   npm run bench                      builds the hub, then runs every benchmark
  *   npm run bench -- request-respond   only the named ones (request-respond, publish-subscribe,
- *                                      durable-peers)
+ *                                      durable-peers, web; web runs only when named)
  *   npm run bench -- --json            the report as JSON on stdout instead of the tables
  *
  * Environment: BENCH_DURATION (measured seconds per target, default 10), BENCH_WARMUP (default 2),
@@ -23,9 +23,12 @@ import { formatDurablePeers, runDurablePeers } from './durable-peers.js';
 import { formatPublishSubscribe, runPublishSubscribe } from './publish-subscribe.js';
 import { formatRequestRespond, runRequestRespond, type RunOptions } from './request-respond.js';
 import { STORAGE_KIND } from './storage.js';
+import { formatWeb, runWeb } from './web.js';
 
 interface Benchmark {
   name: string;
+  /** Run only when named: `web` takes 25–32 s, at or over the 30 s the default run may grow by. */
+  onlyWhenNamed?: boolean;
   run(options: RunOptions): Promise<{ pass: boolean }>;
   format(result: never): string;
 }
@@ -34,6 +37,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'request-respond', run: runRequestRespond, format: formatRequestRespond },
   { name: 'publish-subscribe', run: runPublishSubscribe, format: formatPublishSubscribe },
   { name: 'durable-peers', run: runDurablePeers, format: formatDurablePeers },
+  { name: 'web', run: runWeb, format: formatWeb, onlyWhenNamed: true },
 ];
 
 /** The results already in `file`, by benchmark, or none when it is missing or unreadable. */
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   const wanted = args.filter((arg) => arg !== '--json');
   const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
-  const selected = BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name));
+  const selected = BENCHMARKS.filter((b) => (wanted.length === 0 ? !b.onlyWhenNamed : wanted.includes(b.name)));
 
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   const file = `${dir}latest.json`;

@@ -63,12 +63,35 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startViewerStack(options: { viewerPort?: number; staticDir?: string } = {}): Promise<ViewerStack> {
+export interface ViewerStackOptions {
+  viewerPort?: number;
+  staticDir?: string;
+  /** A hub already running (the benchmark's built one), left running on close; without it the stack starts its own. */
+  hub?: { url: string; adminToken: string };
+}
+
+/** The stack's own hub, in this process, on a SQLite file of a temporary folder. */
+async function startOwnHub(): Promise<{ url: string; adminToken: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'api-hub-viewer-'));
   const adminToken = `demo_admin_${randomBytes(16).toString('hex')}`;
   const store = await openStore(`file:${join(dir, 'hub.db')}`);
   const hub = await createHub({ config: defaultConfig({ adminToken, logLevel: 'silent' }), store, logger: pino({ level: 'silent' }) });
-  const hubUrl = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    adminToken,
+    async close() {
+      await hub.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startViewerStack(options: ViewerStackOptions = {}): Promise<ViewerStack> {
+  // A hub given by the caller is the caller's to stop: only the stack's own has `close`.
+  const hub: { url: string; adminToken: string; close?(): Promise<void> } = options.hub ?? (await startOwnHub());
+  const { url: hubUrl, adminToken } = hub;
   const erp = await startErpProvider({ entrances: morningEntrances() });
 
   const admin = async <T = Record<string, unknown>>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
@@ -132,10 +155,8 @@ export async function startViewerStack(options: { viewerPort?: number; staticDir
     },
     async close() {
       await viewer.close();
-      await hub.close();
-      await store.close();
+      await hub.close?.();
       await erp.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
