@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gzipSync } from 'node:zlib';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMUNITY, DEMO_COMMUNITIES } from '../examples/viewer-stack.js';
 import { startTestStack, type TestStack } from './support/viewer.js';
@@ -137,6 +138,22 @@ describe('viewer server', () => {
     texts.push(sse);
     for (const secret of stack.credentials) for (const text of texts) expect(text.includes(secret)).toBe(false);
   }, 60_000);
+
+  it('sends its scripts and styles precompressed to a browser that accepts it, whole to one that does not', async () => {
+    const html = await (await get('/')).text();
+    const assets = html.match(/\/assets\/[^"]+\.(?:js|css)/g) ?? [];
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      const file = readFileSync(join('viewer/dist', asset));
+      // undici's request leaves the body as sent, so the encoding is seen as it came.
+      const br = await request(`${stack.viewerUrl}${asset}`, { headers: { 'accept-encoding': 'br, gzip' } });
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(Buffer.from(await br.body.arrayBuffer())).equals(file)).toBe(true);
+      const plain = await request(`${stack.viewerUrl}${asset}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(Buffer.from(await plain.body.arrayBuffer()).equals(file)).toBe(true);
+    }
+  });
 
   it('keeps the initial JavaScript of the built front end under 250 KB gzipped', () => {
     const html = readFileSync('viewer/dist/index.html', 'utf8');

@@ -288,7 +288,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
 
   // ---- The front end ----
   if (options.staticDir !== undefined && existsSync(options.staticDir)) {
-    await app.register(fastifyStatic, { root: options.staticDir, wildcard: false, maxAge: '1h', index: ['index.html'] });
+    await app.register(fastifyStatic, { root: options.staticDir, wildcard: false, maxAge: '1h', index: ['index.html'], preCompressed: true });
     app.setNotFoundHandler((req, reply) => {
       if (req.url.startsWith('/api/') || req.url.startsWith('/hooks/')) return reply.code(404).send(errorBody(404, 'NotFound', 'no such route'));
       return reply.header('cache-control', 'no-cache').sendFile('index.html');

@@ -10,10 +10,11 @@ import process from 'node:process';
 import console from 'node:console';
 import { build } from 'vite';
 import preact from '@preact/preset-vite';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { precompress } from '../../scripts/precompress.mjs';
 
 export const APPS = ['reference', 'console'];
 export const BUDGET_BYTES = 250 * 1024;
@@ -21,14 +22,6 @@ const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--out <dir>` builds elsewhere (the browser tests each build their own copy).
 const outAt = process.argv.indexOf('--out');
 const dist = outAt > 0 ? process.argv[outAt + 1] : join(web, 'dist');
-
-/** Files under a folder, recursively. */
-function files(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
-}
 
 /** The gzipped bytes of the scripts an index.html loads before anything else. */
 export function initialJsGzipBytes(appDir) {
@@ -49,12 +42,7 @@ for (const app of APPS) {
     build: { outDir: join(dist, app), emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false }, assetsInlineLimit: 0 },
   });
 }
-for (const path of files(dist)) {
-  if (!/\.(js|css|html|svg|json)$/.test(path)) continue;
-  const bytes = readFileSync(path);
-  writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
-  writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
-}
+precompress(dist);
 let over = false;
 const report = {};
 for (const app of APPS) {
