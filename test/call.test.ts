@@ -102,6 +102,8 @@ describe('call and discover', () => {
         consumer: 'viewer',
         requestId: answer.headers['x-request-id'],
       });
+      // Made by the hub (the client sent none): a UUID of version 7, time first (ADR 0003).
+      expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(new Date(envelope.context.issuedAt).getTime()).toBeGreaterThan(Date.now() - 10_000);
       // The data is the body as received, byte for byte.
       expect(sent.body.endsWith(`"data":${raw}}`)).toBe(true);

@@ -5,12 +5,12 @@
  * large or too slow), unknown routes (404) and known routes with another method (405 with `Allow`)
  * are translated; anything else is a 500 whose cause is logged but never shown.
  */
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { escapePointer } from '../catalog/json-pointer.js';
 import { HubError, type ErrorDetail, type ErrorType } from '../errors.js';
+import { newRequestId } from './request-id.js';
 import { HUB_ERROR_KEYWORD, type HubErrorText } from './route-schemas.js';
 
 declare module 'fastify' {
@@ -137,7 +137,7 @@ export function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   if (socket.writable) {
     const hubError = CLIENT_ERRORS[err.code ?? ''] ?? new HubError('InvalidRequest', 'the request is not valid HTTP');
-    const body = JSON.stringify(hubError.toBody(randomUUID()));
+    const body = JSON.stringify(hubError.toBody(newRequestId()));
     socket.write(
       `HTTP/1.1 ${hubError.status} ${STATUS_CODES[hubError.status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
         `x-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -2,13 +2,13 @@
  * The Fastify options of the hub's server: request ids, router limits, the framework's errors in
  * the hub's format, and the timeouts and limits that keep slow or idle clients from holding sockets.
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { LogController, type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_ACTION_ID_LENGTH } from '../catalog/action-id.js';
 import type { HubConfig } from '../config.js';
 import { clientError, frameworkError } from './error-handler.js';
+import { newRequestId } from './request-id.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 /** Slack of the socket timeout over the longest call, for the body upload and the answer. */
@@ -25,7 +25,7 @@ export function serverOptions(config: ServerConfig, log: Logger) {
     // A caller's X-Request-Id is kept when it is sane, so its logs and ours line up.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
     },
     // An action id may be percent-encoded whole: three characters for each of its own.
     routerOptions: { maxParamLength: 3 * MAX_ACTION_ID_LENGTH },
