@@ -206,7 +206,9 @@ describe('change trail', () => {
     const since = await items(`since=${middle.at}`);
     expect(since.every((c) => c.at >= middle.at)).toBe(true);
     expect(await items(`since=${new Date(middle.at).toISOString()}&until=${middle.at}`)).toEqual(all.filter((c) => c.at === middle.at));
-    expect(await items('until=1970-01-02')).toEqual([]);
+    expect(await items('until=86400000')).toEqual([]);
+    // An offset other than Z names the same instant as the milliseconds.
+    expect(await items(`since=${encodeURIComponent(new Date(middle.at + 3600_000).toISOString().replace('Z', '+01:00'))}`)).toEqual(since);
 
     // Pages of 3, newest first, to the end: every change once.
     const paged: ChangeRecord[] = [];
@@ -219,16 +221,32 @@ describe('change trail', () => {
     }
     expect(paged.map((c) => c.seq)).toEqual(all.map((c) => c.seq));
 
+    // The same bounds and words as the other lists (the whole matrix is in lifecycle.test.ts).
     expectExactError(
       await hub.admin('GET', '/changes?since=yesterday'),
       400,
       'InvalidRequest',
-      'since must be milliseconds since the epoch or an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z',
-      { details: [{ pointer: '/query/since', message: 'is not a time' }] },
+      'since must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, or milliseconds since the epoch, not "yesterday"',
+      { details: [{ pointer: '/query/since', message: 'is not an ISO 8601 date-time with a time zone or milliseconds since the epoch' }] },
     );
-    expectExactError(await hub.admin('GET', '/changes?until=2026-13-45'), 400, 'InvalidRequest', 'until is not a valid date', {
-      details: [{ pointer: '/query/until', message: 'is not a time' }],
-    });
+    expectExactError(
+      await hub.admin('GET', '/changes?until=2026-02-30T00:00:00Z'),
+      400,
+      'InvalidRequest',
+      'until is not a date-time that exists: "2026-02-30T00:00:00Z"',
+      {
+        details: [{ pointer: '/query/until', message: 'is not a date-time that exists' }],
+      },
+    );
+    expectExactError(
+      await hub.admin('GET', `/changes?since=${middle.at + 1}&until=${middle.at}`),
+      400,
+      'InvalidRequest',
+      `since (${middle.at + 1}) is after until (${middle.at})`,
+      {
+        details: [{ pointer: '/query/since', message: 'is after until' }],
+      },
+    );
   });
 });
 

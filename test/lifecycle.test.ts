@@ -188,6 +188,13 @@ describe.each(BACKENDS)('lifecycle on $name', ({ databaseUrl: url }) => {
     expect(await ids(`/events?${q(before, after)}`)).toEqual([second.eventId, first.eventId]);
     expect(await ids(`/events?${q(middle, after)}`)).toEqual([second.eventId]);
     expect(await ids(`/events?${q(after)}`)).toEqual([]);
+    // Milliseconds since the epoch name the same instants, in either bound, beside a date-time.
+    expect(await ids(`/deliveries?${q(String(Date.parse(middle)))}`)).toEqual([second.id]);
+    expect(await ids(`/events?${q(before, String(Date.parse(middle)))}`)).toEqual([first.eventId]);
+    // Empty is no bound, as an empty filter is no filter.
+    const unbounded = await ids(`/events?${q(undefined, after)}`);
+    expect(unbounded.slice(0, 2)).toEqual([second.eventId, first.eventId]);
+    expect(await ids(`/events?${q('', after)}`)).toEqual(unbounded);
 
     // Calls: two refused calls (to a provider that is not there) are audit lines too.
     const call = async () => {
@@ -211,39 +218,55 @@ describe.each(BACKENDS)('lifecycle on $name', ({ databaseUrl: url }) => {
     expect(await ids(`/calls?${q(iso(secondAt))}`)).toEqual([secondCall]);
     expect(await ids(`/calls?${q(undefined, iso(firstAt))}`)).toEqual([firstCall]);
     expect(await ids(`/calls?${q(iso(secondAt + 1))}`)).toEqual([]);
+    // A row's own `at` passed back as a bound: both bounds included.
+    expect(await ids(`/calls?${q(String(secondAt))}`)).toEqual([secondCall]);
+    expect(await ids(`/calls?${q(String(firstAt), String(firstAt))}`)).toEqual([firstCall]);
+    expect(await ids(`/calls?${q(String(secondAt + 1))}`)).toEqual([]);
     // An offset other than Z names the same instant.
     const shifted = iso(secondAt + 3600_000).replace('Z', '+01:00');
     expect(await ids(`/calls?${q(shifted)}`)).toEqual([secondCall]);
   }, 60_000);
 
-  it('refuses a bad since or until with the pointer of the parameter', async () => {
-    for (const path of ['/calls', '/events', '/deliveries']) {
-      expectExactError(
-        await hub.admin('GET', `${path}?since=yesterday`),
-        400,
-        'InvalidRequest',
-        'since must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, not "yesterday"',
-        { details: [{ pointer: '/query/since', message: 'is not an ISO 8601 date-time with a time zone' }] },
-      );
-      expectExactError(await hub.admin('GET', `${path}?until=2026-01-31T12:00:00`), 400, 'InvalidRequest', /^until must be an ISO 8601 date-time/, {
-        details: [{ pointer: '/query/until', message: 'is not an ISO 8601 date-time with a time zone' }],
-      });
-      expectExactError(
-        await hub.admin('GET', `${path}?since=2026-02-30T00:00:00Z`),
-        400,
-        'InvalidRequest',
-        'since is not a date-time that exists: "2026-02-30T00:00:00Z"',
+  it('refuses a bad since or until on every list, in the same words, with the pointer of the parameter', async () => {
+    const form = (name: string, value: string) => ({
+      error: `${name} must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, or milliseconds since the epoch, not "${value}"`,
+      details: [{ pointer: `/query/${name}`, message: 'is not an ISO 8601 date-time with a time zone or milliseconds since the epoch' }],
+    });
+    const refusals: Array<[query: string, answer: { error: string; details: Array<{ pointer: string; message: string }> }]> = [
+      ['since=yesterday', form('since', 'yesterday')],
+      // No time zone: which instant is meant would be the hub's guess.
+      ['until=2026-01-31T12:00:00', form('until', '2026-01-31T12:00:00')],
+      // A day alone: "until" that day would end at its first millisecond.
+      ['until=2026-01-31', form('until', '2026-01-31')],
+      ['since=-1', form('since', '-1')],
+      ['since=1.5', form('since', '1.5')],
+      // 16 digits: beyond any time a date can hold.
+      ['until=1234567890123456', form('until', '1234567890123456')],
+      // Given twice: one bound or the other would be dropped unseen.
+      ['since=1&since=2', form('since', '["1","2"]')],
+      [
+        'since=2026-02-30T00:00:00Z',
         {
+          error: 'since is not a date-time that exists: "2026-02-30T00:00:00Z"',
           details: [{ pointer: '/query/since', message: 'is not a date-time that exists' }],
         },
-      );
-      expectExactError(
-        await hub.admin('GET', `${path}?since=2026-02-02T00:00:00Z&until=2026-02-01T00:00:00Z`),
-        400,
-        'InvalidRequest',
-        'since (2026-02-02T00:00:00Z) is after until (2026-02-01T00:00:00Z)',
-        { details: [{ pointer: '/query/since', message: 'is after until' }] },
-      );
+      ],
+      [
+        'since=2026-02-02T00:00:00Z&until=2026-02-01T00:00:00Z',
+        { error: 'since (2026-02-02T00:00:00Z) is after until (2026-02-01T00:00:00Z)', details: [{ pointer: '/query/since', message: 'is after until' }] },
+      ],
+      ['since=2&until=1', { error: 'since (2) is after until (1)', details: [{ pointer: '/query/since', message: 'is after until' }] }],
+      [
+        'since=1769860800001&until=2026-01-31T12:00:00Z',
+        { error: 'since (1769860800001) is after until (2026-01-31T12:00:00Z)', details: [{ pointer: '/query/since', message: 'is after until' }] },
+      ],
+    ];
+    for (const path of ['/calls', '/changes', '/events', '/deliveries']) {
+      for (const [query, { error, details }] of refusals) {
+        const answer = await hub.admin('GET', `${path}?${query}`);
+        expect([path, query, answer.status]).toEqual([path, query, 400]);
+        expectExactError(answer, 400, 'InvalidRequest', error, { details });
+      }
     }
   });
 });

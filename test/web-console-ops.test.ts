@@ -3,14 +3,15 @@
  * on a real port with a real SQLite file: admin keys (created and shown once, signed in with, a
  * read key's write refused with the API's 403 sentence, revoked after a confirmation), the change
  * trail (filters, a key's changes, before and after as a diff and as two blocks), deleting an app
- * and a community (409 with the apps still installed, then forced), and the time range of the
- * Calls page sent to the API. axe-core on the new pages at 1280×800 and 390 px, and screenshots.
+ * and a community (409 with the apps still installed, then forced), the time range of the Calls
+ * page sent to the API, and the Newer and Older pager of the change trail and the calls. axe-core
+ * on the new pages at 1280×800 and 390 px, and screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, launchBrowser, screenshot, type Browser } from './support/browser.js';
 import { ADMIN_TOKEN, startHub, type TestHub } from './support/hub.js';
-import { until } from './support/wait.js';
+import { quiet, until } from './support/wait.js';
 import { buildWeb } from './support/web.js';
 
 const GRADES = '@layers:education:GradeBooks:getRelated';
@@ -313,5 +314,52 @@ describe('the console for operators', () => {
       }
       await page.close();
     }
+  }, 120_000);
+
+  it('pages the change trail and the calls with Newer and Older, by the cursor of the API', async () => {
+    // More than the console's page of 50, fewer than two pages: refused calls and new communities.
+    const gate = (await hub.admin('POST', '/apps/gate/tokens')).body.token as string;
+    const total = async (list: string) => ((await hub.admin('GET', `/${list}?limit=1000`)).body.items as unknown[]).length;
+    const callsBefore = await quiet(() => total('calls'));
+    for (let i = callsBefore; i < 60; i++) {
+      await hub.send('POST', `/v1/services/call/${GRADES}/nobody?version=1`, {
+        headers: { authorization: `Bearer ${gate}`, 'x-community-id': 'escola' },
+        body: {},
+      });
+    }
+    const changesBefore = await quiet(() => total('changes'));
+    for (let i = changesBefore; i < 60; i++) expect((await hub.admin('PUT', `/communities/paged-${i}`)).status).toBe(201);
+    // Both logs are written beside the answers: wait for every line.
+    for (const list of ['calls', 'changes']) await until(async () => (await total(list)) === 60, 5000, `60 ${list}`);
+
+    const page = await signedIn();
+    for (const [list, heading] of [
+      ['changes', 'Changes'],
+      ['calls', 'Calls'],
+    ] as const) {
+      const first = (await hub.admin('GET', `/${list}?limit=50`)).body as { nextCursor: string };
+      const asked: URL[] = [];
+      const onRequest = (r: { url: () => string }) => r.url().includes(`/v1/admin/${list}`) && asked.push(new URL(r.url()));
+      page.on('request', onRequest);
+      await page.goto(`${hub.url}/console/#/${list}`);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      const rows = page.locator('tbody tr');
+      const newer = page.getByRole('button', { name: 'Newer', exact: true });
+      const older = page.getByRole('button', { name: 'Older', exact: true });
+      await expect.poll(() => rows.count()).toBe(50);
+      expect([await newer.isDisabled(), await older.isDisabled()]).toEqual([true, false]);
+
+      await older.click();
+      await expect.poll(() => rows.count()).toBe(10);
+      expect(asked.at(-1)!.searchParams.get('cursor')).toBe(first.nextCursor);
+      expect([await newer.isDisabled(), await older.isDisabled()]).toEqual([false, true]);
+
+      await newer.click();
+      await expect.poll(() => rows.count()).toBe(50);
+      expect(asked.at(-1)!.searchParams.get('cursor')).toBeNull();
+      expect([await newer.isDisabled(), await older.isDisabled()]).toEqual([true, false]);
+      page.off('request', onRequest);
+    }
+    await page.close();
   }, 120_000);
 });

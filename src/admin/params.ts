@@ -31,13 +31,14 @@ export interface TimeRangeQuery {
   until?: string;
 }
 
-/** `since` and `until` (checked for their form by timeRangeQuery) as epoch milliseconds. A date the
- * form allows but the calendar does not (February 30) and a range that ends before it starts are
- * refused, with the pointer of the parameter at fault. */
+/** `since` and `until` (checked for their form by timeRangeQuery: epoch milliseconds or an RFC 3339
+ * date-time) as epoch milliseconds. A date the form allows but the calendar does not (February 30)
+ * and a range that ends before it starts are refused, with the pointer of the parameter at fault. */
 export function timeRange(query: TimeRangeQuery): { since?: number; until?: number } {
   const at = (name: 'since' | 'until'): number | undefined => {
     const text = query[name];
     if (text === undefined || text === '') return undefined;
+    if (/^\d+$/.test(text)) return Number(text);
     const millis = Date.parse(text);
     // Date.parse rolls February 30 over to March 2: the day must come back as written.
     if (Number.isNaN(millis) || !sameDay(text, millis)) {

@@ -81,24 +81,28 @@ export const pageQuery = {
   },
 } satisfies Record<string, ParamSchema>;
 
-/** A bound of a time range (`since`, `until`): an RFC 3339 date-time with its offset, the form
- * the ISO 8601 profile of the web takes (`2026-01-31T12:00:00Z`, `…+01:00`, fractions allowed). */
-export const dateTimeQuery = (name: string, description: string): ParamSchema => ({
+/** A bound of a time range (`since`, `until`), in either of two forms: an RFC 3339 date-time with
+ * its offset, the form the ISO 8601 profile of the web takes (`2026-01-31T12:00:00Z`, `…+01:00`,
+ * fractions allowed), as the console sends it; or milliseconds since the epoch, the form of the
+ * times in the lists' rows (`at`, `createdAt`), so a client can pass one back. 15 digits at most:
+ * every such number is a time a date can hold. Empty is no bound, as an empty filter is no filter.
+ * timeRange (src/admin/params.ts) reads both. */
+const timeBoundQuery = (name: string, description: string): ParamSchema => ({
   type: 'string',
-  pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$',
+  pattern: '^(\\d{1,15}|\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|z|[+-]([01]\\d|2[0-3]):[0-5]\\d))?$',
   maxLength: 40,
   description,
-  examples: ['2026-01-31T12:00:00Z'],
+  examples: ['2026-01-31T12:00:00Z', '1769860800000'],
   [HUB_ERROR_KEYWORD]: {
-    error: `${name} must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, not "{value}"`,
-    message: 'is not an ISO 8601 date-time with a time zone',
+    error: `${name} must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z, or milliseconds since the epoch, not "{value}"`,
+    message: 'is not an ISO 8601 date-time with a time zone or milliseconds since the epoch',
   },
 });
 
-/** `since` and `until` of the admin logs: both bounds included. */
+/** `since` and `until` of the admin lists (calls, changes, events, deliveries): both bounds included. */
 export const timeRangeQuery = {
-  since: dateTimeQuery('since', 'Only rows at or after this time (ISO 8601 date-time).'),
-  until: dateTimeQuery('until', 'Only rows at or before this time (ISO 8601 date-time).'),
+  since: timeBoundQuery('since', 'Only rows at or after this time: an ISO 8601 date-time with a time zone, or milliseconds since the epoch.'),
+  until: timeBoundQuery('until', 'Only rows at or before this time: an ISO 8601 date-time with a time zone, or milliseconds since the epoch.'),
 } satisfies Record<string, ParamSchema>;
 
 /** A positive integer query parameter of the public routes. Checked as text: `1e3` and `1.5`

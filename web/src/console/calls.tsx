@@ -2,7 +2,7 @@
  * and the detail of one call found by its requestId. */
 import { useState } from 'preact/hooks';
 import { admin, query } from './api';
-import { Outcome, time, timeBound, usePoll } from './ui';
+import { Outcome, Pager, time, timeBound, usePoll } from './ui';
 
 export interface Call {
   id: string;
@@ -126,19 +126,7 @@ export function CallsPage() {
         </table>
       </div>
       {rows.length === 0 && <p class="muted">No calls match.</p>}
-      <div class="toolbar">
-        <button type="button" class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!data?.body?.nextCursor}
-          onClick={() => data?.body?.nextCursor && setCursors([...cursors, data.body.nextCursor])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager cursors={cursors} nextCursor={data?.body?.nextCursor} onChange={setCursors} />
     </>
   );
 }

@@ -6,7 +6,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { admin, query } from './api';
 import { jsonDiff } from './diff';
-import { Json, Outcome, time, timeBound, usePoll } from './ui';
+import { Json, Outcome, Pager, time, timeBound, usePoll } from './ui';
 
 export interface Change {
   at: number;
@@ -167,19 +167,7 @@ export function ChangesPage({ route }: { route: string[] }) {
         </table>
       </div>
       {data?.ok && rows.length === 0 && <p class="muted">No changes match.</p>}
-      <div class="toolbar">
-        <button type="button" class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!data?.body?.nextCursor}
-          onClick={() => data?.body?.nextCursor && setCursors([...cursors, data.body.nextCursor])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager cursors={cursors} nextCursor={data?.body?.nextCursor} onChange={setCursors} />
     </>
   );
 }

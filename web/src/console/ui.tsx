@@ -1,4 +1,5 @@
-/** Small pieces shared by the console's pages: polling, errors beside fields, notices, times. */
+/** Small pieces shared by the console's pages: polling, errors beside fields, notices, times,
+ * paging. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Answer, ErrorDetail } from './api';
@@ -164,4 +165,22 @@ export function timeBound(value: string | undefined, end: 'since' | 'until'): st
   if (Number.isNaN(at)) return undefined;
   const widen = end === 'since' ? 0 : /T\d\d:\d\d$/.test(value) ? 59_999 : /T\d\d:\d\d:\d\d$/.test(value) ? 999 : 0;
   return new Date(at + widen).toISOString();
+}
+
+/**
+ * Newer and Older under a list the API pages by cursor, newest first. `cursors` is the trail of
+ * pages walked: its last cursor is the page shown, none the first page. Older follows the shown
+ * page's `nextCursor` (none on the last page); Newer goes back one page (none on the first).
+ */
+export function Pager({ cursors, nextCursor, onChange }: { cursors: string[]; nextCursor: string | null | undefined; onChange: (cursors: string[]) => void }) {
+  return (
+    <div class="toolbar">
+      <button type="button" class="secondary" disabled={cursors.length === 0} onClick={() => onChange(cursors.slice(0, -1))}>
+        Newer
+      </button>
+      <button type="button" class="secondary" disabled={!nextCursor} onClick={() => nextCursor && onChange([...cursors, nextCursor])}>
+        Older
+      </button>
+    </div>
+  );
 }
