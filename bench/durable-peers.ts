@@ -198,7 +198,7 @@ async function startRedis(): Promise<{ port: number; pid: number; stop(): Promis
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server was not ready within 10 s: ${out}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer);
@@ -207,7 +207,7 @@ async function startRedis(): Promise<{ port: number; pid: number; stop(): Promis
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${out}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return {
     port,
     pid: child.pid!,

@@ -388,7 +388,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   });
   const config: Record<string, unknown> = {};
   for (const option of OPTIONS) {
-    const raw = (values[option.flag] as string | undefined) ?? env[option.env] ?? option.default;
+    const raw = values[option.flag] ?? env[option.env] ?? option.default;
     const unset = raw === undefined || (raw === '' && option.default === undefined);
     config[option.key] = unset ? undefined : option.parse(raw, `--${option.flag} / ${option.env}`);
   }

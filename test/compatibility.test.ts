@@ -559,8 +559,7 @@ describe('findSchemaBreaks: properties', () => {
           const wasRequired = ((prop.parent.required ?? []) as string[]).includes(prop.name);
           const after = edited(base, [{ kind, index, text: '' }]);
           const found = breaks(base, after).filter((b) => b.path === prop.path);
-          const expected = { remove: 'removed', changeType: /^type changed/, toggleRequired: wasRequired ? 'no longer required' : 'became required' }[kind] as
-            string | RegExp;
+          const expected = { remove: 'removed', changeType: /^type changed/, toggleRequired: wasRequired ? 'no longer required' : 'became required' }[kind];
           expect(found.map((b) => b.change)).toContainEqual(typeof expected === 'string' ? expected : expect.stringMatching(expected));
         },
       ),

@@ -63,7 +63,7 @@ describe('examples', () => {
       const urls = Object.fromEntries([...out.matchAll(/^(console|reference|viewer): (http:\/\/127\.0\.0\.1:\d+\/\S*)$/gm)].map((m) => [m[1], m[2]]));
       expect(Object.keys(urls).sort()).toEqual(['console', 'reference', 'viewer']);
       expect(urls.console).toMatch(/\/console\/$/);
-      const viewer = await request(urls.viewer!);
+      const viewer = await request(urls.viewer);
       expect(viewer.statusCode).toBe(200);
       expect(await viewer.body.text()).toContain('<div id="app">');
       const directory = await request(`${urls.viewer}api/directory`);

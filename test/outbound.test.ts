@@ -45,7 +45,7 @@ function fakeDns(names: Record<string, string[]>, delayMs = 0): LookupFunction {
 
 function lookupWith(policy: OutboundPolicy, names: Record<string, string[]>, all: boolean): Promise<unknown> {
   return new Promise((resolve) => {
-    policy.lookup(fakeDns(names))(Object.keys(names)[0]!, { all } as never, (err, address) => resolve(err ?? address));
+    policy.lookup(fakeDns(names))(Object.keys(names)[0]!, { all }, (err, address) => resolve(err ?? address));
   });
 }
 

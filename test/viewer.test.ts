@@ -72,14 +72,14 @@ describe('the viewer in Chromium', () => {
     const bills = payablesFor(CARLA).result.flatMap((g) => g.payables);
     const late = bills.find((b) => b.status === 'late')!;
     const pct = new Intl.NumberFormat('pt-BR', { style: 'percent', maximumFractionDigits: 1 });
-    const firstScore = grades.terms!.find((t) => t.subjects)!.subjects![0]!.overall![0]!.scoreGiven;
+    const firstScore = grades.terms.find((t) => t.subjects)!.subjects![0]!.overall![0]!.scoreGiven;
 
     const checks: [string, string, string[]][] = [
       ['home', 'Início', ['Contas a pagar', 'Vencida', `Fonte: ERP Modelo`]],
       ['grades', 'Notas', [grades.student, 'Matemática', '1º bimestre', new Intl.NumberFormat('pt-BR').format(Number(firstScore))]],
       ['attendance', 'Frequência', [attendance.student!, `Presença: ${pct.format(attendance.overall!.presencePercentage!)}`, 'Faltas registradas']],
       ['timetables', 'Horários', [timetable.student, 'Professor(a): Ana Ribeiro', 'Clube de robótica', 'Segunda', 'Aulas de hoje']],
-      ['payables', 'Financeiro', [students[0]!.name, late.description!, brl(late.centsTotal!), 'Vencidas', 'Copiar código de barras', 'Boleto (PDF)']],
+      ['payables', 'Financeiro', [students[0]!.name, late.description!, brl(late.centsTotal), 'Vencidas', 'Copiar código de barras', 'Boleto (PDF)']],
       ['documents', 'Documentos', [students[0]!.name, `Contrato de matrícula ${new Date().getFullYear()}.pdf`, 'Regimento escolar.pdf', 'arquivo']],
       ['entrance', 'Portaria', ['Lucas Mendes', 'Marina Mendes', 'Entrada']],
     ];
@@ -151,7 +151,7 @@ describe('the viewer in Chromium', () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { level: 1, name: 'Bills' }).waitFor();
     await expect.poll(() => page.locator('main').textContent()).toContain('Needs attention');
-    await expect.poll(() => page.locator('main').textContent()).toContain(brl(late.centsTotal!, 'en'));
+    await expect.poll(() => page.locator('main').textContent()).toContain(brl(late.centsTotal, 'en'));
     expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Português' }).click();

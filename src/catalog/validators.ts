@@ -146,7 +146,7 @@ export function schemaProblems(schema: unknown): string | null {
     return 'a schema must be an object or a boolean';
   }
   try {
-    if (!metaAjv.validateSchema(schema as JsonSchema)) return metaAjv.errorsText(metaAjv.errors);
+    if (!metaAjv.validateSchema(schema)) return metaAjv.errorsText(metaAjv.errors);
     compileSchema(schema as JsonSchema);
     return null;
   } catch (err) {

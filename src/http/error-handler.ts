@@ -48,7 +48,7 @@ const PART_NAME: Record<string, string> = { params: 'path', querystring: 'query'
  */
 function fromValidation(errors: NonNullable<FastifyError['validation']>, context: string): HubError {
   const first = errors[0]!;
-  const params = first.params as Record<string, unknown>;
+  const params = first.params;
   let pointer = `${POINTER_PREFIX[context] ?? `/${context}`}${first.instancePath}`;
   let message = first.message ?? 'is not valid';
   if (first.keyword === 'required') {

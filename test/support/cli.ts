@@ -40,11 +40,11 @@ export async function startApiHub(args: string[]): Promise<RunningCli> {
   let output = '';
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const firstLine = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       if (output.includes('\n')) resolve(output.split('\n')[0]!);
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     void exited.then(() => reject(new Error(`api-hub ${args.join(' ')} exited before printing a line:\n${output}`)));
   });
   return {

@@ -50,8 +50,8 @@ export async function spawnHub(dir: string, adminToken: string, env: Record<stri
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<Exit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
   const dispatcher = new Agent({ connections: 32 });

@@ -203,7 +203,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       const client = hub(session.community);
       let providers: Provider[];
       try {
-        providers = await client.discover(action as never, { version: 1 } as never);
+        providers = await client.discover(action as never, { version: 1 });
       } catch (err) {
         return { action, providers: [], sources: [], error: failure(err) };
       }
@@ -214,12 +214,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         chosen.map(async (p): Promise<SourceAnswer> => {
           const provider = { id: p.id, displayName: p.displayName };
           try {
-            const answer = (await client.call(
-              action as never,
-              p.id,
-              data as never,
-              { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 } as never,
-            )) as unknown;
+            const answer = (await client.call(action as never, p.id, data, { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 })) as unknown;
             return { provider, ok: true, data: answer };
           } catch (err) {
             return { provider, ok: false, error: failure(err) };
@@ -242,7 +237,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     const run = (async () => {
       for (;;) {
         const after = cursors.get(community) ?? startOfDay();
-        const { result } = (await hub(community).call(ENTRANCE_UPDATED_AFTER as never, provider, { after, limit: PAGE } as never, { version: 1 } as never)) as {
+        const { result } = (await hub(community).call(ENTRANCE_UPDATED_AFTER as never, provider, { after, limit: PAGE }, { version: 1 })) as {
           result: { updatedAt: string }[];
         };
         if (result.length > 0) {

@@ -352,7 +352,7 @@ function TimetablesBody({ ui, data }: { ui: I18n; data: R<'@layers:education:Tim
             </h2>
             <section class="today-card" aria-label={ui.t('todayClasses')}>
               <h3>
-                {ui.t('todayClasses')} · {ui.t(todayName as Key)}
+                {ui.t('todayClasses')} · {ui.t(todayName)}
               </h3>
               {today.length === 0 ? (
                 <p class="muted">{ui.t('noClassesToday')}</p>

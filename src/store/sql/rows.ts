@@ -164,7 +164,7 @@ export function resealedAppValues(row: Row, box: SecretBox): SqlValue[] | undefi
 }
 
 /** Whether a stored apps row holds a sealed value (so a key must exist for this database). */
-export const holdsSealedValue = (row: Row): boolean => SEALED_APP_COLUMNS.some((column) => typeof row[column] === 'string' && isSealed(row[column] as string));
+export const holdsSealedValue = (row: Row): boolean => SEALED_APP_COLUMNS.some((column) => typeof row[column] === 'string' && isSealed(row[column]));
 
 export const TOKEN_COLUMNS = ['id', 'app_id', 'hash', 'label', 'created_at', 'revoked_at'] as const;
 
