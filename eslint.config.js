@@ -18,6 +18,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+      // Passing on a reason received (a caught error, `signal.reason`) is not inventing one.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      // Preact event handlers may be async: the DOM ignores what they return, and the console's
+      // admin() answers a failure instead of rejecting (promises passed elsewhere stay checked).
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
     },
   },
   // Plain JavaScript (this file, the build scripts) has no types to check.
