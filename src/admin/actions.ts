@@ -139,7 +139,7 @@ function statusOf(catalog: Catalog, id: string, version: number) {
 }
 
 export function actionRoutes(deps: ActionRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     app.get(
       '/actions',
       {
@@ -151,7 +151,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
           },
         },
       },
-      async () => {
+      () => {
         const catalog = deps.catalog.current;
         return catalog.ids().map((id) => view(catalog, id));
       },
@@ -166,7 +166,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
           openapi: { summary: 'An action with its versions.', errors: ['NotFound'], success: { status: 200, description: 'The action.', schema: ACTION_VIEW } },
         },
       },
-      async (request) => {
+      (request) => {
         const id = request.params.action;
         const catalog = deps.catalog.current;
         if (!catalog.has(id)) throw notFound(`unknown action "${id}"`);

@@ -105,7 +105,7 @@ export function appRoutes(deps: AppRoutesDeps) {
   };
   const tokensOf = async (appId: string) => (await deps.store.listTokens()).filter((t) => t.appId === appId);
 
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     const appParams = { params: pathParams({ appId: idSchema('app') }) };
     type AppParams = { Params: { appId: string } };
     app.get(
@@ -245,7 +245,7 @@ export function appRoutes(deps: AppRoutesDeps) {
         schema: { ...appParams, response: { 200: SECRETS } },
         config: { adminScope: 'operate', openapi: { summary: 'The secrets the hub signs and sends with.', errors: ['NotFound'] } },
       },
-      async (request) => secretsView(getApp(request.params.appId), Date.now()),
+      (request) => secretsView(getApp(request.params.appId), Date.now()),
     );
 
     app.post<AppParams>(

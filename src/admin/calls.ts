@@ -12,7 +12,7 @@ export type CallRoutesDeps = Pick<HubDeps, 'audit'> & { store: AuditStore };
 const CALL = answerSchema('A call.', { id: { type: 'string' }, at: MILLIS, status: { type: 'integer' }, outcome: { type: 'string' } });
 
 export function callRoutes(deps: CallRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     const querystring = queryParams({
       ...pageQuery,
       community: filterSchema('community', 'Calls in this community.'),

@@ -22,7 +22,7 @@ const CHANGE = answerSchema('An admin write: who, what, the change, and whether 
 });
 
 export function changeRoutes(deps: ChangeRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     const querystring = queryParams({
       ...pageQuery,
       key: filterSchema('key', 'Changes made with this admin key id (`bootstrap` for HUB_ADMIN_TOKEN).'),

@@ -70,14 +70,14 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
     return view;
   };
 
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     app.get(
       '/communities',
       {
         schema: { response: { 200: { type: 'array', items: COMMUNITY } } },
         config: { adminScope: 'read', openapi: { summary: 'Every community.', success: { status: 200, description: 'The communities.' } } },
       },
-      async () => [...deps.registry.current.communities].sort().map((id) => ({ id })),
+      () => [...deps.registry.current.communities].sort().map((id) => ({ id })),
     );
 
     app.put<{ Params: { community: string } }>(
@@ -132,7 +132,7 @@ export function communityRoutes(deps: CommunityRoutesDeps) {
         schema: { ...communityParams, response: { 200: { type: 'array', items: INSTALLATION } } },
         config: { adminScope: 'read', openapi: { summary: 'The installations of a community.', errors: ['NotFound'] } },
       },
-      async (request) => {
+      (request) => {
         const id = request.params.community;
         const registry = deps.registry.current;
         if (!registry.communities.has(id)) throw notFound(`no community "${id}"`);

@@ -77,7 +77,7 @@ const ENABLED = answerSchema('The subscription, enabled.', {
 });
 
 export function deliveryRoutes(deps: DeliveryRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     type EventsQuery = PageQuery & TimeRangeQuery & { community?: string; action?: string; publisher?: string };
     app.get<{ Querystring: EventsQuery }>(
       '/events',

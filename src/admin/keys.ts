@@ -44,7 +44,7 @@ const CREATED_KEY = answerSchema('The admin key, shown once: keep `key`, the hub
 });
 
 export function keyRoutes(deps: KeyRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     app.get(
       '/keys',
       {

@@ -49,7 +49,7 @@ const RESULT = answerSchema('What the subscriber answered to the test event (not
 });
 
 export function testEventRoutes(deps: TestEventRoutesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     type Route = { Params: { community: string; appId: string; action: string }; Body: { version?: number; data?: unknown } | null | undefined };
     app.post<Route>(
       '/communities/:community/installations/:appId/subscriptions/:action/test',

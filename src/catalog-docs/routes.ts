@@ -120,7 +120,7 @@ const ACTIONS_DOC = answerSchema('The catalogue in full.', {
 });
 
 export function catalogDocsRoutes(deps: Pick<HubDeps, 'catalog'>) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     for (const [path, build, summary] of [
       ['/catalog/openapi.json', catalogOpenApi, 'The request actions of the catalogue, as OpenAPI 3.1.'],
       ['/catalog/asyncapi.json', catalogAsyncApi, 'The event actions of the catalogue, as AsyncAPI 3.0.'],

@@ -396,7 +396,7 @@ function findAnchor(root: unknown, anchor: string): unknown {
     if (!Array.isArray(node) && ((node as SchemaObject).$anchor === anchor || (node as SchemaObject).$dynamicAnchor === anchor)) {
       return node;
     }
-    stack.push(...Object.values(node));
+    stack.push(...(Object.values(node) as unknown[]));
   }
   return undefined;
 }

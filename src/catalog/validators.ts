@@ -112,7 +112,7 @@ function holdsAtMost(root: unknown, max: number): boolean {
     const value = pending.pop();
     seen += 1;
     if (typeof value !== 'object' || value === null) continue;
-    const children = Array.isArray(value) ? value : Object.values(value);
+    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
     if (seen + pending.length + children.length > max) return false;
     pending.push(...children);
   }

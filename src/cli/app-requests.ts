@@ -65,7 +65,7 @@ export async function call(argv: string[], io: Io, stdin: AsyncIterable<Buffer |
   const timeout = optionalInteger(values, 'timeout', 1);
   if (version !== undefined) query.set('version', String(version));
   if (timeout !== undefined) query.set('timeout', String(timeout));
-  const path = `/v1/services/call/${encodeURIComponent(action)}/${encodeURIComponent(provider)}${query.size > 0 ? `?${query}` : ''}`;
+  const path = `/v1/services/call/${encodeURIComponent(action)}/${encodeURIComponent(provider)}${query.size > 0 ? `?${query.toString()}` : ''}`;
   const answer = await send(values, io, path, {}, stdin);
   if (answer.status !== 200) return failed(answer, io, values);
   if (values.json === true) printJson(io, answer.body);

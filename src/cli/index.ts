@@ -15,7 +15,7 @@ interface Entry {
 }
 
 const SUBCOMMANDS: Record<string, Entry> = {
-  serve: { summary: 'run the hub (the default)', run: async () => serve, help: async () => SERVE_HELP },
+  serve: { summary: 'run the hub (the default)', run: () => Promise.resolve(serve), help: () => Promise.resolve(SERVE_HELP) },
   conformance: {
     summary: 'check that a provider answers an action as the hub expects',
     run: async () => (await import('./conformance.js')).conformance,

@@ -81,7 +81,7 @@ function sample(schema: JsonSchema, root: JsonSchema, random: Random, mode: Samp
 }
 
 function typeOf(schema: Schema): string {
-  const type = Array.isArray(schema.type) ? (schema.type.find((t) => t !== 'null') ?? 'null') : schema.type;
+  const type: unknown = Array.isArray(schema.type) ? (schema.type.find((t) => t !== 'null') ?? 'null') : schema.type;
   if (typeof type === 'string') return type;
   if ('properties' in schema || 'required' in schema) return 'object';
   if ('items' in schema || 'prefixItems' in schema) return 'array';

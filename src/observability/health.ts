@@ -23,7 +23,7 @@ function metricsGuard(metricsToken: string | undefined): onRequestHookHandler | 
 }
 
 export function healthRoutes(deps: HealthDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     app.get(
       '/healthz',
       {
@@ -31,7 +31,7 @@ export function healthRoutes(deps: HealthDeps) {
         // The pid tells apart the processes behind one port (HUB_WORKERS).
         schema: { response: { 200: answerSchema('Alive.', { status: { const: 'ok' }, pid: { type: 'integer' } }) } },
       },
-      async () => ({ status: 'ok', pid: process.pid }),
+      () => ({ status: 'ok', pid: process.pid }),
     );
     const ready = answerSchema('Ready: the storage answers.', { status: { const: 'ready' }, storage: { enum: ['sqlite', 'postgres'] } });
     app.get(
@@ -54,7 +54,7 @@ export function healthRoutes(deps: HealthDeps) {
       deps.metrics.auditDropped.set(deps.audit.dropped);
       try {
         const counts = await deps.store.countOpenDeliveries();
-        for (const [status, n] of Object.entries(counts)) deps.metrics.deliveries.set({ status }, n);
+        for (const [status, n] of Object.entries(counts) as Array<[string, number]>) deps.metrics.deliveries.set({ status }, n);
       } catch (err) {
         request.log.warn({ err }, 'counting deliveries for metrics failed');
       }

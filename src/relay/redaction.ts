@@ -61,6 +61,7 @@ const TOO_DEEP = Symbol('too deep');
 function redactAt(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === 'string') return redactString(value, secrets);
   if (value === null || typeof value !== 'object') return value;
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a private sentinel, caught below
   if (depth > MAX_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;

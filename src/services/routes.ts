@@ -145,7 +145,7 @@ function recordCall(deps: ServicesDeps, request: FastifyRequest, reply: FastifyR
 }
 
 export function servicesRoutes(deps: ServicesDeps) {
-  return async function routes(app: FastifyInstance): Promise<void> {
+  return function routes(app: FastifyInstance): void {
     app.addHook('onResponse', (request, reply, done) => {
       if (request.trail.consumer === undefined) deps.metrics.rejectedRequests.inc({ reason: outcomeOf(request, reply) });
       done();

@@ -100,7 +100,7 @@ export function webRoutes(webDir: string = defaultWebDir()) {
       .send(body);
   }
 
-  return async function routes(fastify: FastifyInstance): Promise<void> {
+  return function routes(fastify: FastifyInstance): void {
     for (const app of WEB_APPS) {
       const csp = contentSecurityPolicy(app);
       // Headers of every answer under the prefix, the 404s and 503s included.

@@ -5,8 +5,9 @@ import pg from 'pg';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** BIGINT (times, seqs, counts) as numbers; set per pool so the global `pg.types` stay untouched. */
+type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
 const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+  getTypeParser: ((oid: TypeId, format?: 'text' | 'binary'): unknown =>
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 

@@ -2,6 +2,7 @@
  * The embedded store: one process, one better-sqlite3 connection. Every method is a synchronous
  * call wrapped in a promise; writes of several rows run in one IMMEDIATE transaction.
  */
+/* eslint-disable @typescript-eslint/require-await -- better-sqlite3 is synchronous; the Store contract is async (a throw rejects) */
 import type Database from 'better-sqlite3';
 import type { DisabledSubscription, AppRecord, CommunityRecord, InstallationRecord, TokenRecord } from '../../registry/types.js';
 import { sqlitePlaceholder, type SqlValue } from '../sql/compose.js';
