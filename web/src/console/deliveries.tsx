@@ -296,12 +296,22 @@ function HealthTable({ rows }: { rows: Health[] }) {
   );
 }
 
+/** What POST …/subscriptions/{action}/test answers (src/admin/test-event.ts). */
+interface TestEventResult {
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+  data: unknown;
+  answer: string | null;
+}
+
 function TestEvent() {
   const apps = usePoll(() => admin<AppView[]>('GET', '/apps'), []);
   const communities = usePoll(() => admin<Array<{ id: string }>>('GET', '/communities'), []);
   const [community, setCommunity] = useState('');
   const [choice, setChoice] = useState('');
-  const [answer, setAnswer] = useState<Answer<Record<string, unknown>>>();
+  const [answer, setAnswer] = useState<Answer<TestEventResult>>();
   const subscriptions = (apps.data?.body ?? []).flatMap((a) =>
     ((a.manifest.services.subscribes ?? []) as Array<{ action: string }>).map((s) => `${a.id} ${s.action}`),
   );
