@@ -60,10 +60,10 @@ export interface HubRequestHandler {
   /** The core: verify, parse, run; never throws. */
   handle(request: { headers: WebhookHeaders; rawBody: string | Buffer }): Promise<HandlerResult>;
   /** A `node:http` request listener: `http.createServer(handler.node)`. */
-  node(req: IncomingMessage, res: ServerResponse): void;
+  node(this: void, req: IncomingMessage, res: ServerResponse): void;
   /** An Express handler: `app.post('/path', handler.express)`, before any body parser (or after
    * `express.raw({ type: '*\/*' })`). */
-  express(req: IncomingMessage & { body?: unknown }, res: ServerResponse): void;
+  express(this: void, req: IncomingMessage & { body?: unknown }, res: ServerResponse): void;
   /** A Fastify plugin serving `POST path` with the raw body: `app.register(handler.fastify('/path'))`. */
   fastify(path: string): (app: FastifyInstanceLike) => Promise<void>;
 }
@@ -89,6 +89,7 @@ export function handlersFor<A extends ActionMap>() {
     /** A provider's handler of one request action: the function gets the verified envelope and
      * returns the answer (typed by the action), or a `reply(status, body)`. */
     provider<Id extends RequestActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
+      this: void,
       options: HandlerOptions<Id, V>,
       run: Provide<A, NoInfer<Id>, NoInfer<V>>,
     ): HubRequestHandler {
@@ -103,6 +104,7 @@ export function handlersFor<A extends ActionMap>() {
      * returning acknowledges (204), throwing has the hub retry. With `dedupe`, a `webhook-id`
      * already handled is acknowledged without running the function. */
     subscriber<Id extends EventActionId<A>, V extends VersionOf<A, Id> = VersionOf<A, Id>>(
+      this: void,
       options: SubscriberOptions<Id, V>,
       run: Subscribe<A, NoInfer<Id>, NoInfer<V>>,
     ): HubRequestHandler {
@@ -204,6 +206,7 @@ function adapters(options: HandlerOptions<string>, run: (headers: WebhookHeaders
       }
     },
     fastify(path) {
+      // eslint-disable-next-line @typescript-eslint/require-await -- the public type is an async plugin
       return async (app) => {
         // In this plugin's own context only: the body stays raw bytes, as the signature covers them.
         app.removeAllContentTypeParsers();
