@@ -10,7 +10,7 @@ export interface BenchJob {
   data: unknown;
 }
 
-export function deliverer(url: string): { deliver(job: BenchJob): Promise<void>; close(): Promise<void> } {
+export function deliverer(url: string): { deliver(this: void, job: BenchJob): Promise<void>; close(this: void): Promise<void> } {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   return {
     async deliver(job) {

@@ -22,7 +22,7 @@ const runner = await run({
   noHandleSignals: true,
   // Errors only: a line per job would cost more than the job.
   logger: new Logger(() => (level, message) => {
-    if (level === 'error') console.error(`graphile-worker: ${message}`);
+    if ((level as string) === 'error') console.error(`graphile-worker: ${message}`);
   }),
   taskList: { deliver: (payload) => deliver(payload as BenchJob) },
 });

@@ -137,7 +137,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   };
 
   // ---- Sign-in (demo directory; an SSO callback takes this place in a real deployment) ----
-  app.get('/api/directory', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => ({
+  app.get('/api/directory', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, () => ({
     communities: options.communities.map((c) => ({ id: c.id, name: c.name, people: c.people.map((p) => ({ id: p.id, name: p.name, role: p.role })) })),
   }));
   app.post<{ Body: { community: string; person: string } }>(
@@ -214,7 +214,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         chosen.map(async (p): Promise<SourceAnswer> => {
           const provider = { id: p.id, displayName: p.displayName };
           try {
-            const answer = (await client.call(action as never, p.id, data, { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 })) as unknown;
+            const answer: unknown = await client.call(action as never, p.id, data, { version: 1, timeoutMs: options.callTimeoutMs ?? 10_000 });
             return { provider, ok: true, data: answer };
           } catch (err) {
             return { provider, ok: false, error: failure(err) };
