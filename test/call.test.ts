@@ -392,7 +392,7 @@ describe('call and discover', () => {
       const okOnes = await hub.admin('GET', '/calls?outcome=ok&limit=1000');
       expect(okOnes.body.items.map((c: { id: string }) => c.id)).toContain(ok.headers['x-request-id']);
       expect(okOnes.body.items.map((c: { id: string }) => c.id)).not.toContain(refused.headers['x-request-id']);
-      const one = await hub.admin('GET', `/calls?requestId=${ok.headers['x-request-id']}`);
+      const one = await hub.admin('GET', `/calls?requestId=${String(ok.headers['x-request-id'])}`);
       expect(one.body).toEqual({ items: [expect.objectContaining({ id: ok.headers['x-request-id'], outcome: 'ok', status: 200 })], nextCursor: null });
       expect((await hub.admin('GET', '/calls?requestId=no-such-call')).body).toEqual({ items: [], nextCursor: null });
       const twice = await hub.admin('GET', '/calls?outcome=ok&outcome=Forbidden');

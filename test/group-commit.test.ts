@@ -25,10 +25,10 @@ describe('group commit', () => {
   it('caps a batch and fails only the callers of a failed write', async () => {
     const batches: number[][] = [];
     const commit = new GroupCommit<number, number>(
-      async (items) => {
+      (items) => {
         batches.push(items);
-        if (items.includes(3)) throw new Error('disk full');
-        return items;
+        if (items.includes(3)) return Promise.reject(new Error('disk full'));
+        return Promise.resolve(items);
       },
       { maxBatch: 2 },
     );

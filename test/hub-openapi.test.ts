@@ -52,7 +52,7 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/healthz'].get.security).toEqual([]);
   });
 
-  it('describes every route the hub answers, once, under /v1, and none of the 405 refusals', async () => {
+  it('describes every route the hub answers, once, under /v1, and none of the 405 refusals', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
       Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
     );

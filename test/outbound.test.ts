@@ -388,7 +388,7 @@ describe('the hub under the outbound policy', () => {
         body: USER,
       });
       expect(answer.status).toBe(502);
-      const line = await until(async () => lines.find((l) => l.requestId === answer.headers['x-request-id'] && l.msg === 'request'));
+      const line = await until(() => lines.find((l) => l.requestId === answer.headers['x-request-id'] && l.msg === 'request'));
       expect(line).toMatchObject({
         level: 40,
         status: 502,

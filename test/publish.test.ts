@@ -279,7 +279,7 @@ describe('deliveries while no worker runs', () => {
       config,
       log: pino({ level: 'silent' }),
       metrics: new HubMetrics(),
-      onSubscriptionDisabled: async () => undefined,
+      onSubscriptionDisabled: () => Promise.resolve(),
     });
     worker.start();
     try {

@@ -26,7 +26,7 @@ function shBlockAfter(readme: string, heading: string): string {
 const dir = mkdtempSync(join(tmpdir(), 'hub-readme-'));
 let groupLeader: number | undefined;
 
-afterAll(async () => {
+afterAll(() => {
   if (groupLeader !== undefined) {
     try {
       process.kill(-groupLeader, 'SIGTERM');

@@ -18,10 +18,10 @@ interface TestServer {
 
 const servers: TestServer[] = [];
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<TestServer> {
   const server = createServer((req, res) => {
     t.requests++;
-    handler(req, res);
+    void handler(req, res);
   });
   const t: TestServer = {
     url: '',

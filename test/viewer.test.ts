@@ -159,7 +159,7 @@ describe('the viewer in Chromium', () => {
     expect(await page.evaluate('document.documentElement.lang')).toBe('pt-BR');
   }, 120_000);
 
-  it('never lets a token or a secret reach the browser', async () => {
+  it('never lets a token or a secret reach the browser', () => {
     expect(received.length).toBeGreaterThan(20);
     for (const secret of stack.credentials) for (const text of received) expect(text.includes(secret), `a response held ${secret.slice(0, 8)}…`).toBe(false);
   });
