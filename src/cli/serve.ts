@@ -7,6 +7,7 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
 import { PlanError, planWorkers } from '../cluster/plan.js';
 import { supervise } from '../cluster/supervisor.js';
@@ -51,6 +52,12 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     });
     return EXIT_OK;
   }
+  // undici parses HTTP answers with llhttp compiled to WebAssembly. V8's optimising tier compiles
+  // it in the background after the first exchange, which mallocs about 35 MB at once: that spike
+  // was the hub's peak resident memory. Liftoff, the baseline tier, parses a provider's or
+  // subscriber's answer at no CPU cost the bench can see (docs/adr/0020). Set before the first
+  // outbound connection compiles the module; in the hub's process only, not in an embedder's.
+  setFlagsFromString('--liftoff-only');
   const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
   // A worker enforces its share of the rate limit: together they allow the configured rate.
   const hub = await createHub({ config, store, logger: log, rateLimitShares: cluster.isWorker ? workers : 1 });
