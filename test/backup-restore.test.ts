@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
+import { generateSecretKeyText, parseSecretKey } from '../src/security/secret-key.js';
 import { runApiHub } from './support/cli.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type TestServer } from './support/servers.js';
@@ -139,6 +140,55 @@ describe('backup and restore of a running SQLite hub', () => {
     for (const r of accepted) expect(() => new Webhook(subscriberSecret).verify(r.body, r.headers as Record<string, string>)).not.toThrow();
     pendingEvents = [];
   }, 120_000);
+
+  it('refuses a backup whose secrets the key it names would not open, as after a key rotation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-backup-d-'));
+    try {
+      const database = join(restored, 'hub.db');
+      const keyText = readFileSync(`${database}.key`, 'utf8');
+      const sealedWith = parseSecretKey(keyText, 'key').id;
+      const otherText = generateSecretKeyText();
+      const other = parseSecretKey(otherText, 'key').id;
+      const advice =
+        'a restore could not open them. After a key rotation, run the backup with HUB_SECRET_KEY set to the key the hub runs with ' +
+        '(docs/secrets.md); no backup was written\n';
+
+      const wrongEnv = await runApiHub(['backup', join(dir, 'a.db'), '--database', database], { env: { HUB_SECRET_KEY: otherText } });
+      expect({ code: wrongEnv.code, stderr: wrongEnv.stderr, stdout: wrongEnv.stdout }).toEqual({
+        code: 1,
+        stderr: `api-hub: the app secrets in the database are encrypted with key ${sealedWith}, but HUB_SECRET_KEY is key ${other}: ${advice}`,
+        stdout: '',
+      });
+      expect(existsSync(join(dir, 'a.db'))).toBe(false);
+
+      // A copy whose key file was replaced: the stale key file of a rotated hub.
+      const good = await runApiHub(['backup', join(dir, 'good.db'), '--database', database], { env: { HUB_SECRET_KEY: '' } });
+      expect(good.code).toBe(0);
+      writeFileSync(join(dir, 'good.db.key'), `${otherText}\n`);
+      const staleFile = await runApiHub(['backup', join(dir, 'b.db'), '--database', join(dir, 'good.db')], { env: { HUB_SECRET_KEY: '' } });
+      expect({ code: staleFile.code, stderr: staleFile.stderr }).toEqual({
+        code: 1,
+        stderr: `api-hub: the app secrets in the database are encrypted with key ${sealedWith}, but the key file ${join(dir, 'good.db.key')} is key ${other}: ${advice}`,
+      });
+      expect(existsSync(join(dir, 'b.db'))).toBe(false);
+      expect(existsSync(join(dir, 'b.db.key'))).toBe(false);
+
+      // The key the hub runs with, given as HUB_SECRET_KEY (the previous one beside it is accepted).
+      const right = await runApiHub(['backup', join(dir, 'c.db'), '--database', join(dir, 'good.db'), '--json'], {
+        env: { HUB_SECRET_KEY: otherText, HUB_SECRET_KEY_PREVIOUS: keyText.trim() },
+      });
+      expect(right.code).toBe(0);
+      expect(JSON.parse(right.stdout)).toEqual({
+        database: join(dir, 'good.db'),
+        backup: join(dir, 'c.db'),
+        pages: expect.any(Number),
+        keyFile: null,
+        secretKey: 'HUB_SECRET_KEY',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('refuses to overwrite without --force, refuses PostgreSQL, and prints JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-backup-c-'));

@@ -3,14 +3,19 @@
  * runs, with SQLite's online backup API (better-sqlite3's `db.backup()`), and the secrets key it
  * needs beside it: the key file copied to `<file>.key`, or a reminder that HUB_SECRET_KEY must be
  * kept. A copy is written to a temporary file and renamed into place once checked, so `<file>` is
- * never half-written. PostgreSQL is backed up with its own tools (docs/operations.md).
+ * never half-written; the check includes that the key the backup relies on is the one its secrets
+ * were sealed with (after a key rotation, the key file beside the database is a stale one).
+ * PostgreSQL is backed up with its own tools (docs/operations.md).
  */
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { keyFilePath } from '../security/key-file.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../security/private-files.js';
+import { sealingKeyId } from '../security/secret-box.js';
+import { parseSecretKey } from '../security/secret-key.js';
 import { sqlitePathOf } from '../store/open.js';
+import { SEALED_APP_COLUMNS } from '../store/sql/rows.js';
 import { HELP_OPTION, JSON_OPTION, optionalString, parseOptions } from './args.js';
 import { coloursFor, EXIT_OK, printJson, UsageError, type Io } from './output.js';
 
@@ -19,7 +24,8 @@ export const BACKUP_HELP = `Usage: api-hub backup <file> [options]
 Copies the hub's SQLite database (DATABASE_URL, default ./data/hub.db) to <file>, consistently,
 while the hub runs. The app secrets in it open only with the key they were encrypted with: the
 key file beside the database is copied to <file>.key; with HUB_SECRET_KEY set, keep that key
-with the backup yourself. PostgreSQL: use pg_dump or WAL archiving (docs/operations.md).
+with the backup yourself. A key that does not open the secrets in the copy (the stale key file of
+a rotated hub) is refused. PostgreSQL: use pg_dump or WAL archiving (docs/operations.md).
 
   --database <path>           the SQLite file (default: from DATABASE_URL)
   --force                     replace <file> (and <file>.key) when they exist
@@ -72,6 +78,7 @@ export async function backup(argv: string[], io: Io): Promise<number> {
     try {
       const check = copy.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
+      checkSealingKeys(sealingKeyIds(copy), secretKeySet ? envKey(io.env) : keyToCopy !== null ? keyFileKey(keyToCopy) : undefined);
       // One file: what the hub's WAL held is in the copy already.
       copy.pragma('journal_mode = DELETE');
     } finally {
@@ -105,4 +112,45 @@ export async function backup(argv: string[], io: Io): Promise<number> {
   }
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_OK;
+}
+
+/** The keys a restore would be given: HUB_SECRET_KEY (and HUB_SECRET_KEY_PREVIOUS when set). */
+function envKey(env: Io['env']): { ids: string[]; names: string } {
+  const current = parseSecretKey(env.HUB_SECRET_KEY ?? '', 'HUB_SECRET_KEY');
+  const previousText = env.HUB_SECRET_KEY_PREVIOUS ?? '';
+  if (previousText === '') return { ids: [current.id], names: `HUB_SECRET_KEY is key ${current.id}` };
+  const previous = parseSecretKey(previousText, 'HUB_SECRET_KEY_PREVIOUS');
+  return { ids: [current.id, previous.id], names: `HUB_SECRET_KEY is key ${current.id}, HUB_SECRET_KEY_PREVIOUS key ${previous.id}` };
+}
+
+function keyFileKey(path: string): { ids: string[]; names: string } {
+  const key = parseSecretKey(readFileSync(path, 'utf8'), `key file ${path}`);
+  return { ids: [key.id], names: `the key file ${path} is key ${key.id}` };
+}
+
+/** The ids of the keys that sealed the app secrets in a database. */
+function sealingKeyIds(db: Database.Database): Set<string> {
+  const ids = new Set<string>();
+  for (const row of db
+    .prepare(`SELECT ${SEALED_APP_COLUMNS.join(', ')} FROM apps`)
+    .raw()
+    .all() as unknown[][]) {
+    for (const value of row) {
+      const id = typeof value === 'string' ? sealingKeyId(value) : undefined;
+      if (id !== undefined) ids.add(id);
+    }
+  }
+  return ids;
+}
+
+/** Refuses a backup whose secrets would not open with the key it tells the operator to keep. */
+function checkSealingKeys(sealedWith: Set<string>, key: { ids: string[]; names: string } | undefined): void {
+  const missing = [...sealedWith].filter((id) => key === undefined || !key.ids.includes(id));
+  if (missing.length === 0) return;
+  throw new Error(
+    `the app secrets in the database are encrypted with key ${missing.join(', ')}, ` +
+      `but ${key === undefined ? 'HUB_SECRET_KEY is not set and there is no key file' : key.names}: ` +
+      'a restore could not open them. After a key rotation, run the backup with HUB_SECRET_KEY set to the key the hub runs with ' +
+      '(docs/secrets.md); no backup was written',
+  );
 }

@@ -16,6 +16,9 @@ const PREFIX = 'enc:v1:';
 
 /** Whether a stored value is sealed (by any key), rather than plaintext from before encryption. */
 export const isSealed = (stored: string): boolean => stored.startsWith('enc:');
+
+/** The id of the key that sealed a stored value; undefined for plaintext or an unknown format. */
+export const sealingKeyId = (stored: string): string | undefined => /^enc:v1:([0-9a-f]{16}):/.exec(stored)?.[1];
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

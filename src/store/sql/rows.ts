@@ -103,7 +103,7 @@ export const APP_COLUMNS = [
 export const APP_KEYS = ['id'] as const;
 
 /** The columns holding secrets, sealed by the SecretBox; the rest of the hub sees plaintext. */
-const SEALED_APP_COLUMNS = ['secret', 'previous_secret', 'signing_secret', 'previous_signing_secret'] as const;
+export const SEALED_APP_COLUMNS = ['secret', 'previous_secret', 'signing_secret', 'previous_signing_secret'] as const;
 type SealedAppColumn = (typeof SEALED_APP_COLUMNS)[number];
 
 /** The additional authenticated data of a sealed value: its row and column. Never change it, or
