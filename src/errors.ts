@@ -175,6 +175,10 @@ function clip(text: string, maxBytes: number): string {
 }
 
 export const invalidRequest = (message: string, details?: ErrorDetail[]) => new HubError('InvalidRequest', message, details ? { details } : {});
+/** A body that does not match `schema` (e.g. `the request schema of "…" version 1`); an empty
+ * body is read as null, which few schemas take, so the message says it was empty. */
+export const invalidBody = (body: unknown, schema: string, details: ErrorDetail[]) =>
+  invalidRequest(`${body === undefined ? 'the body is empty (read as null) and' : 'the body'} does not match ${schema}`, details);
 export const notFound = (message: string) => new HubError('NotFound', message);
 export const forbidden = (message: string) => new HubError('Forbidden', message);
 export const unauthorized = (message: string) => new HubError('Unauthorized', message);

@@ -7,6 +7,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CHANGED, COMMUNITY, ECHO, startEchoSetup, until, type EchoSetup } from './support/echo-setup.js';
+import { expectError } from './support/errors.js';
 
 describe('content types and byte order marks', () => {
   let setup: EchoSetup;
@@ -99,7 +100,21 @@ describe('content types and byte order marks', () => {
 
   it('takes a body that is only a byte order mark as no body', async () => {
     const answer = await publish('\uFEFF', 'application/json');
-    expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ status: 400, type: 'InvalidRequest', requestId: answer.headers['x-request-id'] });
+    expectError(answer, 400, 'InvalidRequest', {
+      error: `the body is empty (read as null) and does not match the schema of event "${CHANGED}" version 1`,
+      details: [expect.objectContaining({ pointer: '' })],
+    });
+  });
+
+  it('says an empty body is empty when the schema refuses it', async () => {
+    const answer = await call('', 'application/json');
+    expectError(answer, 400, 'InvalidRequest', {
+      error: `the body is empty (read as null) and does not match the request schema of "${ECHO}" version 1`,
+      details: [expect.objectContaining({ pointer: '', message: 'must be object' })],
+    });
+    expect(setup.provider.received).toHaveLength(0);
+    // A body that is there but wrong is named as before.
+    const wrong = await call('[]', 'application/json');
+    expectError(wrong, 400, 'InvalidRequest', { error: `the body does not match the request schema of "${ECHO}" version 1` });
   });
 });

@@ -110,7 +110,7 @@ describe('publish and subscribe', () => {
     const [received] = await until(() => receivedFor(answer.body.id).length === 1 && receivedFor(answer.body.id));
     expect(JSON.parse(received!.body).data).toBeNull();
     const strict = await publish(undefined, { action: STRICT });
-    expectError(strict, 400, 'InvalidRequest');
+    expectError(strict, 400, 'InvalidRequest', { error: `the body is empty (read as null) and does not match the schema of event "${STRICT}" version 1` });
   });
 
   it('refuses bad publishes, and stores nothing for them', async () => {

@@ -10,7 +10,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../catalog/definition.js';
-import { HubError, invalidRequest, notFound } from '../errors.js';
+import { HubError, invalidBody, notFound } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { HubConfig } from '../config.js';
 import { legacySecretsToHide, secretsInEffect } from '../registry/app-secrets.js';
@@ -122,7 +122,7 @@ async function forward(deps: CallDeps, request: CallRequest, reply: FastifyReply
 
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
-  if (problems) throw invalidRequest(`the body does not match the request schema of "${action}" version ${version}`, problems);
+  if (problems) throw invalidBody(request.body, `the request schema of "${action}" version ${version}`, problems);
 
   const timeoutMs = Math.min(requestedTimeout ?? entry.definition.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, deps.config.maxCallTimeoutMs);
   const now = Date.now();

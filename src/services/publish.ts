@@ -5,7 +5,7 @@
  * the same request (same action, version and body text); with another request it is a 409.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { conflict, invalidRequest } from '../errors.js';
+import { conflict, invalidBody, invalidRequest } from '../errors.js';
 import type { HubDeps } from '../hub-deps.js';
 import type { EventRecord } from '../delivery/types.js';
 import { newEventId } from '../delivery/ids.js';
@@ -46,7 +46,7 @@ export async function publish(deps: PublishDeps, request: PublicRequest, reply: 
   const entry = catalog.get(action, version)!;
   const data = request.body === undefined ? null : request.body;
   const problems = entry.validateData(data);
-  if (problems) throw invalidRequest(`the body does not match the schema of event "${action}" version ${version}`, problems);
+  if (problems) throw invalidBody(request.body, `the schema of event "${action}" version ${version}`, problems);
   const idempotencyKey = idempotencyKeyOf(request);
 
   const now = Date.now();
