@@ -1,13 +1,14 @@
 /**
  * Request bodies as real clients send them: JSON media types with parameters (axios, .NET, OkHttp
- * send `application/json; charset=utf-8`), other charsets refused by name, and a body starting
- * with a UTF-8 byte order mark forwarded and stored without it, so what providers and subscribers
- * get is JSON whose signature verifies.
+ * send `application/json; charset=utf-8`), other charsets refused by name, bytes that are not
+ * well-formed UTF-8 refused rather than replaced, and a body starting with a UTF-8 byte order mark
+ * forwarded and stored without it, so what providers and subscribers get is JSON whose signature
+ * verifies.
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CHANGED, COMMUNITY, ECHO, startEchoSetup, until, type EchoSetup } from './support/echo-setup.js';
-import { expectError } from './support/errors.js';
+import { expectError, expectExactError } from './support/errors.js';
 
 describe('content types and byte order marks', () => {
   let setup: EchoSetup;
@@ -22,9 +23,9 @@ describe('content types and byte order marks', () => {
     setup.subscriber.received.length = 0;
   });
 
-  const call = (body: string, contentType: string) =>
+  const call = (body: string | Buffer, contentType: string) =>
     setup.hub.send('POST', `/v1/services/call/${ECHO}/echo`, { headers: { ...setup.headers, 'content-type': contentType }, body });
-  const publish = (body: string, contentType: string) =>
+  const publish = (body: string | Buffer, contentType: string) =>
     setup.hub.send('POST', `/v1/services/publish/${CHANGED}`, { headers: { ...setup.headers, 'content-type': contentType }, body });
 
   it.each([
@@ -68,6 +69,33 @@ describe('content types and byte order marks', () => {
       error: 'the body must be JSON, sent with content-type: application/json',
       requestId: answer.headers['x-request-id'],
     });
+  });
+
+  it.each([
+    ['a lone continuation and truncated sequences', Buffer.from([0xff, 0xfe, 0xc3])],
+    ['an overlong encoding of "/"', Buffer.from([0xc0, 0xaf])],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+  ])('refuses a body with %s with 400, never replacing the bytes', async (_name, bad) => {
+    const body = Buffer.concat([Buffer.from('{"name":"'), bad, Buffer.from('"}')]);
+    const event = await setup.hub.admin('GET', '/events');
+    for (const answer of [await call(body, 'application/json'), await publish(body, 'application/json; charset=utf-8')]) {
+      expectExactError(answer, 400, 'InvalidRequest', 'the body is not valid UTF-8');
+    }
+    expect(setup.provider.received).toHaveLength(0);
+    expect((await setup.hub.admin('GET', '/events')).body.items).toEqual(event.body.items);
+  });
+
+  it('takes multi-byte UTF-8 as sent, on a call and a publish', async () => {
+    const name = 'ação 🎉 日本';
+    const body = Buffer.from(`{"name":"${name}"}`, 'utf8');
+    const called = await call(body, 'application/json');
+    expect(called.status, called.text).toBe(200);
+    expect(called.body).toEqual({ data: { echo: { name } } });
+    expect(JSON.parse(setup.provider.received[0]!.body).data).toEqual({ name });
+    const published = await publish(body, 'application/json');
+    expect(published.status, published.text).toBe(201);
+    const event = await setup.hub.admin('GET', `/events/${published.body.id as string}`);
+    expect(event.body).toMatchObject({ data: { name } });
   });
 
   it('forwards a call whose body starts with a byte order mark as the JSON that was validated, signed', async () => {

@@ -2,9 +2,9 @@
  * Every answer in the hub's error format, including those Fastify and Node's HTTP parser used to
  * write themselves: long action ids (up to 200 characters) routed, over-long path segments 414,
  * malformed percent-encoding 400, unknown routes 404, another method on a known route 405 with
- * `Allow`, malformed HTTP 400, oversized headers 431, the 503 while shutting down. And the headers
- * every answer carries: `x-content-type-options: nosniff`; admin answers `cache-control: no-store`;
- * `/metrics` behind HUB_METRICS_TOKEN when it is set.
+ * `Allow`, malformed HTTP 400, an oversized request line (a long URL) or headers 431, the 503 while
+ * shutting down. And the headers every answer carries: `x-content-type-options: nosniff`; admin
+ * answers `cache-control: no-store`; `/metrics` behind HUB_METRICS_TOKEN when it is set.
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,25 +93,36 @@ describe('errors in the hub format', () => {
     expectExactError(admin, 405, 'MethodNotAllowed', 'this route answers GET, HEAD, PUT, DELETE only');
   });
 
-  it('answers malformed HTTP with 400 and oversized headers with 431, then closes', async () => {
+  it('answers malformed HTTP with 400 and an oversized request line or headers with 431, then closes', async () => {
     const malformed = parseRaw(await rawExchange(hub.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
     expect(malformed).toEqual({
       status: 400,
       headers: expect.objectContaining({ connection: 'close', 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' }),
       body: { status: 400, type: 'InvalidRequest', name: 'Bad Request', error: 'the request is not valid HTTP', requestId: expect.any(String) },
     });
-    const oversized = parseRaw(await rawExchange(hub.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
-    expect(oversized).toEqual({
+    const tooLarge = {
       status: 431,
-      headers: expect.objectContaining({ connection: 'close' }),
+      headers: expect.objectContaining({ connection: 'close', 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' }),
       body: {
         status: 431,
         type: 'HeadersTooLarge',
         name: 'Request Header Fields Too Large',
-        error: 'the request headers are too large',
+        error: 'the request line and headers are larger than the hub accepts (16 KiB): a URL or a header is too long',
         requestId: expect.any(String),
       },
-    });
+    };
+    const oversized = parseRaw(await rawExchange(hub.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    expect(oversized).toEqual(tooLarge);
+    // Node's parser counts the request line with the headers: a long URL is the same overflow.
+    const longUrl = parseRaw(await rawExchange(hub.url, `GET /healthz?x=${'q'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    expect(longUrl).toEqual(tooLarge);
+    const longPost = parseRaw(
+      await rawExchange(
+        hub.url,
+        `POST /v1/services/call/${ECHO}/echo?x=${'q'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`,
+      ),
+    );
+    expect(longPost).toEqual(tooLarge);
   });
 
   it('sends nosniff on every answer and no-store on admin answers', async () => {

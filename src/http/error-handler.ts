@@ -1,11 +1,12 @@
 /**
  * One error format for every answer: HubErrors render themselves; errors Fastify raises before a
  * handler runs (body too large, media type, malformed JSON), those its router answers itself (bad
- * percent-encoding, over-long path parameter), the HTTP parser's (malformed request, headers too
- * large or too slow), unknown routes (404) and known routes with another method (405 with `Allow`)
- * are translated; anything else is a 500 whose cause is logged but never shown.
+ * percent-encoding, over-long path parameter), the HTTP parser's (malformed request, request line
+ * and headers too large, headers too slow), unknown routes (404) and known routes with another
+ * method (405 with `Allow`) are translated; anything else is a 500 whose cause is logged but never
+ * shown.
  */
-import { STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { escapePointer } from '../catalog/json-pointer.js';
@@ -123,15 +124,22 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
   sendError(request, reply, hubError);
 }
 
+/** Node's limit on the request line and headers together (16 KiB unless `--max-http-header-size`). */
+const HEADER_LIMIT = maxHeaderSize % 1024 === 0 ? `${maxHeaderSize / 1024} KiB` : `${maxHeaderSize} bytes`;
+
+/** Node's parser counts the request line with the headers and reports both as HPE_HEADER_OVERFLOW,
+ * so the message names both: a long URL gets it too. */
+export const HEADERS_TOO_LARGE = `the request line and headers are larger than the hub accepts (${HEADER_LIMIT}): a URL or a header is too long`;
+
 const CLIENT_ERRORS: Record<string, HubError> = {
   ERR_HTTP_REQUEST_TIMEOUT: new HubError('RequestTimeout', 'the request was not received in time'),
-  HPE_HEADER_OVERFLOW: new HubError('HeadersTooLarge', 'the request headers are too large'),
+  HPE_HEADER_OVERFLOW: new HubError('HeadersTooLarge', HEADERS_TOO_LARGE),
 };
 
 /**
- * Fastify's `clientErrorHandler`: the HTTP parser failed (malformed request, headers too large,
- * headers or body too slow). No request exists yet, so the answer is written on the socket, which
- * is then closed.
+ * Fastify's `clientErrorHandler`: the HTTP parser failed (malformed request, request line and
+ * headers too large, headers or body too slow). No request exists yet, so the answer is written on
+ * the socket, which is then closed.
  */
 export function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;

@@ -1,7 +1,9 @@
 /**
- * Request bodies: JSON only, size-limited by Fastify, parsed without prototype pollution and with
- * a nesting bound, and kept as the exact text parsed so the call path can forward it unchanged.
+ * Request bodies: JSON only, in well-formed UTF-8, size-limited by Fastify, parsed without
+ * prototype pollution and with a nesting bound, and kept as the exact text parsed so the call path
+ * can forward it unchanged.
  */
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { HubError, invalidRequest } from '../errors.js';
@@ -68,17 +70,22 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 /**
  * Replaces Fastify's JSON parser: JSON media types only (others get 415), in UTF-8 (the only
- * charset JSON may be exchanged in, RFC 8259 §8.1), a byte order mark dropped, and the text that
- * was parsed kept: what is forwarded and stored is exactly what was validated.
+ * charset JSON may be exchanged in, RFC 8259 §8.1) and well-formed (400 otherwise), a byte order
+ * mark dropped, and the text that was parsed kept: what is forwarded and stored is exactly what was
+ * validated.
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+  // Bytes, not a string: decoding replaces ill-formed sequences with U+FFFD, so a body would be
+  // changed silently; they are checked first (natively), then decoded once.
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     const charset = charsetOf(request.headers['content-type']);
     if (charset !== undefined && !UTF8.test(charset)) {
       return done(new HubError('UnsupportedMediaType', `the body must be JSON in UTF-8; charset "${charset.slice(0, 40)}" is not accepted`), undefined);
     }
-    const text = (body as string).startsWith(BOM) ? (body as string).slice(1) : (body as string);
+    if (!isUtf8(body as Buffer)) return done(invalidRequest('the body is not valid UTF-8'), undefined);
+    const decoded = (body as Buffer).toString('utf8');
+    const text = decoded.startsWith(BOM) ? decoded.slice(1) : decoded;
     if (text.trim() === '') return done(null, undefined);
     try {
       const value = parseJsonText(text);

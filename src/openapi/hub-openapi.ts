@@ -12,6 +12,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { catalogDir } from '../catalog/builtin.js';
 import { HUB_ERROR_SCHEMA } from '../catalog-docs/shared.js';
 import { ERROR_TYPES, HubError, type ErrorType } from '../errors.js';
+import { HEADERS_TOO_LARGE } from '../http/error-handler.js';
 import { HUB_ERROR_KEYWORD } from '../http/route-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -144,7 +145,7 @@ const EXAMPLE_SENTENCES: Record<ErrorType, string> = {
   ProviderTimeout: 'app "erp-modelo" did not answer within 10000 ms',
   RequestTimeout: 'the request was not received in time',
   UriTooLong: 'a path segment of the URL is longer than any id the hub knows',
-  HeadersTooLarge: 'the request headers are too large',
+  HeadersTooLarge: HEADERS_TOO_LARGE,
 };
 
 function operationOf(route: CollectedRoute, operationId: string): Json {

@@ -25,7 +25,7 @@ export interface TestHub {
   hub: Hub;
   store: Store;
   dir: string;
-  /** Any HTTP request to the hub; JSON bodies are sent as JSON, strings as they are. */
+  /** Any HTTP request to the hub; JSON bodies are sent as JSON, strings and Buffers as they are. */
   send(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<Answer>;
   /** An admin API request with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Answer>;
@@ -38,8 +38,8 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const TEST_SECRET_KEY_TEXT = '2gRtHFtcSIupE8T3m8tLCgjckiNJeR8GweaMYYBwTGc=';
 export const TEST_SECRET_KEY = parseSecretKey(TEST_SECRET_KEY_TEXT, "the tests' key");
 
-/** An HTTP request to `url + path`: JSON bodies are sent as JSON, strings as they are; the answer
- * with its body parsed when it is JSON. */
+/** An HTTP request to `url + path`: JSON bodies are sent as JSON, strings and Buffers (raw bytes)
+ * as they are; the answer with its body parsed when it is JSON. */
 export async function sendTo(
   url: string,
   method: string,
@@ -48,9 +48,9 @@ export async function sendTo(
   dispatcher?: Dispatcher,
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
+  let body: string | Buffer | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    body = typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
   const res = await request(`${url}${path}`, { method: method as 'GET', headers, body, ...(dispatcher !== undefined && { dispatcher }) });
