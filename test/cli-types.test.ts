@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApiHub } from './support/cli.js';
 import { ADMIN_TOKEN, startHub, type TestHub } from './support/hub.js';
+import { json, startServer } from './support/servers.js';
 
 describe('api-hub types', () => {
   let hub: TestHub;
@@ -49,7 +50,25 @@ describe('api-hub types', () => {
     const run = await runApiHub(['types', '--hub', hub.url, '--admin-token', 'wrong-token-of-16-chars']);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^api-hub: the hub at ${hub.url} answered 401 to GET /v1/admin/actions: \\{.*"type":"Unauthorized".*\\}\n$`));
+    const answer = await hub.send('GET', '/v1/admin/actions', { headers: { authorization: 'Bearer wrong-token-of-16-chars' } });
+    expect(answer.status).toBe(401);
+    expect(run.stderr).toMatch(
+      new RegExp(`^api-hub: the hub at ${hub.url} refused GET /v1/admin/actions: 401 Unauthorized: ${answer.body.error} \\(request id [0-9a-f-]{36}\\)\n$`),
+    );
+  });
+
+  it('says a URL that answers but is no hub is not one', async () => {
+    const other = await startServer((_req, res) => json(res, 404, { error: 'no such endpoint' }));
+    try {
+      const run = await runApiHub(['types', '--hub', other.url, '--admin-token', ADMIN_TOKEN]);
+      expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `api-hub: ${other.url} is not an API Hub: GET /v1/admin/actions answered 404: {"error":"no such endpoint"}\n`,
+      });
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a bad command line with exit 2', async () => {

@@ -76,14 +76,23 @@ export async function fetchHubActions(hubUrl: string, adminToken: string): Promi
   const response = await fetch(new URL('/v1/admin/actions', hubUrl), { headers: { authorization: `Bearer ${adminToken}` } });
   const text = await response.text();
   const excerpt = text.length > 500 ? `${text.slice(0, 500)}…` : text;
-  if (!response.ok) throw new Error(`the hub at ${hubUrl} answered ${response.status} to GET /v1/admin/actions: ${excerpt}`);
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     body = undefined;
   }
-  if (!Array.isArray(body)) throw new Error(`the hub at ${hubUrl} did not answer GET /v1/admin/actions with a list: ${excerpt}`);
+  if (!response.ok) {
+    // A hub refuses in its error format; anything else answering there is not a hub.
+    const refusal = body as { status?: unknown; name?: unknown; error?: unknown; requestId?: unknown } | undefined;
+    if (typeof refusal?.status === 'number' && typeof refusal.error === 'string' && typeof refusal.requestId === 'string') {
+      throw new Error(
+        `the hub at ${hubUrl} refused GET /v1/admin/actions: ${response.status} ${String(refusal.name ?? '')}: ${refusal.error} (request id ${refusal.requestId})`,
+      );
+    }
+    throw new Error(`${hubUrl} is not an API Hub: GET /v1/admin/actions answered ${response.status}: ${excerpt}`);
+  }
+  if (!Array.isArray(body)) throw new Error(`${hubUrl} is not an API Hub: GET /v1/admin/actions answered ${response.status} with ${excerpt}`);
   return body.flatMap((action: { versions?: ActionSchemaSource[] }) => action.versions ?? []);
 }
 
