@@ -87,7 +87,7 @@ export async function fetchHubActions(hubUrl: string, adminToken: string): Promi
     const refusal = body as { status?: unknown; name?: unknown; error?: unknown; requestId?: unknown } | undefined;
     if (typeof refusal?.status === 'number' && typeof refusal.error === 'string' && typeof refusal.requestId === 'string') {
       throw new Error(
-        `the hub at ${hubUrl} refused GET /v1/admin/actions: ${response.status} ${String(refusal.name ?? '')}: ${refusal.error} (request id ${refusal.requestId})`,
+        `the hub at ${hubUrl} refused GET /v1/admin/actions: ${response.status} ${typeof refusal.name === 'string' ? refusal.name : ''}: ${refusal.error} (request id ${refusal.requestId})`,
       );
     }
     throw new Error(`${hubUrl} is not an API Hub: GET /v1/admin/actions answered ${response.status}: ${excerpt}`);
