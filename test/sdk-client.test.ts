@@ -7,6 +7,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, HubApiError, HubConnectionError, type HubClient } from '../packages/sdk/src/index.js';
+import { freePort } from './support/port.js';
 import { CHANGED, COMMUNITY, ECHO, startEchoSetup, type EchoSetup } from './support/echo-setup.js';
 import { install, registerApp, startHub } from './support/hub.js';
 import { json, startServer } from './support/servers.js';
@@ -133,9 +134,15 @@ describe('client: discover and call', () => {
   });
 
   it('a hub that does not answer gives a HubConnectionError with the request id sent', async () => {
-    const client = createClient<EchoActions>({ hubUrl: 'http://127.0.0.1:1', token: 'hub_x', community: COMMUNITY, retries: 0 });
+    // A port nothing listens on: connections to it are refused.
+    const port = await freePort();
+    const client = createClient<EchoActions>({ hubUrl: `http://127.0.0.1:${port}`, token: 'hub_x', community: COMMUNITY, retries: 0 });
     const error = (await caught(client.call(ECHO, 'echo', { name: 'Ana' }, { requestId: 'req-nowhere' }))) as HubConnectionError;
     expect(error).toBeInstanceOf(HubConnectionError);
+    // The hub's URL and the system's reason, not fetch's bare "fetch failed".
+    expect(error.message).toBe(
+      `POST http://127.0.0.1:${port}/v1/services/call/${encodeURIComponent(ECHO)}/echo: no answer: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
     expect(error.requestId).toBe('req-nowhere');
     expect(error.timedOut).toBe(false);
   });

@@ -147,8 +147,8 @@ export function createClient<A extends ActionMap = BuiltinActions>(options: Clie
           ? `no answer within ${attempt.timeoutMs} ms`
           : attempt.signal?.aborted === true
             ? 'aborted'
-            : `no answer (${(error as Error).message})`;
-        throw new HubConnectionError(`${attempt.method} ${attempt.path}: ${reason}`, attempt.requestId, timedOut, error);
+            : `no answer: ${noAnswerReason(error)}`;
+        throw new HubConnectionError(`${attempt.method} ${url.href}: ${reason}`, attempt.requestId, timedOut, error);
       }
       const parsed = parseJson(text);
       if (response.ok) return parsed;
@@ -267,4 +267,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** Why fetch got no answer: its bare "fetch failed" hides the system's reason in `cause`. */
+function noAnswerReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown }).code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
