@@ -1,19 +1,23 @@
 /**
- * The hub as a package: `npm pack` of the root gives a tarball with the built hub, the catalogue
- * and @api-hub/sdk bundled (it is on no registry), and nothing of the sources or tests. Installed
+ * The hub as a package: `npm pack` of the root gives a tarball with the built hub, its web pages,
+ * the catalogue and @api-hub/sdk bundled (it is on no registry), and nothing of the sources or tests. Installed
  * in a new project, its `api-hub` binary runs: --help, a mock provider, and conformance of that
  * mock; `api-hub types` works with the optional json-schema-to-typescript and says what to
- * install without it. Dependencies come from the npm cache where it has them (--prefer-offline),
- * and install scripts are skipped: nothing here opens SQLite, whose native build would need them.
+ * install without it. Started with its own entry point, the installed hub serves the web pages it
+ * ships (`/console/`, `/reference/`). Dependencies come from the npm cache where it has them
+ * (--prefer-offline), and install scripts are skipped: the native build of better-sqlite3 they
+ * would do is the checkout's, linked in its place.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningSecret } from '../src/relay/signing.js';
+import { freePort } from './support/port.js';
 import { PROJECT_ROOT } from './support/process.js';
+import { until } from './support/wait.js';
 
 const run = promisify(execFile);
 const CALENDAR = '@layers:Calendar:getRelated';
@@ -46,6 +50,8 @@ describe('npm pack of the hub', () => {
         'dist/src/main.js',
         'catalog/layers/Calendar.getRelated.v1.json',
         'node_modules/@api-hub/sdk/dist/index.js',
+        'web/dist/console/index.html',
+        'web/dist/reference/index.html',
       ]),
     );
     expect(paths.filter((path) => !/^(dist\/src\/|catalog\/|web\/dist\/(reference|console)\/|node_modules\/@api-hub\/sdk\/)/.test(path)).sort()).toEqual([
@@ -88,6 +94,54 @@ describe('npm pack of the hub', () => {
       expect(conformance.code).toBe(0);
     } finally {
       mock.kill('SIGTERM');
+    }
+
+    // The hub itself, from the package's entry point, on a SQLite file: the pages it ships.
+    const installed = join(app, 'node_modules/api-hub');
+    rmSync(join(app, 'node_modules/better-sqlite3'), { recursive: true, force: true });
+    symlinkSync(join(PROJECT_ROOT, 'node_modules/better-sqlite3'), join(app, 'node_modules/better-sqlite3'), 'dir');
+    const port = await freePort();
+    let hubOutput = '';
+    const hub = spawn(process.execPath, [join(installed, 'dist/src/main.js')], {
+      cwd: app,
+      env: {
+        ...process.env,
+        DATABASE_URL: `file:${join(work, 'hub.db')}`,
+        HUB_ADMIN_TOKEN: 'hub-package-test-admin-token',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    hub.stdout.on('data', (chunk: Buffer) => (hubOutput += chunk.toString('utf8')));
+    hub.stderr.on('data', (chunk: Buffer) => (hubOutput += chunk.toString('utf8')));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await until(
+        async () => {
+          if (hub.exitCode !== null) throw new Error(`the installed hub exited (${hub.exitCode})`);
+          return fetch(`${base}/readyz`).then(
+            (answer) => answer.ok,
+            () => false,
+          );
+        },
+        20_000,
+        'the installed hub ready',
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}:\n${hubOutput}`);
+      });
+      for (const page of ['console', 'reference']) {
+        const answer = await fetch(`${base}/${page}/`);
+        expect([page, answer.status, answer.headers.get('content-type')]).toEqual([page, 200, 'text/html; charset=utf-8']);
+        expect(await answer.text()).toBe(readFileSync(join(installed, 'web/dist', page, 'index.html'), 'utf8'));
+      }
+    } finally {
+      // Stopped before afterAll removes its database.
+      if (hub.exitCode === null && hub.signalCode === null) {
+        const exited = new Promise((done) => hub.once('exit', done));
+        hub.kill('SIGTERM');
+        await exited;
+      }
     }
 
     const types = await exec(bin, ['types'], app);

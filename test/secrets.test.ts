@@ -7,7 +7,7 @@
  * TEST_DATABASE_URL is set.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { parseSecretKey } from '../src/security/secret-key.js';
 import { applyMigrations } from '../src/store/sqlite/database.js';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { openStore } from '../src/store/open.js';
+import { runApiHub, type CliRun } from './support/cli.js';
 import { ADMIN_TOKEN, install, registerApp, startHub, TEST_SECRET_KEY, type Answer, type TestHub } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
@@ -54,6 +55,13 @@ async function refusal(dir: string, env: Record<string, string>): Promise<string
   );
   if (failure === undefined) throw new Error('the hub started');
   return failure;
+}
+
+/** The binary started on `<dir>/hub.db` (or `env`'s DATABASE_URL), expected to refuse: its exit code and output. */
+function refusedStart(dir: string, env: Record<string, string>): Promise<CliRun> {
+  return runApiHub([], {
+    env: { DATABASE_URL: `file:${join(dir, 'hub.db')}`, HUB_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+  });
 }
 
 async function stop(proc: HubProcess): Promise<void> {
@@ -192,21 +200,31 @@ describe('app secrets at rest', () => {
     expect(previous).not.toContain('secret-value');
   });
 
-  it('refuses to start with a key the database was not written with, naming the one it needs', async () => {
+  it('refuses to start with a key the database was not written with, naming the one it needs: one line, exit 2', async () => {
     const dir = newDir();
     const right = newKey();
     await stop(await spawnHub(dir, ADMIN_TOKEN, { HUB_SECRET_KEY: right }).then(async (proc) => (await setUp(proc), proc)));
     const wrong = newKey();
-    const message = await refusal(dir, { HUB_SECRET_KEY: wrong });
-    expect(message).toContain('"code":1');
-    expect(message).toContain(
-      `apps/erp/secret in storage was encrypted with key ${keyId(right)}, which this hub was not given (--secret-key / HUB_SECRET_KEY is key ${keyId(wrong)}). ` +
-        'Start the hub with the key the database was written with: HUB_SECRET_KEY, or HUB_SECRET_KEY_PREVIOUS while rotating',
-    );
+    const keyFile = join(dir, 'hub.db.key');
+    const needs = (given: string) =>
+      `API Hub refused to start: apps/erp/secret in storage was encrypted with key ${keyId(right)}, which this hub was not given (${given}). ` +
+      'Start the hub with the key the database was written with: HUB_SECRET_KEY, or HUB_SECRET_KEY_PREVIOUS while rotating (see docs/secrets.md)\n';
+    // An operator's mistake, like a bad option: the message alone, no stack, exit 2.
+    const withWrongKey = await refusedStart(dir, { HUB_SECRET_KEY: wrong });
+    expect(withWrongKey).toEqual({ code: 2, stdout: '', stderr: needs(`--secret-key / HUB_SECRET_KEY is key ${keyId(wrong)}`) });
+    expect(withWrongKey.stderr).not.toContain('    at ');
     // Without any key, the hub does not make a new key file that could not open them either.
-    const keyless = await refusal(dir, {});
-    expect(keyless).toContain(`holds encrypted app secrets but its key file ${join(dir, 'hub.db.key')} is missing`);
-    expect(() => statSync(join(dir, 'hub.db.key'))).toThrow();
+    expect(await refusedStart(dir, {})).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        `API Hub refused to start: the database ${join(dir, 'hub.db')} holds encrypted app secrets but its key file ${keyFile} is missing: ` +
+        'restore the key file from the backup of this database, or set HUB_SECRET_KEY to the key the secrets were encrypted with\n',
+    });
+    expect(() => statSync(keyFile)).toThrow();
+    // A key file that is not the database's.
+    writeFileSync(keyFile, `${wrong}\n`, { mode: 0o600 });
+    expect(await refusedStart(dir, {})).toEqual({ code: 2, stdout: '', stderr: needs(`key file ${keyFile} is key ${keyId(wrong)}`) });
   });
 
   it('rotates the key: started with the new key and the previous one, the hub seals again, then runs without the previous', async () => {
@@ -269,9 +287,15 @@ describe('app secrets at rest', () => {
     expectSentWith(await callErp(proc, token), legacy.secret, [legacy.signingSecret]);
   });
 
-  it('refuses PostgreSQL without HUB_SECRET_KEY, before connecting', async () => {
-    const message = await refusal(newDir(), { DATABASE_URL: 'postgres://127.0.0.1:1/none' });
-    expect(message).toContain('HUB_SECRET_KEY is required with PostgreSQL');
+  it('refuses PostgreSQL without HUB_SECRET_KEY, before connecting: one line, exit 2', async () => {
+    expect(await refusedStart(newDir(), { DATABASE_URL: 'postgres://127.0.0.1:1/none' })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'API Hub refused to start: HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place ' +
+        'beside the database for a generated key. Set it to 32 random bytes written as base64 (44 characters, `openssl rand -base64 32`) ' +
+        'or hex (64 characters, `openssl rand -hex 32`), the same in every hub process\n',
+    });
   });
 });
 

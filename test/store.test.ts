@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AdminKeyRecord } from '../src/admin/admin-keys.js';
 import type { ChangeRecord } from '../src/admin/change-types.js';
 import type { AppRecord } from '../src/registry/types.js';
-import { parseSecretKey, type SecretKey } from '../src/security/secret-key.js';
+import { parseSecretKey, SecretKeyError, type SecretKey } from '../src/security/secret-key.js';
 import { openStore } from '../src/store/open.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -1056,6 +1056,8 @@ describe('openStore', () => {
     await expect(openStore(`file:${join(sqliteDir, 'previous-only', 'hub.db')}`, { previousSecretKey: keyA })).rejects.toThrow(
       'HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY',
     );
+    // An operator's to fix: the binary prints these without a stack, exit 2 (src/main.ts).
+    await expect(openStore('postgres://127.0.0.1:1/none')).rejects.toBeInstanceOf(SecretKeyError);
   });
 });
 

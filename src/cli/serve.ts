@@ -13,7 +13,7 @@ import { PlanError, planWorkers } from '../cluster/plan.js';
 import { supervise } from '../cluster/supervisor.js';
 import { helpText, loadConfig } from '../config.js';
 import { createHub, newAdminToken } from '../hub.js';
-import { isPostgresUrl, openStore } from '../store/open.js';
+import { checkSecretKeys, isPostgresUrl, openStore } from '../store/open.js';
 import { EXIT_OK, UsageError, type Io } from './output.js';
 
 export const SERVE_HELP = `${helpText().replace('Usage: api-hub [options]', 'Usage: api-hub [serve] [options]\n\nRuns the hub. Every flag can be set by its environment variable instead.')}`;
@@ -29,6 +29,8 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  // Refused here rather than in each worker, which the supervisor would restart in a loop.
+  checkSecretKeys(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious });
   let workers;
   try {
     workers = planWorkers(isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite', config.workers, config.role, availableParallelism());

@@ -9,7 +9,7 @@
  * Values are sealed with the current key; the previous key (HUB_SECRET_KEY_PREVIOUS) only opens.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { SecretKey } from './secret-key.js';
+import { SecretKeyError, type SecretKey } from './secret-key.js';
 import { setBounded } from '../bounded-map.js';
 
 const PREFIX = 'enc:v1:';
@@ -62,7 +62,7 @@ export class SecretBox {
     const key = this.keyWithId(match[1]!);
     if (key === undefined) {
       const known = [this.current, this.previous].filter((k) => k !== undefined).map((k) => `${k.source} is key ${k.id}`);
-      throw new Error(
+      throw new SecretKeyError(
         `${where} in storage was encrypted with key ${match[1]}, which this hub was not given (${known.join(', ')}). ` +
           'Start the hub with the key the database was written with: HUB_SECRET_KEY, or HUB_SECRET_KEY_PREVIOUS while rotating (see docs/secrets.md)',
       );

@@ -10,6 +10,11 @@
  */
 import { createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
+/** The hub was not given the key its storage needs, or was given one it cannot use: the operator
+ * fixes it by setting or restoring a key, so the binary prints the message alone (no stack) and
+ * exits as for any configuration error. */
+export class SecretKeyError extends Error {}
+
 export interface SecretKey {
   /** 16 hex digits derived from the key; tells keys apart in ciphertexts and messages. */
   id: string;
@@ -35,10 +40,10 @@ export function parseSecretKey(text: string, source: string): SecretKey {
   const trimmed = text.trim();
   const bytes = HEX_KEY.test(trimmed) ? Buffer.from(trimmed, 'hex') : BASE64_KEY.test(trimmed) ? Buffer.from(trimmed, 'base64') : undefined;
   if (bytes === undefined || bytes.length !== KEY_BYTES) {
-    throw new Error(`${source}: not a valid key (${trimmed.length} characters); it must be ${KEY_FORMAT}`);
+    throw new SecretKeyError(`${source}: not a valid key (${trimmed.length} characters); it must be ${KEY_FORMAT}`);
   }
   // A placeholder such as 64 zeros is a mistake, not a key.
-  if (bytes.every((byte) => byte === bytes[0])) throw new Error(`${source}: the key repeats one byte; it must be ${KEY_FORMAT}`);
+  if (bytes.every((byte) => byte === bytes[0])) throw new SecretKeyError(`${source}: the key repeats one byte; it must be ${KEY_FORMAT}`);
   return {
     id: derive(bytes, 'secret key id').subarray(0, 8).toString('hex'),
     cipherKey: createSecretKey(derive(bytes, 'app secrets aes-256-gcm v1')),

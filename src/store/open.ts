@@ -1,6 +1,6 @@
 /** Chooses and opens the storage named by `DATABASE_URL`, migrated and ready. */
 import type { Logger } from 'pino';
-import { KEY_FORMAT, type SecretKey } from '../security/secret-key.js';
+import { KEY_FORMAT, SecretKeyError, type SecretKey } from '../security/secret-key.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -33,20 +33,27 @@ export function sqlitePathOf(databaseUrl: string | undefined, defaultPath = DEFA
   );
 }
 
-function createStore(databaseUrl: string | undefined, options: OpenStoreOptions): Store {
-  const { secretKey, previousSecretKey } = options;
-  if (previousSecretKey !== undefined && secretKey === undefined) {
-    throw new Error('HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY: set HUB_SECRET_KEY to the new key (see docs/secrets.md)');
+/** Throws SecretKeyError when the keys given cannot serve the storage `DATABASE_URL` names, before
+ * anything is opened (the binary checks it before starting workers, which would each fail on it). */
+export function checkSecretKeys(databaseUrl: string | undefined, options: Pick<OpenStoreOptions, 'secretKey' | 'previousSecretKey'>): void {
+  if (options.previousSecretKey !== undefined && options.secretKey === undefined) {
+    throw new SecretKeyError('HUB_SECRET_KEY_PREVIOUS is set without HUB_SECRET_KEY: set HUB_SECRET_KEY to the new key (see docs/secrets.md)');
   }
-  const path = sqlitePathOf(databaseUrl, options.defaultSqlitePath);
-  if (path !== null) return new SqliteStore(path, { secretKey, previousSecretKey });
-  if (secretKey === undefined) {
-    throw new Error(
+  if (isPostgresUrl(databaseUrl) && options.secretKey === undefined) {
+    throw new SecretKeyError(
       'HUB_SECRET_KEY is required with PostgreSQL: app secrets are encrypted at rest, and there is no place beside ' +
         `the database for a generated key. Set it to ${KEY_FORMAT}, the same in every hub process`,
     );
   }
-  return new PostgresStore({ connectionString: databaseUrl as string, schema: options.pgSchema, secretKey, previousSecretKey });
+}
+
+function createStore(databaseUrl: string | undefined, options: OpenStoreOptions): Store {
+  const { secretKey, previousSecretKey } = options;
+  checkSecretKeys(databaseUrl, options);
+  const path = sqlitePathOf(databaseUrl, options.defaultSqlitePath);
+  if (path !== null) return new SqliteStore(path, { secretKey, previousSecretKey });
+  // checkSecretKeys has refused PostgreSQL without a key.
+  return new PostgresStore({ connectionString: databaseUrl as string, schema: options.pgSchema, secretKey: secretKey!, previousSecretKey });
 }
 
 /** Whether `DATABASE_URL` names PostgreSQL (everything else is SQLite or refused by openStore). */

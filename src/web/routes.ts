@@ -1,11 +1,13 @@
 /**
  * `/reference/` and `/console/`: the web pages the hub serves itself, from the output of the web
- * build (`web/dist/<app>/`, written by `npm run build`). Hashed assets (`assets/*`) are immutable
- * and cached for a year; the HTML is `no-cache`, so a new build is seen on the next load. The build
- * writes `.br` and `.gz` beside each asset and the route sends the best one the client accepts.
- * Every page carries a Content-Security-Policy without inline scripts; the console also refuses to
- * be framed. A missing build is answered 503 in the hub's format (saying to run `npm run build`),
- * looked up again on each request so a build made while the hub runs is served at once.
+ * build (`web/dist/<app>/`, written by `npm run build` and shipped in the npm package), found
+ * from the hub's own files in a checkout and in an installed package alike. Hashed assets
+ * (`assets/*`) are immutable and cached for a year; the HTML is `no-cache`, so a new build is seen
+ * on the next load. The build writes `.br` and `.gz` beside each asset and the route sends the
+ * best one the client accepts. Every page carries a Content-Security-Policy without inline
+ * scripts; the console also refuses to be framed. A missing build is answered 503 in the hub's
+ * format (saying to run `npm run build`), looked up again on each request so a build made while
+ * the hub runs is served at once.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -17,11 +19,14 @@ import { HubError, notFound } from '../errors.js';
 export const WEB_APPS = ['reference', 'console'] as const;
 export type WebApp = (typeof WEB_APPS)[number];
 
-/** The folder of the web build: `web/dist` of the project, found from this file in src/ or dist/src/. */
+/** The folder of the web build: `web/dist` of the nearest folder above this file (in src/ or
+ * dist/src/) with `web/package.json` (a checkout, built or not) or `web/dist` (an installed
+ * package, which ships the build alone); the working directory's as a last resort. */
 export function defaultWebDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'web', 'package.json'))) return join(dir, 'web', 'dist');
+    const web = join(dir, 'web');
+    if (existsSync(join(web, 'package.json')) || existsSync(join(web, 'dist'))) return join(web, 'dist');
     dir = dirname(dir);
   }
   return join(process.cwd(), 'web', 'dist');

@@ -29,7 +29,7 @@ import type { NotifyChannel, Store, ActionStatusRecord, StoredAction } from '../
 import { keyFileExists, keyFilePath, loadOrCreateKeyFile, type KeyFile } from '../../security/key-file.js';
 import { publishEvent, type PublishTransaction } from '../../delivery/publishing.js';
 import { SecretBox } from '../../security/secret-box.js';
-import type { SecretKey } from '../../security/secret-key.js';
+import { SecretKeyError, type SecretKey } from '../../security/secret-key.js';
 import { applyMigrations, openDatabase } from './database.js';
 import { WalSync } from './wal-sync.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
     const path = keyFilePath(this.path);
     // A new key would not open them: say what is missing rather than fail on every app.
     if (!keyFileExists(path) && this.all('SELECT * FROM apps').some(rows.holdsSealedValue)) {
-      throw new Error(
+      throw new SecretKeyError(
         `the database ${this.path} holds encrypted app secrets but its key file ${path} is missing: restore the key ` +
           'file from the backup of this database, or set HUB_SECRET_KEY to the key the secrets were encrypted with',
       );
