@@ -72,6 +72,16 @@ describe('api-hub conformance', () => {
     expect(run.stdout).toContain(`Conformance of ${erp.url}${ERP_PATHS[CALENDAR]} to ${CALENDAR} version 1`);
     expect(run.stdout).toContain('All 8 checks passed.');
     expect(run.stdout).not.toContain('FAIL');
+    expect(run.stdout).not.toContain('The provider refused');
+  });
+
+  it('points at the signing secret when the provider refuses what it signs: exit 1', async () => {
+    const run = await runApiHub(['conformance', '--action', CALENDAR, '--url', erp.url + ERP_PATHS[CALENDAR], '--signing-secret', generateSigningSecret()]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('  FAIL  example 1: answered 401, not 2xx\n');
+    expect(run.stdout).toContain(
+      '\nThe provider refused example 1, example 2, unknown fields with 401: check that --signing-secret (and --secret) are the ones it verifies requests with.\n',
+    );
   });
 
   it('reports the same as JSON with --json', async () => {

@@ -81,6 +81,16 @@ export function formatReport(report: ConformanceReport, io: Io): string {
       lines.push(paint.dim(`          ${problem.pointer === '' ? '(the answer)' : problem.pointer}: ${problem.message}`));
   }
   const failed = report.checks.filter((c) => !c.passed).length;
-  lines.push('', failed === 0 ? paint.ok(`All ${report.checks.length} checks passed.`) : paint.fail(`${failed} of ${report.checks.length} checks failed.`), '');
+  lines.push('', failed === 0 ? paint.ok(`All ${report.checks.length} checks passed.`) : paint.fail(`${failed} of ${report.checks.length} checks failed.`));
+  // A provider given another secret refuses every signed request; refusals of the boundary checks
+  // then pass, and nothing else points at the secret.
+  const refused = report.checks.filter((c) => !c.passed && (c.status === 401 || c.status === 403));
+  if (refused.length > 0) {
+    lines.push(
+      `The provider refused ${refused.map((c) => c.name).join(', ')} with ${[...new Set(refused.map((c) => c.status))].join('/')}: ` +
+        'check that --signing-secret (and --secret) are the ones it verifies requests with.',
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }
