@@ -61,7 +61,18 @@ describe('admin API', () => {
         expectError(answer, 400, 'InvalidRequest');
         return answer.body.details?.map((d: { pointer: string }) => d.pointer);
       };
-      expect(await pointers(definition({ dataSchema: { type: 'nonsense' } }))).toEqual(['/dataSchema']);
+      expect(await pointers(definition({ dataSchema: { type: 'nonsense' } }))).toEqual(['/dataSchema/type']);
+      const nested = await hub.admin(
+        'PUT',
+        `/actions/${ACTION}/versions/3`,
+        definition({ dataSchema: { type: 'object', properties: { n: { type: 'objekt' } } } }),
+      );
+      expect(nested.body.details).toEqual([
+        {
+          pointer: '/dataSchema/properties/n/type',
+          message: 'is not a valid JSON Schema (2020-12): must be one of "array", "boolean", "integer", "null", "number", "object", "string"',
+        },
+      ]);
       expect(await pointers(definition({ responseSchema: undefined }))).toEqual(['/responseSchema']);
       expect(await pointers(definition({ kind: 'event', coalesce: true }), '/actions/@acme:billing:Invoices:paid/versions/1')).toEqual(['/responseSchema']);
       expect(await pointers(definition({ colour: 'red' }))).toEqual(['/colour']);

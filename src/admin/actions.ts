@@ -41,8 +41,9 @@ function definitionFrom(id: string, version: number, body: unknown): ActionDefin
   if (input.kind === 'request' && input.coalesce !== undefined) problems.push({ pointer: '/coalesce', message: 'is only for event actions' });
   for (const field of ['dataSchema', 'responseSchema'] as const) {
     const schema = input[field];
-    const problem = schema === undefined ? null : schemaProblems(schema);
-    if (problem !== null) problems.push({ pointer: `/${field}`, message: `is not a valid JSON Schema (2020-12): ${problem}` });
+    for (const problem of (schema === undefined ? null : schemaProblems(schema)) ?? []) {
+      problems.push({ pointer: `/${field}${problem.pointer}`, message: `is not a valid JSON Schema (2020-12): ${problem.message}` });
+    }
   }
   if (problems.length > 0) throw invalidRequest('the action definition is not valid', problems);
   return { ...input, id, version };

@@ -140,18 +140,37 @@ export function compileSchema(schema: JsonSchema): Validator {
   };
 }
 
+/** What is wrong in a schema: where (a JSON pointer into the schema, '' for the whole) and why. */
+export interface SchemaProblem {
+  pointer: string;
+  message: string;
+}
+
 /** Returns the problems of a schema as JSON Schema 2020-12, or null when it is valid. */
-export function schemaProblems(schema: unknown): string | null {
+export function schemaProblems(schema: unknown): SchemaProblem[] | null {
   if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
-    return 'a schema must be an object or a boolean';
+    return [{ pointer: '', message: 'a schema must be an object or a boolean' }];
   }
   try {
-    if (!metaAjv.validateSchema(schema)) return metaAjv.errorsText(metaAjv.errors);
+    if (!metaAjv.validateSchema(schema)) return metaSchemaProblems(metaAjv.errors ?? []);
     compileSchema(schema as JsonSchema);
     return null;
   } catch (err) {
-    return (err as Error).message;
+    return [{ pointer: '', message: (err as Error).message }];
   }
+}
+
+/** The meta-schema's errors, one per place: the first says it (an `anyOf` of the meta-schema, such
+ * as `type`'s name-or-list, adds an error per branch that says nothing more), an `enum` with its
+ * allowed values. */
+function metaSchemaProblems(errors: ErrorObject[]): SchemaProblem[] {
+  const byPointer = new Map<string, string>();
+  for (const error of errors) {
+    if (byPointer.has(error.instancePath)) continue;
+    const allowed = error.keyword === 'enum' ? (error.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+    byPointer.set(error.instancePath, allowed ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : (error.message ?? 'is not valid'));
+  }
+  return [...byPointer].map(([pointer, message]) => ({ pointer, message }));
 }
 
 export interface CompiledAction {
