@@ -106,7 +106,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const requests = registerRequestHooks(app, log, metrics.httpRequests);
   app.decorateRequest('caller', undefined);
   registerJsonBody(app);
-  registerErrorHandling(app, config.bodyLimit);
+  registerErrorHandling(
+    app,
+    config.bodyLimit,
+    config.role === 'deliver'
+      ? 'this process has HUB_ROLE=deliver: it delivers events and serves only /healthz, /readyz, /metrics and /openapi.json'
+      : undefined,
+  );
   registerRouteValidation(app);
   const addMethodNotAllowed = methodNotAllowed(app);
   registerHubOpenApi(app);

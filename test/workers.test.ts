@@ -286,7 +286,8 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
       type: 'NotFound',
       status: 404,
       name: 'Not Found',
-      error: 'no route GET /v1/admin/apps',
+      error:
+        'no route GET /v1/admin/apps (this process has HUB_ROLE=deliver: it delivers events and serves only /healthz, /readyz, /metrics and /openapi.json)',
       requestId: expect.any(String),
     });
     await publish(30);

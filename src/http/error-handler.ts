@@ -98,7 +98,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: H
   return reply.code(error.status).type('application/json; charset=utf-8').send(error.toBody(request.id));
 }
 
-export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+/** `notFoundNote`: said after every 404 of an unknown route (a deliver process serves few). */
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number, notFoundNote?: string): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const hubError = error instanceof HubError ? error : fromFastify(error, request, bodyLimit);
     if (hubError !== undefined) return sendError(request, reply, hubError);
@@ -109,7 +110,10 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       new HubError('InternalError', 'the hub failed to handle this request; the operator can find it in the logs by its requestId'),
     );
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new HubError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  const note = notFoundNote === undefined ? '' : ` (${notFoundNote})`;
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new HubError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}${note}`)),
+  );
 }
 
 /** Fastify's `frameworkErrors`: errors its router answers before any hook runs. */
