@@ -16,8 +16,9 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CRASH_LOOP, restartDelay } from '../src/cluster/plan.js';
+import { openStore } from '../src/store/open.js';
 import { runApiHub } from './support/cli.js';
-import { TEST_SECRET_KEY_TEXT, type Answer } from './support/hub.js';
+import { TEST_SECRET_KEY, TEST_SECRET_KEY_TEXT, type Answer } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { startServer, type TestServer } from './support/servers.js';
 import { until } from './support/wait.js';
@@ -194,6 +195,24 @@ describe('the supervisor', () => {
     expect(run.stdout).toContain('hub workers crash in a loop (5 exits within 60 s): giving up; the lines above say why');
     expect(run.stderr).toContain('API Hub failed to start');
   }, 120_000);
+
+  it.skipIf(databaseUrl === undefined || databaseUrl === '')(
+    'stops at once, with its code, when a worker refuses to start on a newer schema',
+    async () => {
+      const env = await postgresEnv({ HUB_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0' });
+      const schema = new URL(env.DATABASE_URL!).searchParams.get('options')!.replace('-c search_path=', '');
+      // The tables of this version, then a newer version's migration recorded beside them.
+      await (await openStore(env.DATABASE_URL, { secretKey: TEST_SECRET_KEY })).close();
+      await adminQuery(`INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (9999, 'from the future', 1)`);
+      const run = await runApiHub([], { env });
+      expect(run.code).toBe(3);
+      expect(run.stdout).toContain('a hub worker refused to start (its line above says why): stopping every worker');
+      expect(run.stdout).not.toContain('starting another');
+      expect(run.stderr).toContain('API Hub refused to start: ');
+      expect(run.stderr).toContain('has schema version 9999, newer than this API Hub knows');
+    },
+    60_000,
+  );
 });
 
 describe('on SQLite', () => {

@@ -1,13 +1,21 @@
 /**
  * The supervisor of `HUB_WORKERS` > 1: forks N full hub processes with node:cluster, which share
  * one listening port (the supervisor accepts and hands connections round-robin). A worker that dies
- * is replaced after a backoff, unless workers crash in a loop: then it stops all and exits 1.
+ * is replaced after a backoff, unless workers crash in a loop: then it stops all and exits 1. A
+ * worker that refused to start on its configuration (exit 2: a key, an option) or its database
+ * (exit 3: a newer schema) is not restarted, since another would refuse too: all stop, and the
+ * supervisor exits with that code.
  * SIGTERM/SIGINT are passed to every worker, each drains as a single hub does, and the supervisor
  * exits 0 once all are gone (1 if one of them failed or the grace period ran out).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { CRASH_LOOP, restartDelay } from './plan.js';
+import { EXIT_USAGE } from '../cli/output.js';
+import { EXIT_SCHEMA_TOO_NEW } from '../store/sql/migration.js';
+
+/** Exit codes of a worker that refused to start for a reason a restart cannot change. */
+const REFUSED_TO_START = new Set([EXIT_USAGE, EXIT_SCHEMA_TOO_NEW]);
 
 export interface SupervisorOptions {
   workers: number;
@@ -40,12 +48,20 @@ export function supervise(options: SupervisorOptions): void {
     worker.once('exit', (code, signal) => {
       live.delete(worker);
       const pid = worker.process.pid;
+      const refused = code !== null && REFUSED_TO_START.has(code);
       if (stopping) {
-        if (code !== 0) {
+        // After a refusal to start, siblings that refused too, or were stopped while starting, are
+        // the same story, not an unclean stop: the refusal's code stands.
+        if (code !== 0 && !refused && !REFUSED_TO_START.has(exitCode)) {
           log.error({ pid, code, signal }, 'hub worker did not stop cleanly');
           exitCode = 1;
         }
         if (live.size === 0) finish();
+        return;
+      }
+      if (refused) {
+        log.fatal({ pid, code }, 'a hub worker refused to start (its line above says why): stopping every worker');
+        stop('a worker refused to start', code);
         return;
       }
       const now = Date.now();
