@@ -7,6 +7,7 @@ import { loadBuiltinCatalog } from '../src/catalog/builtin.js';
 import { runApiHub, startApiHub, type RunningCli } from './support/cli.js';
 import { ADMIN_TOKEN, install, registerApp, sendTo, startHub, type TestHub } from './support/hub.js';
 import { freePort } from './support/port.js';
+import { json, startServer } from './support/servers.js';
 
 const CALENDAR = '@layers:Calendar:getRelated';
 const STOCK = '@acme:Stock:get';
@@ -159,6 +160,28 @@ describe('api-hub mock through a real hub', () => {
       ['wrong signature', false],
       ['old timestamp', false],
     ]);
+  });
+
+  it('says when --hub is not a hub, and gives a hub refusal as one line: exit 1', async () => {
+    const other = await startServer((_req, res) => json(res, 404, { error: 'no such endpoint' }));
+    try {
+      const notHub = await runApiHub(['mock', '--action', STOCK, '--hub', other.url, '--admin-token', ADMIN_TOKEN]);
+      const path = `/v1/admin/actions/${encodeURIComponent(STOCK)}`;
+      expect({ code: notHub.code, stdout: notHub.stdout, stderr: notHub.stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `api-hub: ${other.url} is not an API Hub: GET ${path} answered 404: {"error":"no such endpoint"}\n`,
+      });
+      const refused = await runApiHub(['mock', '--action', STOCK, '--hub', hub.url, '--admin-token', 'wrong-token-of-16-chars']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(new RegExp(`^api-hub: the hub at ${hub.url} refused GET ${path}: 401 Unauthorized: .+ \\(request id [0-9a-f-]{36}\\)\n$`));
+      // A hub's own 404 still means the action is unknown there.
+      const unknown = await runApiHub(['mock', '--action', '@acme:Nope:get', '--hub', hub.url, '--admin-token', ADMIN_TOKEN]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(new RegExp(`^api-hub: unknown action "@acme:Nope:get" on ${hub.url}\n`));
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a bad command line with exit 2', async () => {

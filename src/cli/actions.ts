@@ -49,14 +49,29 @@ async function hubVersions(id: string, hub: string, adminToken: string | undefin
   if (adminToken === undefined) throw new UsageError('--hub needs --admin-token to read action definitions');
   const path = `/v1/admin/actions/${encodeURIComponent(id)}`;
   const res = await requestHub(hub, path, { headers: { authorization: `Bearer ${adminToken}` } });
-  if (res.status === 404) return [];
-  if (res.status !== 200) throw new Error(`the hub at ${hub} answered ${res.status} to GET ${path}: ${excerpt(res.text)}`);
-  let body: { versions?: (ActionDefinition & { builtin?: boolean; updatedAt?: string })[] };
+  let body: { versions?: (ActionDefinition & { builtin?: boolean; updatedAt?: string })[] } & Partial<HubRefusal>;
   try {
     body = JSON.parse(res.text) as typeof body;
   } catch {
     body = {};
   }
+  if (res.status !== 200) {
+    // A hub answers in its error format (a 404: no such action); anything else there is no hub.
+    if (!isHubRefusal(body)) throw new Error(`${hub} is not an API Hub: GET ${path} answered ${res.status}: ${excerpt(res.text)}`);
+    if (res.status === 404) return [];
+    throw new Error(`the hub at ${hub} refused GET ${path}: ${res.status} ${body.name ?? ''}: ${body.error} (request id ${body.requestId})`);
+  }
   if (!Array.isArray(body.versions)) throw new Error(`${hub} is not an API Hub: GET ${path} answered 200 with ${excerpt(res.text)}`);
   return body.versions.map(({ builtin: _builtin, updatedAt: _updatedAt, ...definition }) => ({ definition, examples: undefined }));
+}
+
+interface HubRefusal {
+  status: number;
+  name?: string;
+  error: string;
+  requestId: string;
+}
+
+function isHubRefusal(body: Partial<HubRefusal>): body is HubRefusal {
+  return typeof body.status === 'number' && typeof body.error === 'string' && typeof body.requestId === 'string';
 }
