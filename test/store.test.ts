@@ -20,7 +20,7 @@ import { TEST_SECRET_KEY } from './support/hub.js';
 import type { CallRecord } from '../src/audit/types.js';
 import type { AttemptOutcome, AttemptRecord, EventRecord, NewEvent } from '../src/delivery/types.js';
 import type { NotifyChannel, Store, StoredAction } from '../src/store/store.js';
-import { quiet } from './support/wait.js';
+import { quiet, until } from './support/wait.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -1158,17 +1158,55 @@ if (databaseUrl !== undefined && databaseUrl !== '') {
       elsewhere.listen('registry', () => heard.elsewhere++);
       a.listen('deliveries', () => heard.aDeliveries++);
 
-      // LISTEN runs in the background: notify until each listener has heard once, then start over.
+      // LISTEN runs in the background, and each one that takes effect calls back once: notify
+      // until each listener has heard, then start over.
       await notifyUntil(b, 'registry', () => heard.a > 0);
       await notifyUntil(a, 'registry', () => heard.b > 0);
       await notifyUntil(elsewhereNotifier, 'registry', () => heard.elsewhere > 0);
+      await until(() => heard.aDeliveries > 0, 10_000, 'the deliveries channel listened to');
       heard.a = 0;
       heard.b = 0;
       heard.elsewhere = 0;
+      heard.aDeliveries = 0;
 
       await a.notify('registry');
       await notifyUntil(a, 'registry', () => heard.b > 0);
       expect(await quiet(() => ({ a: heard.a, elsewhere: heard.elsewhere, aDeliveries: heard.aDeliveries }))).toEqual({ a: 0, elsewhere: 0, aDeliveries: 0 });
+    });
+
+    it('hear of a change notified before their LISTEN took effect', async () => {
+      const schema = randomSchema();
+      const [a, b] = [open(schema), open(schema)];
+      await a.migrate();
+      let heard = 0;
+      b.listen('registry', () => heard++);
+      // Sent at once, before b's listening connection is even open: the notification itself is
+      // lost, and b must look again when its LISTEN takes effect.
+      await a.notify('registry');
+      await until(() => heard > 0, 10_000, 'b calling back');
+    });
+
+    it('call back again once listening resumes after the connection is dropped', async () => {
+      const schema = randomSchema();
+      const [a, b] = [open(schema), open(schema)];
+      await a.migrate();
+      let heard = 0;
+      b.listen('registry', () => heard++);
+      await notifyUntil(a, 'registry', () => heard > 0);
+      heard = 0;
+      // Changes notified while b's listening connection is down never reach it.
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      try {
+        const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [
+          `LISTEN "api_hub.${schema}.registry"`,
+        ]);
+        expect(rowCount).toBe(1);
+      } finally {
+        await admin.end();
+      }
+      await a.notify('registry');
+      await until(() => heard > 0, 10_000, 'b calling back after reconnecting');
     });
 
     it('stop calling back after unsubscribe', async () => {

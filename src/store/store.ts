@@ -174,6 +174,10 @@ export interface Store extends CatalogStore, RegistryStore, AuditStore, OutboxSt
 
   /** Tells the other processes sharing this storage (not this one). No-op for SQLite. */
   notify(channel: NotifyChannel): Promise<void>;
-  /** Calls back when another process notified on the channel; returns an unsubscribe function. */
+  /**
+   * Calls back when another process notified on the channel, and once whenever listening starts
+   * or resumes after a lost connection (a notification sent meanwhile is lost, so the callback is
+   * told to look again); returns an unsubscribe function.
+   */
   listen(channel: NotifyChannel, callback: () => void): () => void;
 }

@@ -2,6 +2,10 @@
  * Receives PostgreSQL notifications on one dedicated connection, opened on first use and
  * reopened after an error, and hands them to callbacks. Notifications whose payload is this
  * process's own id are skipped: a store is not told about its own changes.
+ *
+ * A notification sent while a channel is not yet (or no longer) listened to is lost, so each
+ * LISTEN that takes effect is followed by one call of the channel's callbacks: a callback means
+ * "look again", and a change made between `add` and the LISTEN, or during a reconnection, is seen.
  */
 import pg from 'pg';
 
@@ -30,7 +34,7 @@ export class NotificationListener {
     if (entries === undefined) {
       entries = new Set();
       this.callbacks.set(channel, entries);
-      this.send(`LISTEN ${quoteIdentifier(channel)}`);
+      this.startListening(channel);
     }
     entries.add(entry);
     return () => {
@@ -50,27 +54,33 @@ export class NotificationListener {
     if (connection !== null) await connection.then((client) => client.end()).catch(() => {});
   }
 
-  private send(sql: string): void {
+  private startListening(channel: string): void {
+    this.send(`LISTEN ${quoteIdentifier(channel)}`, () => this.callBack(channel));
+  }
+
+  private send(sql: string, then?: () => void): void {
     if (this.closed) return;
     this.connection ??= this.connect();
-    this.connection.then((client) => client.query(sql)).catch(() => this.reconnectLater());
+    this.connection
+      .then((client) => client.query(sql))
+      .then(then)
+      .catch(() => this.reconnectLater());
   }
 
   private async connect(): Promise<pg.Client> {
     const client = new pg.Client(this.config);
     this.client = client;
-    client.on('notification', (message) => this.dispatch(message));
+    client.on('notification', (message) => {
+      if (message.payload !== this.ownId) this.callBack(message.channel);
+    });
     client.on('error', () => this.dropped(client));
     client.on('end', () => this.dropped(client));
     await client.connect();
-    // After a reconnection, listen again on every channel that still has callbacks.
-    for (const channel of this.callbacks.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
     return client;
   }
 
-  private dispatch(message: pg.Notification): void {
-    if (message.payload === this.ownId) return;
-    for (const callback of this.callbacks.get(message.channel) ?? []) {
+  private callBack(channel: string): void {
+    for (const callback of this.callbacks.get(channel) ?? []) {
       try {
         callback();
       } catch {
@@ -91,8 +101,8 @@ export class NotificationListener {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.closed || this.connection !== null || this.callbacks.size === 0) return;
-      this.connection = this.connect();
-      this.connection.catch(() => this.reconnectLater());
+      // Listen again on every channel that still has callbacks.
+      for (const channel of this.callbacks.keys()) this.startListening(channel);
     }, RECONNECT_DELAY_MS);
     this.reconnectTimer.unref();
   }
