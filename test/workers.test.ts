@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -87,6 +88,19 @@ async function workerPids(url: string, count: number, exclude: number[] = []): P
   return [...seen];
 }
 
+/** A raw TCP connection to the hub: what it received, and whether the hub closed it. */
+function rawConnection(url: string): Promise<{ socket: Socket; received(): string; isClosed(): boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let received = '';
+    let closed = false;
+    const socket = connect(Number(port), hostname, () => resolve({ socket, received: () => received, isClosed: () => closed }));
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('close', () => (closed = true));
+    socket.on('error', reject);
+  });
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -116,11 +130,14 @@ async function setUp(hub: HubProcess, subscriberUrl: string | undefined, publish
   return tokens;
 }
 
-const publishOnce = (url: string, token: string, dispatcher?: Agent) =>
+/** On a connection of `dispatcher`, or on a new one; `timeoutMs` bounds the wait for the answer. */
+const publishOnce = (url: string, token: string, dispatcher?: Agent, timeoutMs?: number) =>
   request(`${url}/v1/services/publish/${HAPPENED}`, {
     method: 'POST',
     dispatcher,
     reset: dispatcher === undefined,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
     headers: { authorization: `Bearer ${token}`, 'x-community-id': COMMUNITY, 'content-type': 'application/json' },
     body: '{}',
   }).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
@@ -196,6 +213,24 @@ describe('the supervisor', () => {
     expect(run.stderr).toContain('API Hub failed to start');
   }, 120_000);
 
+  it('fails to start with exit code 1, before any worker, when the port is taken', async () => {
+    const taken = await startServer((_req, res) => void res.end());
+    servers.push(taken);
+    const run = await runApiHub([], {
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
+        HUB_WORKERS: '2',
+        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+        HOST: '127.0.0.1',
+        PORT: new URL(taken.url).port,
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('API Hub failed to start: Error: listen EADDRINUSE');
+    expect(run.stdout).not.toContain('hub worker');
+  }, 60_000);
+
   it.skipIf(databaseUrl === undefined || databaseUrl === '')(
     'stops at once, with its code, when a worker refuses to start on a newer schema',
     async () => {
@@ -257,6 +292,65 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
     hub.child.kill('SIGTERM');
     expect(await hub.exited, hub.output()).toEqual({ code: 0, signal: null });
     expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it('holds the server limits in each worker: slow headers get a 408, idle connections close', async () => {
+    const hub = await spawnHub(
+      tempDir(),
+      ADMIN_TOKEN,
+      await postgresEnv({ HUB_HEADERS_TIMEOUT: '400ms', HUB_REQUEST_TIMEOUT: '800ms', HUB_KEEP_ALIVE_TIMEOUT: '300ms' }),
+    );
+    // Two connections in a row go to the two workers.
+    for (const _ of [1, 2]) {
+      const slow = await rawConnection(hub.url);
+      slow.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      await until(() => slow.isClosed(), 5000, 'the worker closing a connection whose headers never finish');
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(slow.received().slice(slow.received().indexOf('\r\n\r\n') + 4))).toEqual({
+        type: 'RequestTimeout',
+        status: 408,
+        name: 'Request Timeout',
+        error: 'the request was not received in time',
+        requestId: expect.any(String),
+      });
+    }
+    for (const _ of [1, 2]) {
+      const idle = await rawConnection(hub.url);
+      idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(() => idle.isClosed(), 5000, 'the worker closing an idle keep-alive connection');
+      expect(idle.received()).toMatch(/^HTTP\/1\.1 200 /);
+    }
+  }, 120_000);
+
+  it('finishes a request in flight on SIGTERM before the worker exits', async () => {
+    const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv({ HUB_SHUTDOWN_GRACE: '20s' }));
+    const [token] = await setUp(hub, undefined, ['workers-gate']);
+    await registrySettled(hub.url, token!);
+    const body = '{"n":1}';
+    const client = await rawConnection(hub.url);
+    client.socket.write(
+      `POST /v1/services/publish/${HAPPENED} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Community-Id: ${COMMUNITY}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`,
+    );
+    hub.child.kill('SIGTERM');
+    // New connections are refused or answered 503 while the one in flight waits for its body.
+    await until(
+      async () =>
+        ['refused', 503].includes(
+          await healthOnNewConnection(hub.url).then(
+            (a) => a.status,
+            () => 'refused',
+          ),
+        ),
+      5000,
+      'the hub stopping',
+    );
+    expect(hub.child.exitCode).toBeNull();
+    client.socket.write(body.slice(3));
+    await until(() => client.isClosed(), 10_000, 'the answer, closing the connection');
+    expect(client.received()).toMatch(/^HTTP\/1\.1 201 /);
+    expect(client.received().toLowerCase()).toContain('connection: close');
+    expect(await hub.exited, hub.output()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
   it('holds the rate limit across the workers', async () => {
@@ -323,15 +417,18 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
     await registrySettled(hub.url, token!);
 
     const acked = new Set<string>();
+    const unanswered: string[] = [];
     let killed = false;
-    const load = new Agent({ connections: 16 });
     const loop = async () => {
       while (acked.size < 600) {
         let answer;
         try {
-          answer = await publishOnce(hub.url, token!, load);
+          // A new connection each: some are being handed to the worker as it dies.
+          answer = await publishOnce(hub.url, token!, undefined, 15_000);
         } catch (err) {
-          // Requests in flight on the killed worker fail: they were never acknowledged.
+          // Requests in flight on the killed worker fail: they were never acknowledged. None may
+          // be left hanging, though, on a connection that nobody reads.
+          if ((err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') unanswered.push((err as Error).message);
           if (killed) continue;
           throw err;
         }
@@ -344,8 +441,8 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
       }
     };
     await Promise.all(Array.from({ length: 16 }, loop));
-    await load.destroy();
     expect(killed).toBe(true);
+    expect(unanswered).toEqual([]);
     const missing = () => [...acked].filter((id) => !seen.has(id));
     await until(() => missing().length === 0, 90_000, `delivering every acknowledged event (${missing().length} of ${acked.size} missing)`).catch(
       (err: Error) => {

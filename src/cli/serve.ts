@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
 import { PlanError, planWorkers } from '../cluster/plan.js';
 import { supervise } from '../cluster/supervisor.js';
+import { serveHandedConnections } from '../cluster/worker-connections.js';
 import { helpText, loadConfig } from '../config.js';
 import { createHub, newAdminToken } from '../hub.js';
 import { checkSecretKeys, isPostgresUrl, openStore } from '../store/open.js';
@@ -42,8 +43,10 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   if (workers > 1 && cluster.isPrimary) {
     // One admin token for all the workers: generated here when unset, printed once.
     const adminToken = config.adminToken ?? newAdminToken();
-    supervise({
+    await supervise({
       workers,
+      port: config.port,
+      host: config.host,
       env: { HUB_WORKERS: String(workers), HUB_ADMIN_TOKEN: adminToken },
       log,
       shutdownGraceMs: config.shutdownGraceMs,
@@ -63,10 +66,18 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
   // A worker enforces its share of the rate limit: together they allow the configured rate.
   const hub = await createHub({ config, store, logger: log, rateLimitShares: cluster.isWorker ? workers : 1 });
-  await hub.app.listen({ port: config.port, host: config.host });
-  if (cluster.isWorker) {
-    log.debug({ pid: process.pid, role: config.role }, 'hub worker listening');
+  // A worker serves the connections its supervisor accepted; a single hub listens itself.
+  const handed = cluster.isWorker ? serveHandedConnections(hub.app.server) : undefined;
+  if (handed !== undefined) {
+    hub.app.addHook('preClose', async () => {
+      hub.app.server.closeIdleConnections();
+      await handed.drained();
+    });
+    await hub.app.ready();
+    handed.ready();
+    log.debug({ pid: process.pid, role: config.role }, 'hub worker serving');
   } else {
+    await hub.app.listen({ port: config.port, host: config.host });
     log.info({ port: config.port, host: config.host, storage: store.kind, role: config.role }, 'API Hub listening');
     if (config.adminToken === undefined) io.stdout.write(adminTokenNotice(hub.adminToken));
   }
@@ -76,6 +87,7 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight work');
+    handed?.stopping();
     const force = setTimeout(() => {
       log.error('shutdown grace period over; exiting with work unfinished');
       process.exit(1);

@@ -1,6 +1,6 @@
 /**
- * The supervisor of `HUB_WORKERS` > 1: forks N full hub processes with node:cluster, which share
- * one listening port (the supervisor accepts and hands connections round-robin). A worker that dies
+ * The supervisor of `HUB_WORKERS` > 1: listens on the hub's port and forks N full hub processes
+ * with node:cluster, handing them the connections round-robin (dispatcher.ts). A worker that dies
  * is replaced after a backoff, unless workers crash in a loop: then it stops all and exits 1. A
  * worker that refused to start on its configuration (exit 2: a key, an option) or its database
  * (exit 3: a newer schema) is not restarted, since another would refuse too: all stop, and the
@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { ConnectionDispatcher } from './dispatcher.js';
 import { CRASH_LOOP, restartDelay } from './plan.js';
 import { EXIT_USAGE } from '../cli/output.js';
 import { EXIT_SCHEMA_TOO_NEW } from '../store/sql/migration.js';
@@ -19,20 +20,26 @@ const REFUSED_TO_START = new Set([EXIT_USAGE, EXIT_SCHEMA_TOO_NEW]);
 
 export interface SupervisorOptions {
   workers: number;
+  port: number;
+  host: string;
   /** Environment every worker gets on top of the supervisor's own. */
   env: Record<string, string>;
   log: Logger;
   /** A worker's own grace period; the supervisor waits a little longer before killing. */
   shutdownGraceMs: number;
-  /** Called once, when every worker of the first generation listens. */
+  /** Called once, when every worker of the first generation serves. */
   onListening(address: { port: number; host: string }): void;
 }
 
 /** Margin over the workers' grace period before the supervisor kills what is left. */
 const KILL_MARGIN_MS = 5_000;
 
-export function supervise(options: SupervisorOptions): void {
+/** Resolves once the port is bound (rejects when it cannot be); the workers start then. */
+export async function supervise(options: SupervisorOptions): Promise<void> {
   const { log } = options;
+  const dispatcher = new ConnectionDispatcher();
+  // Bound before any worker starts: a port in use fails the start once, not each worker in a loop.
+  const address = await dispatcher.listen(options.port, options.host);
   const live = new Set<Worker>();
   const crashes: number[] = [];
   let stopping = false;
@@ -42,11 +49,15 @@ export function supervise(options: SupervisorOptions): void {
   const fork = () => {
     const worker = cluster.fork(options.env);
     live.add(worker);
-    worker.once('listening', (address) => {
-      if (++listened === options.workers) options.onListening({ port: address.port, host: String(address.address) });
+    let served = false;
+    worker.on('message', (message: unknown) => {
+      if (dispatcher.receive(worker, message) !== 'ready' || served) return;
+      served = true;
+      if (++listened === options.workers) options.onListening(address);
     });
     worker.once('exit', (code, signal) => {
       live.delete(worker);
+      dispatcher.remove(worker);
       const pid = worker.process.pid;
       const refused = code !== null && REFUSED_TO_START.has(code);
       if (stopping) {
@@ -91,6 +102,7 @@ export function supervise(options: SupervisorOptions): void {
     if (stopping) return;
     stopping = true;
     exitCode = code;
+    dispatcher.close();
     log.info({ reason, workers: live.size }, 'shutting down: every worker finishes its in-flight work');
     setTimeout(() => {
       log.error('shutdown grace period over; killing the workers left');
