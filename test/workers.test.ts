@@ -195,18 +195,18 @@ describe('restart policy', () => {
   });
 });
 
+/** Two workers on a PostgreSQL that nothing serves: a worker fails as soon as it opens its storage. */
+const UNREACHABLE_POSTGRES = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+  HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
+  HUB_WORKERS: '2',
+  HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+};
+
 describe('the supervisor', () => {
   it('gives up with exit code 1 and says so when workers crash in a loop', async () => {
     // Nothing listens on port 1: every worker fails to open its storage and exits at once.
-    const run = await runApiHub([], {
-      env: {
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
-        HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
-        HUB_WORKERS: '2',
-        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
-        PORT: '0',
-      },
-    });
+    const run = await runApiHub([], { env: { ...UNREACHABLE_POSTGRES, PORT: '0' } });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('hub worker exited; starting another');
     expect(run.stdout).toContain('hub workers crash in a loop (5 exits within 60 s): giving up; the lines above say why');
@@ -216,16 +216,7 @@ describe('the supervisor', () => {
   it('fails to start with exit code 1, before any worker, when the port is taken', async () => {
     const taken = await startServer((_req, res) => void res.end());
     servers.push(taken);
-    const run = await runApiHub([], {
-      env: {
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
-        HUB_SECRET_KEY: TEST_SECRET_KEY_TEXT,
-        HUB_WORKERS: '2',
-        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
-        HOST: '127.0.0.1',
-        PORT: new URL(taken.url).port,
-      },
-    });
+    const run = await runApiHub([], { env: { ...UNREACHABLE_POSTGRES, HOST: '127.0.0.1', PORT: new URL(taken.url).port } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('API Hub failed to start: Error: listen EADDRINUSE');
     expect(run.stdout).not.toContain('hub worker');
