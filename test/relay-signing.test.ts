@@ -16,6 +16,13 @@ describe('relay signing', () => {
     expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
   });
 
+  it('never starts a legacy secret with a dash, which a command line would take for an option', () => {
+    // One draw in 64 would: 2,000 draws miss a regression with a chance of about 1e-14.
+    const secrets = Array.from({ length: 2000 }, generateLegacySecret);
+    expect(secrets.filter((secret) => secret.startsWith('-'))).toEqual([]);
+    expect(new Set(secrets).size).toBe(2000);
+  });
+
   it('generates unique msg_ ids', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 10_000; i++) ids.add(newMessageId());

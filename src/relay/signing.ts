@@ -22,9 +22,16 @@ export function generateSigningSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
-/** A new legacy secret (put in the body of what the hub sends): 32 random bytes, base64url. */
+/**
+ * A new legacy secret (put in the body of what the hub sends): 32 random bytes, base64url, drawn
+ * again when it starts with `-`: one in 64 did, and a command line (`--secret $SECRET`) then reads
+ * it as an option.
+ */
 export function generateLegacySecret(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(32).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** A new message id: `msg_` + 128 random bits (base64url, 22 characters). */
