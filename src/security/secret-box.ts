@@ -17,8 +17,11 @@ const PREFIX = 'enc:v1:';
 /** Whether a stored value is sealed (by any key), rather than plaintext from before encryption. */
 export const isSealed = (stored: string): boolean => stored.startsWith('enc:');
 
+/** A sealed value: the id of the key that sealed it, and the IV, ciphertext and tag. */
+const SEALED = /^enc:v1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/;
+
 /** The id of the key that sealed a stored value; undefined for plaintext or an unknown format. */
-export const sealingKeyId = (stored: string): string | undefined => /^enc:v1:([0-9a-f]{16}):/.exec(stored)?.[1];
+export const sealingKeyId = (stored: string): string | undefined => SEALED.exec(stored)?.[1];
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -54,7 +57,7 @@ export class SecretBox {
   /** The plaintext of a stored value; throws a message an operator can act on when it cannot. */
   open(stored: string, where: string): string {
     if (!isSealed(stored)) return stored;
-    const match = /^enc:v1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/.exec(stored);
+    const match = SEALED.exec(stored);
     if (match === null) throw new Error(`${where} in storage is not a value this hub can read (unknown format)`);
     const cacheKey = `${where}\n${stored}`;
     const cached = this.opened.get(cacheKey);
