@@ -274,7 +274,14 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
     const [replacement] = await workerPids(hub.url, 1, pids);
     expect(pids).not.toContain(replacement);
     expect(alive(pids[1]!)).toBe(true);
-    expect(hub.output()).toContain('hub worker exited; starting another');
+    // The line names both processes: the supervisor's pid (pino's) and the dead worker's.
+    const line = hub
+      .output()
+      .split('\n')
+      .find((l) => l.includes('hub worker exited; starting another'));
+    expect(line, hub.output()).toBeDefined();
+    expect(line!.match(/"pid":/g)).toHaveLength(1);
+    expect(JSON.parse(line!)).toMatchObject({ pid: hub.child.pid, workerPid: pids[0], signal: 'SIGKILL' });
   }, 120_000);
 
   it('stops every worker on SIGTERM and exits 0', async () => {

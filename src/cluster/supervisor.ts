@@ -58,20 +58,21 @@ export async function supervise(options: SupervisorOptions): Promise<void> {
     worker.once('exit', (code, signal) => {
       live.delete(worker);
       dispatcher.remove(worker);
-      const pid = worker.process.pid;
+      // Not `pid`: pino's own `pid` on the line is the supervisor's, and a duplicate key loses one.
+      const workerPid = worker.process.pid;
       const refused = code !== null && REFUSED_TO_START.has(code);
       if (stopping) {
         // After a refusal to start, siblings that refused too, or were stopped while starting, are
         // the same story, not an unclean stop: the refusal's code stands.
         if (code !== 0 && !refused && !REFUSED_TO_START.has(exitCode)) {
-          log.error({ pid, code, signal }, 'hub worker did not stop cleanly');
+          log.error({ workerPid, code, signal }, 'hub worker did not stop cleanly');
           exitCode = 1;
         }
         if (live.size === 0) finish();
         return;
       }
       if (refused) {
-        log.fatal({ pid, code }, 'a hub worker refused to start (its line above says why): stopping every worker');
+        log.fatal({ workerPid, code }, 'a hub worker refused to start (its line above says why): stopping every worker');
         stop('a worker refused to start', code);
         return;
       }
@@ -80,13 +81,13 @@ export async function supervise(options: SupervisorOptions): Promise<void> {
       const delay = restartDelay(crashes, now);
       if (delay === undefined) {
         log.fatal(
-          { pid, code, signal },
+          { workerPid, code, signal },
           `hub workers crash in a loop (${CRASH_LOOP.crashes} exits within ${CRASH_LOOP.withinMs / 1000} s): giving up; the lines above say why`,
         );
         stop('crash loop', 1);
         return;
       }
-      log.error({ pid, code, signal, restartInMs: delay }, 'hub worker exited; starting another');
+      log.error({ workerPid, code, signal, restartInMs: delay }, 'hub worker exited; starting another');
       setTimeout(() => {
         if (!stopping) fork();
       }, delay);
