@@ -8,7 +8,8 @@
  * hub in a schema of its own, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { CRASH_LOOP, restartDelay } from '../src/cluster/plan.js';
 import { openStore } from '../src/store/open.js';
 import { runApiHub } from './support/cli.js';
 import { TEST_SECRET_KEY, TEST_SECRET_KEY_TEXT, type Answer } from './support/hub.js';
-import { spawnHub, stopAll, type HubProcess } from './support/process.js';
+import { PROJECT_ROOT, spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { startServer, type TestServer } from './support/servers.js';
 import { until } from './support/wait.js';
 
@@ -101,6 +102,44 @@ function rawConnection(url: string): Promise<{ socket: Socket; received(): strin
   });
 }
 
+const started: ChildProcess[] = [];
+
+/** Starts `api-hub` with `env` on PORT=0 and returns its "API Hub listening" line; stopped after the test. */
+async function startLine(env: Record<string, string>): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const line = output.split('\n').find((text) => text.includes('"msg":"API Hub listening"'));
+      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+    child.once('exit', (code) => reject(new Error(`api-hub exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/** The pids of the node processes whose parent is `parent` (not, say, the esbuild that tsx runs). */
+function nodeChildPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pid (command) state ppid …: the command may hold spaces, so split after its ')'.
+        const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        return command === 'node' && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -170,6 +209,14 @@ async function subscriber(): Promise<{ server: TestServer; seen: Set<string> }> 
 
 afterEach(async () => {
   await stopAll();
+  const running = started.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(
+    running.map((child) => {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      return exited;
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -253,6 +300,13 @@ describe('on SQLite', () => {
     );
   }, 60_000);
 
+  it('names the port it bound with PORT=0 in its start line', async () => {
+    const line = await startLine(sqliteEnv());
+    expect(line).toEqual(expect.objectContaining({ msg: 'API Hub listening', host: '127.0.0.1', storage: 'sqlite', role: 'all' }));
+    expect(line.port).toBeGreaterThan(0);
+    expect(await healthOnNewConnection(`http://127.0.0.1:${line.port as number}`)).toEqual({ status: 200, pid: line.pid });
+  }, 60_000);
+
   it('refuses HUB_ROLE api or deliver with exit code 2', async () => {
     const run = await runApiHub([], { env: { ...sqliteEnv(), HUB_ROLE: 'deliver' } });
     expect(run.code).toBe(2);
@@ -284,6 +338,12 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
     expect(JSON.parse(line!)).toMatchObject({ pid: hub.child.pid, workerPid: pids[0], signal: 'SIGKILL' });
   }, 120_000);
 
+  it('names the port it bound with PORT=0, and the storage, in the start line of the supervisor', async () => {
+    const line = await startLine({ ...(await postgresEnv()), HUB_ADMIN_TOKEN: ADMIN_TOKEN });
+    expect(line).toEqual(expect.objectContaining({ msg: 'API Hub listening', host: '127.0.0.1', storage: 'postgres', workers: 2, role: 'all' }));
+    expect((await healthOnNewConnection(`http://127.0.0.1:${line.port as number}`)).status).toBe(200);
+  }, 60_000);
+
   it('stops every worker on SIGTERM and exits 0', async () => {
     const hub = await spawnHub(tempDir(), ADMIN_TOKEN, await postgresEnv());
     const pids = await workerPids(hub.url, 2);
@@ -291,6 +351,30 @@ describe.skipIf(databaseUrl === undefined)('HUB_WORKERS=2 on PostgreSQL', () => 
     expect(await hub.exited, hub.output()).toEqual({ code: 0, signal: null });
     expect(pids.filter(alive)).toEqual([]);
   }, 120_000);
+
+  it('exits 0 on a SIGTERM that comes while the workers are still starting', async () => {
+    const supervisor = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...(await postgresEnv()), HUB_ADMIN_TOKEN: ADMIN_TOKEN, HOST: '127.0.0.1', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    supervisor.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    supervisor.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((done) => supervisor.once('exit', (code, signal) => done({ code, signal })));
+    try {
+      // As soon as both workers exist, long before they have compiled and opened their storage.
+      await until(() => nodeChildPids(supervisor.pid!).length === 2, 20_000, 'two workers forked').catch((err: Error) => {
+        throw new Error(`${err.message}\n${output}`);
+      });
+      supervisor.kill('SIGTERM');
+      expect(await exited, output).toEqual({ code: 0, signal: null });
+      expect(output).not.toContain('API Hub listening');
+      expect(output).not.toContain('did not stop cleanly');
+    } finally {
+      if (supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('holds the server limits in each worker: slow headers get a 408, idle connections close', async () => {
     const hub = await spawnHub(

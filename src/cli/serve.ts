@@ -6,6 +6,7 @@
  * worker runs this same function as a single hub.
  */
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
@@ -32,9 +33,10 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   }
   // Refused here rather than in each worker, which the supervisor would restart in a loop.
   checkSecretKeys(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious });
+  const storage = isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite';
   let workers;
   try {
-    workers = planWorkers(isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite', config.workers, config.role, availableParallelism());
+    workers = planWorkers(storage, config.workers, config.role, availableParallelism());
   } catch (err) {
     if (err instanceof PlanError) throw new UsageError(err.message);
     throw err;
@@ -51,7 +53,7 @@ export async function serve(argv: string[], io: Io): Promise<number> {
       log,
       shutdownGraceMs: config.shutdownGraceMs,
       onListening: (address) => {
-        log.info({ ...address, workers, role: config.role }, 'API Hub listening');
+        log.info({ ...address, storage, workers, role: config.role }, 'API Hub listening');
         if (config.adminToken === undefined) io.stdout.write(adminTokenNotice(adminToken));
       },
     });
@@ -75,10 +77,12 @@ export async function serve(argv: string[], io: Io): Promise<number> {
     });
     await hub.app.ready();
     handed.ready();
-    log.debug({ pid: process.pid, role: config.role }, 'hub worker serving');
+    log.debug({ role: config.role }, 'hub worker serving');
   } else {
     await hub.app.listen({ port: config.port, host: config.host });
-    log.info({ port: config.port, host: config.host, storage: store.kind, role: config.role }, 'API Hub listening');
+    // The port bound, which PORT=0 leaves to the system.
+    const { port } = hub.app.server.address() as AddressInfo;
+    log.info({ port, host: config.host, storage: store.kind, role: config.role }, 'API Hub listening');
     if (config.adminToken === undefined) io.stdout.write(adminTokenNotice(hub.adminToken));
   }
 

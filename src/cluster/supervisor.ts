@@ -63,8 +63,11 @@ export async function supervise(options: SupervisorOptions): Promise<void> {
       const refused = code !== null && REFUSED_TO_START.has(code);
       if (stopping) {
         // After a refusal to start, siblings that refused too, or were stopped while starting, are
-        // the same story, not an unclean stop: the refusal's code stands.
-        if (code !== 0 && !refused && !REFUSED_TO_START.has(exitCode)) {
+        // the same story, not an unclean stop: the refusal's code stands. A worker that had not
+        // started serving ends on the SIGTERM itself (its handler comes with the server): it had
+        // nothing in flight, so that is a clean stop too.
+        const stoppedWhileStarting = !served && signal === 'SIGTERM';
+        if (code !== 0 && !refused && !stoppedWhileStarting && !REFUSED_TO_START.has(exitCode)) {
           log.error({ workerPid, code, signal }, 'hub worker did not stop cleanly');
           exitCode = 1;
         }
