@@ -6,7 +6,7 @@
  * client waits for its own timeout (docs/adr/0021). The worker's side is worker-connections.ts.
  */
 import type { Worker } from 'node:cluster';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /** Supervisor → worker: a connection, sent with the message as its handle. */
 export interface HandedConnection {
@@ -44,7 +44,11 @@ export class ConnectionDispatcher {
 
   constructor() {
     // Not read here: the bytes stay in the kernel for the worker. No delay as a hub server has.
-    this.server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.dispatch(socket));
+    this.server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
+      // A paused socket reports little, but an unhandled error would end the supervisor.
+      socket.on('error', () => {});
+      this.dispatch(socket);
+    });
   }
 
   /** Resolves with the address once listening; rejects when the port cannot be bound. */
@@ -53,8 +57,9 @@ export class ConnectionDispatcher {
       this.server.once('error', reject);
       this.server.listen({ port, host }, () => {
         this.server.off('error', reject);
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address !== null ? { port: address.port, host: address.address } : { port, host });
+        // The port bound, which port 0 leaves to the system.
+        const bound = this.server.address() as AddressInfo;
+        resolve({ port: bound.port, host: bound.address });
       });
     });
   }
@@ -96,8 +101,6 @@ export class ConnectionDispatcher {
   }
 
   private dispatch(socket: Socket): void {
-    // A paused socket reports little, but an unhandled error would end the supervisor.
-    if (socket.listenerCount('error') === 0) socket.on('error', () => {});
     if (this.ready.length === 0) {
       if (this.waiting.length >= MAX_WAITING || !this.server.listening) socket.destroy();
       else this.waiting.push(socket);
