@@ -12,7 +12,10 @@ import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import { catalogDocsRoutes } from './catalog-docs/routes.js';
 import type { HubConfig } from './config.js';
-import { Outbox } from './delivery/outbox.js';
+import { DeliveryThread } from './delivery/delivery-thread.js';
+import { LocalDeliveryEngine } from './delivery/local-delivery.js';
+import { OnDemandDeliveryThread } from './delivery/on-demand-thread.js';
+import { Outbox, type DeliveryEngine } from './delivery/outbox.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { HubDeps } from './hub-deps.js';
 import { methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
@@ -33,6 +36,7 @@ import type { Store } from './store/store.js';
 import { webRoutes } from './web/routes.js';
 
 export interface Hub {
+  /** The delivery worker, when it runs in this thread. */
   worker: DeliveryWorker | undefined;
   app: FastifyInstance;
   /** The catalogue in effect, for tests that look at what it compiled. */
@@ -51,6 +55,10 @@ export interface HubOptions {
   builtins?: ActionDefinition[];
   /** Run the delivery worker in this process (default true; never with `config.role` api). */
   deliver?: boolean;
+  /** Write publishes and attempt deliveries on a thread of the process's own, with its own
+   * connection to the store `config.databaseUrl` names (docs/adr/0022): the hub's binary does.
+   * Default false: in this thread, through `store`. */
+  deliveryThread?: boolean;
   /** Hub processes sharing the rate limit: this one enforces 1/n of it (default 1). */
   rateLimitShares?: number;
   /** The web build served under /reference/ and /console/; the project's web/dist by default. */
@@ -72,11 +80,25 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
     maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
   });
-  const worker =
-    options.deliver === false || config.role === 'api'
-      ? undefined
-      : new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled: () => deps.reloadEverywhere() });
-  const reload = () => Promise.all([catalog.reload(), registry.reload()]).then(() => undefined);
+  const delivers = options.deliver !== false && config.role !== 'api';
+  const onSubscriptionDisabled = () => deps.reloadEverywhere();
+  let worker: DeliveryWorker | undefined;
+  let engine: DeliveryEngine;
+  if (delivers && options.deliveryThread === true) {
+    engine = new OnDemandDeliveryThread(
+      new LocalDeliveryEngine(store, undefined, log),
+      () => DeliveryThread.start({ config }, metrics, log, onSubscriptionDisabled),
+      () => registry.current.hasSubscriptions(),
+      log,
+    );
+  } else {
+    worker = delivers ? new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled }) : undefined;
+    engine = new LocalDeliveryEngine(store, worker, log);
+  }
+  const reload = async () => {
+    await Promise.all([catalog.reload(), registry.reload()]);
+    engine.registryChanged();
+  };
   const deps: HubDeps = {
     config,
     store,
@@ -88,7 +110,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     changes,
     metrics,
     rateLimiter: new RateLimiter(config.rateLimitPerSecond, Date.now, options.rateLimitShares),
-    outbox: new Outbox(store, worker, log),
+    outbox: new Outbox(engine),
     reloadHere: reload,
     async reloadEverywhere() {
       await reload();
@@ -142,9 +164,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     async close() {
       requests.startClosing();
       unlistenRegistry();
-      deps.outbox.close();
-      // In-flight calls and delivery attempts finish; nothing new is accepted or claimed.
-      await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
+      // In-flight calls, publishes and delivery attempts finish; nothing new is accepted or claimed.
+      await Promise.all([app.close(), engine.stop(config.shutdownGraceMs)]);
+      await engine.close();
       await audit.close();
       changes.close();
       await outbound.close();

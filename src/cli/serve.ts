@@ -67,7 +67,7 @@ export async function serve(argv: string[], io: Io): Promise<number> {
   setFlagsFromString('--liftoff-only');
   const store = await openStore(config.databaseUrl, { secretKey: config.secretKey, previousSecretKey: config.secretKeyPrevious, log });
   // A worker enforces its share of the rate limit: together they allow the configured rate.
-  const hub = await createHub({ config, store, logger: log, rateLimitShares: cluster.isWorker ? workers : 1 });
+  const hub = await createHub({ config, store, logger: log, rateLimitShares: cluster.isWorker ? workers : 1, deliveryThread: true });
   // A worker serves the connections its supervisor accepted; a single hub listens itself.
   const handed = cluster.isWorker ? serveHandedConnections(hub.app.server) : undefined;
   if (handed !== undefined) {

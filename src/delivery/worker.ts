@@ -9,8 +9,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config.js';
-import type { HubMetrics } from '../observability/metrics.js';
-import type { Registry } from '../registry/registry.js';
+import type { Registry, RegistrySnapshot } from '../registry/registry.js';
+import type { AppRecord, ServiceSubscribe } from '../registry/types.js';
 import { signedHeaders } from '../relay/envelope.js';
 import { RelayError } from '../relay/errors.js';
 import type { OutboundClient } from '../relay/http-client.js';
@@ -32,13 +32,20 @@ const OUTCOME_LINGER_MS = 5;
 /** What a lease covers beyond the attempt's own timeout: recording its outcome, clock skew. */
 const LEASE_MARGIN_MS = 15_000;
 
+/** What the worker counts: the hub's metrics, or, on the delivery thread, a relay to them. */
+export interface DeliveryMetrics {
+  deliveryAttempts: { inc(labels: { outcome: string }): void };
+  /** Seconds from publish to a delivered attempt. */
+  publishToDelivery: { observe(seconds: number): void };
+}
+
 export interface DeliveryWorkerOptions {
   store: OutboxStore;
   registry: Registry;
   outbound: OutboundClient;
   config: Pick<HubConfig, 'retrySchedule' | 'deliveryTimeoutMs' | 'deliveryConcurrency' | 'deliveryConcurrencyPerApp' | 'eventRetentionMs'>;
   log: Logger;
-  metrics: HubMetrics;
+  metrics: DeliveryMetrics;
   /** Called after a subscription was disabled by a 410, so the registry of every process reloads. */
   onSubscriptionDisabled: () => Promise<void>;
   /** The clock of every time the worker reads (claims, leases, attempts, retries); tests pass a fake one. */
@@ -220,16 +227,15 @@ export class DeliveryWorker {
 
   private async attempt({ delivery, event }: ClaimedDelivery): Promise<void> {
     const { store, registry, outbound, config, log, metrics } = this.options;
-    const snapshot = registry.current;
-    const app = snapshot.apps.get(delivery.appId);
-    const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
+    let target = subscriberOf(registry.current, delivery);
+    // A registry read before the event was published may not know the subscriber yet (the change
+    // was made in another process or thread and its notice is on its way): read it again first.
+    if (target === undefined && registry.currentAsOf <= event.createdAt) {
+      await registry.reload();
+      target = subscriberOf(registry.current, delivery);
+    }
     // The subscriber may have left since the event was published: nothing is sent then.
-    if (
-      app === undefined ||
-      subscription === undefined ||
-      !snapshot.isActive(delivery.communityId, app.id) ||
-      snapshot.isDisabled(delivery.communityId, app.id, delivery.action)
-    ) {
+    if (target === undefined) {
       await this.finish(
         { deliveryId: delivery.id, at: this.now(), durationMs: 0, statusCode: null, error: 'not sent: the app no longer subscribes in this community' },
         { status: 'cancelled' },
@@ -238,6 +244,7 @@ export class DeliveryWorker {
       return;
     }
 
+    const { app, subscription } = target;
     await this.acquire(app.id);
     if (!(await this.keepLease(delivery.id, delivery.leaseExpiresAt))) {
       this.release(app.id);
@@ -310,4 +317,13 @@ export class DeliveryWorker {
       this.options.log.error({ err }, 'pruning events failed');
     }
   }
+}
+
+/** The app and subscription a delivery goes to, while the app is active and subscribed there. */
+function subscriberOf(snapshot: RegistrySnapshot, delivery: DeliveryRecord): { app: AppRecord; subscription: ServiceSubscribe } | undefined {
+  const app = snapshot.apps.get(delivery.appId);
+  const subscription = app?.manifest.services.subscribes.find((s) => s.action === delivery.action);
+  if (app === undefined || subscription === undefined) return undefined;
+  if (!snapshot.isActive(delivery.communityId, app.id) || snapshot.isDisabled(delivery.communityId, app.id, delivery.action)) return undefined;
+  return { app, subscription };
 }

@@ -95,6 +95,12 @@ export class RegistrySnapshot {
     return result;
   }
 
+  /** Whether any app subscribes to anything: without one there is nothing to deliver. */
+  hasSubscriptions(): boolean {
+    for (const app of this.apps.values()) if (app.manifest.services.subscribes.length > 0) return true;
+    return false;
+  }
+
   isDisabled(communityId: string, appId: string, action: string): boolean {
     return this.disabled.has(key(key(communityId, appId), action));
   }
@@ -104,6 +110,7 @@ export class RegistrySnapshot {
 export class Registry {
   private snapshot: RegistrySnapshot = new RegistrySnapshot({ apps: [], tokens: [], communities: [], installations: [], disabled: [] });
   private reloading: Promise<void> = Promise.resolve();
+  private readAt = 0;
 
   constructor(private readonly store: RegistryStore) {}
 
@@ -112,9 +119,16 @@ export class Registry {
     return this.snapshot;
   }
 
+  /** When the store was read for the snapshot in effect (0 before the first load): anything
+   * written before then is in it. */
+  get currentAsOf(): number {
+    return this.readAt;
+  }
+
   /** Rebuilds the snapshot from the store. Calls made meanwhile wait for one fresh rebuild. */
   reload(): Promise<void> {
     const next = this.reloading.then(async () => {
+      const readAt = Date.now();
       const [apps, tokens, communities, installations, disabled] = await Promise.all([
         this.store.listApps(),
         this.store.listTokens(),
@@ -123,6 +137,7 @@ export class Registry {
         this.store.listDisabledSubscriptions(),
       ]);
       this.snapshot = new RegistrySnapshot({ apps, tokens, communities: communities.map((c) => c.id), installations, disabled });
+      this.readAt = readAt;
     });
     this.reloading = next.catch(() => undefined);
     return next;

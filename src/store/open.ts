@@ -17,6 +17,8 @@ export interface OpenStoreOptions {
   secretKey?: SecretKey;
   /** HUB_SECRET_KEY_PREVIOUS: the key before a rotation; what it sealed is sealed again at start. */
   previousSecretKey?: SecretKey;
+  /** PostgreSQL only: most pooled connections (default 10). */
+  pgPoolSize?: number;
   /** Told when app secrets are protected only by the generated key file. */
   log?: Pick<Logger, 'warn'>;
 }
@@ -53,7 +55,13 @@ function createStore(databaseUrl: string | undefined, options: OpenStoreOptions)
   const path = sqlitePathOf(databaseUrl, options.defaultSqlitePath);
   if (path !== null) return new SqliteStore(path, { secretKey, previousSecretKey });
   // checkSecretKeys has refused PostgreSQL without a key.
-  return new PostgresStore({ connectionString: databaseUrl as string, schema: options.pgSchema, secretKey: secretKey!, previousSecretKey });
+  return new PostgresStore({
+    connectionString: databaseUrl as string,
+    schema: options.pgSchema,
+    secretKey: secretKey!,
+    previousSecretKey,
+    poolSize: options.pgPoolSize,
+  });
 }
 
 /** Whether `DATABASE_URL` names PostgreSQL (everything else is SQLite or refused by openStore). */

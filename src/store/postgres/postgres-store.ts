@@ -84,6 +84,8 @@ export interface PostgresStoreOptions {
   secretKey: SecretKey;
   /** The key before a rotation of `secretKey`: opens what it sealed, until `migrate` reseals it. */
   previousSecretKey?: SecretKey;
+  /** Most pooled connections (default 10), besides the one for `LISTEN`. */
+  poolSize?: number;
 }
 
 export class PostgresStore implements Store {
@@ -99,7 +101,7 @@ export class PostgresStore implements Store {
     this.schema = options.schema;
     this.box = new SecretBox(options.secretKey, options.previousSecretKey);
     const config = connectionConfig(options.connectionString, options.schema);
-    this.pool = new pg.Pool(config);
+    this.pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
     // An idle connection that fails is dropped by the pool; the next query opens a new one.
     this.pool.on('error', () => {});
     this.listener = new NotificationListener(config, this.instanceId);
