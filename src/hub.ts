@@ -12,11 +12,9 @@ import type { ActionDefinition } from './catalog/definition.js';
 import { CatalogService } from './catalog/service.js';
 import { catalogDocsRoutes } from './catalog-docs/routes.js';
 import type { HubConfig } from './config.js';
-import { DeliveryThread } from './delivery/delivery-thread.js';
-import { LocalDeliveryEngine } from './delivery/local-delivery.js';
-import { OnDemandDeliveryThread } from './delivery/on-demand-thread.js';
-import { Outbox, type DeliveryEngine } from './delivery/outbox.js';
-import { DeliveryWorker } from './delivery/worker.js';
+import { createDeliveryEngine } from './delivery/engine.js';
+import { Outbox } from './delivery/outbox.js';
+import type { DeliveryWorker } from './delivery/worker.js';
 import type { HubDeps } from './hub-deps.js';
 import { methodNotAllowed, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -80,21 +78,17 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
     maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
   });
-  const delivers = options.deliver !== false && config.role !== 'api';
-  const onSubscriptionDisabled = () => deps.reloadEverywhere();
-  let worker: DeliveryWorker | undefined;
-  let engine: DeliveryEngine;
-  if (delivers && options.deliveryThread === true) {
-    engine = new OnDemandDeliveryThread(
-      new LocalDeliveryEngine(store, undefined, log),
-      () => DeliveryThread.start({ config }, metrics, log, onSubscriptionDisabled),
-      () => registry.current.hasSubscriptions(),
-      log,
-    );
-  } else {
-    worker = delivers ? new DeliveryWorker({ store, registry, outbound, config, log, metrics, onSubscriptionDisabled }) : undefined;
-    engine = new LocalDeliveryEngine(store, worker, log);
-  }
+  const { engine, worker } = createDeliveryEngine({
+    store,
+    registry,
+    outbound,
+    config,
+    log,
+    metrics,
+    delivers: options.deliver !== false && config.role !== 'api',
+    onThread: options.deliveryThread === true,
+    onSubscriptionDisabled: () => deps.reloadEverywhere(),
+  });
   const reload = async () => {
     await Promise.all([catalog.reload(), registry.reload()]);
     engine.registryChanged();
