@@ -75,7 +75,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const audit = new AuditLog(store, log, { retentionMs: config.auditRetentionMs });
   const changes = new ChangeTrail(store, log, { retentionMs: config.changeRetentionMs });
   const outbound = new OutboundClient({
-    policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
+    policy: OutboundPolicy.of(config),
     maxExchangeMs: Math.max(config.maxCallTimeoutMs, config.deliveryTimeoutMs),
   });
   const { engine, worker } = createDeliveryEngine({

@@ -56,7 +56,7 @@ async function start() {
   const registry = new Registry(store);
   await registry.reload();
   const outbound = new OutboundClient({
-    policy: new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate }),
+    policy: OutboundPolicy.of(config),
     maxExchangeMs: config.deliveryTimeoutMs,
   });
   const metrics = new RelayedMetrics();
@@ -74,7 +74,7 @@ async function start() {
   });
   const engine = new LocalDeliveryEngine(store, worker, log);
   worker.start();
-  return { store, registry, outbound, metrics, worker, engine };
+  return { store, registry, outbound, metrics, engine };
 }
 
 let parts: Awaited<ReturnType<typeof start>> | undefined;

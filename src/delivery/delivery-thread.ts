@@ -15,13 +15,6 @@ import type { HubMetrics } from '../observability/metrics.js';
 import type { DeliveryEngine } from './outbox.js';
 import type { NewEvent, PublishOutcome } from './types.js';
 
-/** How the thread opens its own connection to the store the hub uses. */
-export interface DeliveryThreadOptions {
-  config: HubConfig;
-  /** PostgreSQL only: the schema of the hub's store. */
-  pgSchema?: string;
-}
-
 /** What the thread is told; the thread's entry reads the same types. */
 export type ToThread =
   { type: 'write'; id: number; batch: NewEvent[] } | { type: 'wake' } | { type: 'registry' } | { type: 'stop'; graceMs: number } | { type: 'close' };
@@ -61,7 +54,8 @@ export class DeliveryThread implements DeliveryEngine {
   private restarts = 0;
 
   private constructor(
-    private readonly options: DeliveryThreadOptions,
+    /** The thread opens its own connection to the store `config.databaseUrl` names. */
+    private readonly config: HubConfig,
     private readonly metrics: Pick<HubMetrics, 'deliveryAttempts' | 'publishToDelivery'>,
     private readonly log: Logger,
     /** Called when the thread disabled a subscription (a 410), so every process reloads. */
@@ -70,12 +64,12 @@ export class DeliveryThread implements DeliveryEngine {
 
   /** Starts the thread; resolves once its store is open and its registry loaded. */
   static async start(
-    options: DeliveryThreadOptions,
+    config: HubConfig,
     metrics: Pick<HubMetrics, 'deliveryAttempts' | 'publishToDelivery'>,
     log: Logger,
     onSubscriptionDisabled: () => Promise<void>,
   ): Promise<DeliveryThread> {
-    const engine = new DeliveryThread(options, metrics, log, onSubscriptionDisabled);
+    const engine = new DeliveryThread(config, metrics, log, onSubscriptionDisabled);
     await engine.spawn();
     return engine;
   }
@@ -125,7 +119,7 @@ export class DeliveryThread implements DeliveryEngine {
   }
 
   private spawn(): Promise<void> {
-    const thread = newThread({ workerData: { config: this.options.config, pgSchema: this.options.pgSchema }, name: 'delivery' });
+    const thread = newThread({ workerData: { config: this.config }, name: 'delivery' });
     return new Promise((resolve, reject) => {
       let started = false;
       thread.on('message', (message: FromThread) => {

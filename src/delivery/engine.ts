@@ -35,7 +35,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): { engine: 
   if (options.delivers && options.onThread) {
     const engine = new OnDemandDeliveryThread(
       new LocalDeliveryEngine(store, undefined, log),
-      () => DeliveryThread.start({ config }, metrics, log, onSubscriptionDisabled),
+      () => DeliveryThread.start(config, metrics, log, onSubscriptionDisabled),
       () => registry.current.hasSubscriptions(),
       log,
     );

@@ -15,6 +15,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import type { HubConfig } from '../config.js';
 
 /** A CIDR range: `10.0.0.0/8`, `fd00::/8`, or a bare address (one host). */
 export interface Cidr {
@@ -133,6 +134,11 @@ const systemLookup = dnsLookup as unknown as LookupFunction;
 export class OutboundPolicy {
   private readonly denied = new BlockList();
   private readonly allowed = new BlockList();
+
+  /** The policy the hub's settings (HUB_OUTBOUND_*) describe. */
+  static of(config: Pick<HubConfig, 'outboundDeny' | 'outboundAllow' | 'outboundDenyPrivate'>): OutboundPolicy {
+    return new OutboundPolicy({ deny: config.outboundDeny, allow: config.outboundAllow, denyPrivate: config.outboundDenyPrivate });
+  }
 
   constructor(options: OutboundPolicyOptions = {}) {
     const defaults = [...ALWAYS_DENIED, ...(options.denyPrivate === true ? PRIVATE : [])].map((text) => parseCidr(text));
