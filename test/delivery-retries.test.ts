@@ -6,20 +6,16 @@
  * the deliveries to a real subscriber on 127.0.0.1.
  */
 import type { ServerResponse } from 'node:http';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config.js';
-import { DeliveryWorker } from '../src/delivery/worker.js';
-import { HubMetrics } from '../src/observability/metrics.js';
+import type { DeliveryWorker } from '../src/delivery/worker.js';
 import { Registry } from '../src/registry/registry.js';
-import { OutboundClient } from '../src/relay/http-client.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 import { quiet, until } from './support/wait.js';
+import { testWorker, WORKER_CONFIG } from './support/worker.js';
 
 const CREATED = '@layers:education:Entrance:created';
 const HINT = { ids: ['ent-1'], updatedAfter: '2026-11-20T08:00:00Z' };
-const config = defaultConfig({ logLevel: 'silent' });
 
 type Mode = (req: Received, res: ServerResponse) => void;
 interface Attempt {
@@ -85,16 +81,7 @@ describe('retries on a fake clock', () => {
     await install(hub, 'school-a', 'viewer');
     const registry = new Registry(hub.store);
     await registry.reload();
-    worker = new DeliveryWorker({
-      store: hub.store,
-      registry,
-      outbound: new OutboundClient({ maxExchangeMs: config.deliveryTimeoutMs }),
-      config,
-      log: pino({ level: 'silent' }),
-      metrics: new HubMetrics(),
-      onSubscriptionDisabled: () => registry.reload(),
-      now: () => clock,
-    });
+    worker = testWorker(hub.store, registry, () => clock);
     worker.start();
   });
   afterAll(async () => {
@@ -107,7 +94,7 @@ describe('retries on a fake clock', () => {
   });
 
   it('waits each step of the default schedule, ±20 %, and not a moment less', async () => {
-    expect(config.retrySchedule).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(WORKER_CONFIG.retrySchedule).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     let calls = 0;
     mode = (_req, res) => (++calls < 3 ? json(res, 500, { error: 'busy' }) : res.writeHead(200).end());
     const eventId = await publish();
@@ -140,15 +127,15 @@ describe('retries on a fake clock', () => {
     mode = (_req, res) => json(res, 503, { error: 'down' });
     const eventId = await publish();
     let delivery = await afterAttempt(eventId, 1);
-    for (let count = 2; count <= config.retrySchedule.length + 1; count++) {
+    for (let count = 2; count <= WORKER_CONFIG.retrySchedule.length + 1; count++) {
       reachNextAttempt(delivery);
       delivery = await afterAttempt(eventId, count);
     }
     expect(delivery.status).toBe('dead');
     expect(delivery.history).toHaveLength(8);
     gaps(delivery).forEach((wait, i) => {
-      expect(wait).toBeGreaterThanOrEqual(config.retrySchedule[i]! * 0.8);
-      expect(wait).toBeLessThanOrEqual(config.retrySchedule[i]! * 1.2);
+      expect(wait).toBeGreaterThanOrEqual(WORKER_CONFIG.retrySchedule[i]! * 0.8);
+      expect(wait).toBeLessThanOrEqual(WORKER_CONFIG.retrySchedule[i]! * 1.2);
     });
     const dead = await hub.admin('GET', '/deliveries?status=dead&app=viewer');
     expect(dead.body.items.map((d: { id: string }) => d.id)).toEqual([delivery.id]);

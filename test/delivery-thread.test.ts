@@ -9,17 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config.js';
-import { DeliveryWorker } from '../src/delivery/worker.js';
-import { HubMetrics } from '../src/observability/metrics.js';
+import type { DeliveryWorker } from '../src/delivery/worker.js';
 import { Registry } from '../src/registry/registry.js';
-import { OutboundClient } from '../src/relay/http-client.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 import { until } from './support/wait.js';
+import { testWorker } from './support/worker.js';
 
 const CREATED = '@layers:education:Entrance:created';
 const HINT = { ids: ['ent-1'], updatedAfter: '2026-11-20T08:00:00Z' };
@@ -124,7 +121,6 @@ describe('a worker whose registry is older than the event', () => {
   });
 
   it('reads the registry again and delivers, instead of cancelling as if the subscriber had left', async () => {
-    const config = defaultConfig({ logLevel: 'silent' });
     // Read before the subscriber exists, as a thread or another process may still hold it when
     // the change's notice has not reached it yet.
     const registry = new Registry(hub.store);
@@ -140,15 +136,7 @@ describe('a worker whose registry is older than the event', () => {
     expect(answer.status).toBe(201);
     expect(registry.current.apps.has('viewer')).toBe(false);
 
-    worker = new DeliveryWorker({
-      store: hub.store,
-      registry,
-      outbound: new OutboundClient({ maxExchangeMs: config.deliveryTimeoutMs }),
-      config,
-      log: pino({ level: 'silent' }),
-      metrics: new HubMetrics(),
-      onSubscriptionDisabled: () => registry.reload(),
-    });
+    worker = testWorker(hub.store, registry);
     worker.start();
     await until(() => subscriber.received.length === 1, 5000, 'the delivery');
     expect(subscriber.received[0]!.url).toBe('/viewer');
