@@ -15,6 +15,7 @@ import superagent from 'superagent';
 import { fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGED, ECHO, startEchoSetup, type EchoSetup } from './support/echo-setup.js';
+import { ADMIN_TOKEN } from './support/hub.js';
 
 const run = promisify(execFile);
 // CommonJS packages typed with `export default`: under NodeNext the instance is `.default`.
@@ -180,5 +181,27 @@ describe('real third-party clients', () => {
     expect(called).toEqual({ status: 200, body: { data: { echo: PAYLOAD } } });
     const published = await client.post(`${setup.hub.url}/v1/services/publish/${CHANGED}`, setup.headers, PAYLOAD);
     expect(published).toEqual({ status: 201, body: { id: expect.stringMatching(/^evt_/) } });
+  });
+
+  // axios labels a request without data `application/x-www-form-urlencoded` (content-length 0).
+  type Put = (url: string, data: unknown, config: object) => Promise<{ status: number; data: unknown; headers: Record<string, unknown> }>;
+  it.each([
+    ['axios 1.x', axios.put.bind(axios) as Put],
+    ['axios 0.27', axios0.put.bind(axios0) as Put],
+    ['axios 0.21', axios021.put.bind(axios021) as Put],
+  ] as const)('%s sends a body-less admin PUT with its defaults, and a form body is still refused', async (name, put) => {
+    const url = `${setup.hub.url}/v1/admin/communities/school-${name.replace(/\W/g, '')}`;
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const created = await put(url, undefined, { headers, validateStatus: () => true });
+    expect({ status: created.status, body: created.data }).toEqual({ status: 201, body: { id: `school-${name.replace(/\W/g, '')}` } });
+    const form = await put(url, 'name=school', { headers, validateStatus: () => true });
+    expect(form.status).toBe(415);
+    expect(form.data).toEqual({
+      status: 415,
+      type: 'UnsupportedMediaType',
+      name: 'Unsupported Media Type',
+      error: 'the body must be JSON, sent with content-type: application/json',
+      requestId: form.headers['x-request-id'],
+    });
   });
 });

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { escapePointer } from '../catalog/json-pointer.js';
 import { HubError, type ErrorDetail, type ErrorType } from '../errors.js';
+import { NOT_JSON } from './json-body.js';
 import { newRequestId } from './request-id.js';
 import { HUB_ERROR_KEYWORD, type HubErrorText } from './route-schemas.js';
 
@@ -81,7 +82,7 @@ function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: nu
       return new HubError('PayloadTooLarge', `the body is larger than the limit of ${limit} bytes (${setting})`);
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HubError('UnsupportedMediaType', 'the body must be JSON, sent with content-type: application/json');
+      return new HubError('UnsupportedMediaType', NOT_JSON);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HubError('InvalidRequest', 'the content-length header does not match the body');
   }

@@ -61,6 +61,7 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json(?:;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
 const UTF8 = /^utf-?8$/i;
 const BOM = '\uFEFF';
+export const NOT_JSON = 'the body must be JSON, sent with content-type: application/json';
 
 /** The charset parameter of a content-type header, when one is given. */
 function charsetOf(contentType: string | undefined): string | undefined {
@@ -76,6 +77,13 @@ function charsetOf(contentType: string | undefined): string | undefined {
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
+  // Any other media type is refused unread, unless nothing comes with it (axios, 0.x and 1.x,
+  // labels a request without data `application/x-www-form-urlencoded`, content-length 0) or the
+  // route is unknown (the 404 says more than a 415 would).
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    if (request.headers['content-length'] === '0' || request.is404) return done(null, undefined);
+    done(new HubError('UnsupportedMediaType', NOT_JSON), undefined);
+  });
   // Bytes, not a string: decoding replaces ill-formed sequences with U+FFFD, so a body would be
   // changed silently; they are checked first (natively), then decoded once.
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
