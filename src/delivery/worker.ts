@@ -62,6 +62,11 @@ export class DeliveryWorker {
   private wakeUp: (() => void) | undefined;
   /** Set by a wake() that came while the loop was not asleep, so the next sleep is skipped. */
   private woken = false;
+  /** Counts the signals that something may be due (wake(), a timer running out). A claim that took
+   * less than it asked for records the count it started at: until the next signal, a finished
+   * attempt frees a slot for nothing, so it does not wake the loop to claim (and find nothing). */
+  private dueSignals = 0;
+  private drainedAtSignal = -1;
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
   private readonly leaseMs: number;
@@ -112,6 +117,11 @@ export class DeliveryWorker {
 
   /** Something became due (a publish here, or a notification from another process). */
   wake(): void {
+    this.dueSignals++;
+    this.rouse();
+  }
+
+  private rouse(): void {
     if (this.wakeUp) this.wakeUp();
     else this.woken = true;
   }
@@ -141,9 +151,11 @@ export class DeliveryWorker {
       const limit = Math.min(free, CLAIM_BATCH);
       const worthClaiming = free >= minClaim || this.inFlight.size === 0;
       if (worthClaiming) {
+        const signals = this.dueSignals;
         try {
           const batch = await store.claimDeliveries({ owner: this.owner, now: this.now(), leaseMs: this.leaseMs, limit });
           claimed = batch.length;
+          if (claimed < limit) this.drainedAtSignal = signals;
           for (const item of batch) this.track(this.attempt(item));
         } catch (err) {
           log.error({ err }, 'claiming deliveries failed');
@@ -152,7 +164,7 @@ export class DeliveryWorker {
       await this.maybePrune();
       if (!this.running) break;
       // A full batch means more may be due at once; otherwise sleep until the next due time, or,
-      // with no room for a batch, until attempts finish (each wakes the loop).
+      // with no room for a batch, until attempts finish (each wakes the loop while work waits).
       if (claimed > 0 && claimed === limit) continue;
       await this.sleep(worthClaiming ? await this.untilNextDue() : POLL_INTERVAL_MS);
     }
@@ -164,7 +176,7 @@ export class DeliveryWorker {
     this.inFlight.add(work);
     void work.finally(() => {
       this.inFlight.delete(work);
-      this.wake();
+      if (this.dueSignals !== this.drainedAtSignal) this.rouse();
     });
   }
 
@@ -190,7 +202,11 @@ export class DeliveryWorker {
         this.wakeUp = undefined;
         resolve();
       };
-      this.wakeTimer = setTimeout(() => this.wakeUp?.(), ms);
+      // Its time may have come: a retry, a lease run out, another process's work found by polling.
+      this.wakeTimer = setTimeout(() => {
+        this.dueSignals++;
+        this.wakeUp?.();
+      }, ms);
     });
   }
 
@@ -294,6 +310,8 @@ export class DeliveryWorker {
       }
       const applied = await this.finish(attempt, decision);
       if (applied && decision.status === 'delivered') metrics.publishToDelivery.observe((now - event.createdAt) / 1000);
+      // A retry is due later than the loop may be sleeping for: it looks at the next due time again.
+      if (decision.status === 'pending') this.wake();
       if (decision.status === 'dead') log.warn({ delivery: delivery.id, app: app.id, action: delivery.action }, 'delivery dead: retries exhausted');
     } catch (err) {
       // The lease will expire and the delivery be attempted again: at-least-once holds.
