@@ -23,7 +23,11 @@ const { config } = workerData as { config: HubConfig };
 const tell = (message: FromThread) => port.postMessage(message);
 const log = pino({ level: config.logLevel }).child({ thread: 'delivery' });
 
-/** Counts gathered over one turn of the loop, sent in one message. */
+/** How long counts gather before they are sent: a message costs the two threads a wake-up each,
+ * and a scrape does not need them sooner. */
+const METRICS_RELAY_MS = 100;
+
+/** Counts gathered over a short while, sent in one message. */
 class RelayedMetrics implements DeliveryMetrics {
   private attempts: Record<string, number> = {};
   private delivered: number[] = [];
@@ -35,7 +39,7 @@ class RelayedMetrics implements DeliveryMetrics {
     count();
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), METRICS_RELAY_MS).unref();
   }
 
   flush(): void {
