@@ -98,6 +98,41 @@ describe('the delivery thread of the hub process', () => {
     );
   });
 
+  it('answers replays of an Idempotency-Key written in the same batch as new events', async () => {
+    const send = (key: string, body: unknown = HINT) =>
+      hub.send('POST', `/v1/services/publish/${CREATED}`, {
+        headers: { authorization: `Bearer ${token}`, 'x-community-id': 'school-a', 'idempotency-key': key },
+        body,
+      });
+    const first = await send('thread-key-1');
+    expect(first.status).toBe(201);
+    // Sent together, so they share a commit: two replays of the first key between new keys, and
+    // one reuse of the key for another body.
+    const answers = await Promise.all([
+      send('thread-key-2'),
+      send('thread-key-1'),
+      send('thread-key-3'),
+      send('thread-key-1'),
+      send('thread-key-1', { ids: ['ent-2'] }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 409]);
+    const [second, replay, third, replayAgain, reused] = answers;
+    expect(replay.body).toEqual({ id: first.body.id });
+    expect(replayAgain.body).toEqual({ id: first.body.id });
+    expect([replay.headers['idempotent-replayed'], replayAgain.headers['idempotent-replayed']]).toEqual(['true', 'true']);
+    expect(new Set([first.body.id, second.body.id, third.body.id]).size).toBe(3);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(reused.body).toEqual({
+      status: 409,
+      type: 'Conflict',
+      name: 'Conflict',
+      error: `the Idempotency-Key "thread-key-1" was already used by app "gate" in community "school-a" for another request (event ${first.body.id}); send new data with a new key`,
+      details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
+      requestId: reused.headers['x-request-id'],
+    });
+    for (const answer of [second, third]) expect((await hub.admin('GET', `/events/${answer.body.id as string}`)).status).toBe(200);
+  });
+
   it('stops cleanly on SIGTERM: exit 0, "stopped" after the thread is done', async () => {
     hub.child.kill('SIGTERM');
     expect(await hub.exited).toEqual({ code: 0, signal: null });

@@ -12,6 +12,7 @@ import { OutboundPolicy } from '../relay/outbound-policy.js';
 import { openStore } from '../store/open.js';
 import type { FromThread, ToThread } from './delivery-thread.js';
 import { LocalDeliveryEngine } from './local-delivery.js';
+import type { EventRecord } from './types.js';
 import { DeliveryWorker, type DeliveryMetrics } from './worker.js';
 
 /** The worker runs one claim, one outcome commit and one publish commit at a time, a lease
@@ -93,8 +94,12 @@ async function handle(message: ToThread): Promise<void> {
   switch (message.type) {
     case 'write':
       engine.write(message.batch).then(
-        // What the hub needs of an outcome; the leased deliveries stay here.
-        (outcomes) => tell({ type: 'written', id: message.id, outcomes: outcomes.map((outcome) => ({ ...outcome, leased: [] })) }),
+        // What the hub needs of the outcomes; the leased deliveries stay here.
+        (outcomes) => {
+          const duplicates: Array<[number, EventRecord]> = [];
+          outcomes.forEach((outcome, i) => outcome.duplicate && duplicates.push([i, outcome.earlier!]));
+          tell({ type: 'written', id: message.id, duplicates });
+        },
         (err: unknown) => {
           log.error({ err }, 'writing published events failed');
           tell({ type: 'writeFailed', id: message.id, message: (err as Error).message });

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { HubConfig } from '../config.js';
 import type { HubMetrics } from '../observability/metrics.js';
 import type { DeliveryEngine } from './outbox.js';
-import type { NewEvent, PublishOutcome } from './types.js';
+import type { EventRecord, NewEvent, PublishOutcome } from './types.js';
 
 /** What the thread is told; the thread's entry reads the same types. */
 export type ToThread =
@@ -22,7 +22,10 @@ export type ToThread =
 export type FromThread =
   | { type: 'ready' }
   | { type: 'startFailed'; message: string }
-  | { type: 'written'; id: number; outcomes: PublishOutcome[] }
+  /** A batch is committed. Only its duplicates are told (by index in the batch, with the earlier
+   * event): every other publish was written as it was sent, and copying outcomes between threads
+   * is a cost per object. */
+  | { type: 'written'; id: number; duplicates: Array<[index: number, earlier: EventRecord]> }
   | { type: 'writeFailed'; id: number; message: string }
   | { type: 'metrics'; attempts: Record<string, number>; delivered: number[] }
   | { type: 'subscriptionDisabled' }
@@ -47,7 +50,7 @@ const MAX_RESTART_DELAY_MS = 10_000;
 export class DeliveryThread implements DeliveryEngine {
   private thread: Worker | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (outcomes: PublishOutcome[]) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { batch: NewEvent[]; resolve: (outcomes: PublishOutcome[]) => void; reject: (err: Error) => void }>();
   private waitingFor: { type: 'stopped' | 'closed'; done: () => void } | undefined;
   private stopped = false;
   private closing = false;
@@ -79,7 +82,7 @@ export class DeliveryThread implements DeliveryEngine {
     if (thread === undefined) return Promise.reject(new Error('the delivery thread is restarting'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { batch, resolve, reject });
       this.send({ type: 'write', id, batch });
     });
   }
@@ -168,9 +171,14 @@ export class DeliveryThread implements DeliveryEngine {
 
   private handle(message: FromThread): void {
     switch (message.type) {
-      case 'written':
-        this.settle(message.id)?.resolve(message.outcomes);
+      case 'written': {
+        const waiter = this.settle(message.id);
+        if (waiter === undefined) break;
+        const outcomes: PublishOutcome[] = waiter.batch.map(({ event }) => ({ eventId: event.id, duplicate: false, leased: [] }));
+        for (const [index, earlier] of message.duplicates) outcomes[index] = { eventId: earlier.id, duplicate: true, leased: [], earlier };
+        waiter.resolve(outcomes);
         break;
+      }
       case 'writeFailed':
         this.settle(message.id)?.reject(new Error(message.message));
         break;
