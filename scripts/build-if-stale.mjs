@@ -7,6 +7,9 @@
  * stamp, so the next start tries again instead of running half-emitted output; a build whose entry
  * point (dist/src/main.js, web/dist/console/index.html) was deleted is redone. The catalogue
  * (catalog/) is read at run time, not compiled, so it does not count.
+ *
+ * With `--always` (what `npm run build` runs) both are built whatever the dates, and stamped, so
+ * the `npm start` after an `npm run build` does not build them again.
  */
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
@@ -16,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const always = process.argv.includes('--always');
 
 /** The newest modification time under `path` (a file or a folder, walked recursively). */
 function newestMtime(path) {
@@ -32,10 +36,11 @@ function stampMtime(stamp) {
   }
 }
 
-/** Runs `args` with node when an input is newer than `stamp` or `entryPoint` is missing. */
+/** Runs `args` with node when an input is newer than `stamp` or `entryPoint` is missing (or
+ * always, with `--always`), then stamps the build. */
 function buildIfStale({ stamp, entryPoint, inputs, args }) {
   const builtAt = stampMtime(stamp);
-  if (builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => !existsSync(input) || newestMtime(input) <= builtAt)) return;
+  if (!always && builtAt >= 0 && existsSync(entryPoint) && inputs.every((input) => !existsSync(input) || newestMtime(input) <= builtAt)) return;
   const startedAt = new Date();
   const build = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
@@ -58,6 +63,7 @@ if (existsSync(webBuild)) {
     stamp: join(root, 'web', 'dist', '.build-stamp'),
     entryPoint: join(root, 'web', 'dist', 'console', 'index.html'),
     inputs: ['src', 'scripts', 'package.json', 'tsconfig.json'].map((name) => join(root, 'web', name)),
-    args: [webBuild, '--quiet'],
+    // `npm run build` shows the web build's report (sizes, budgets); a start does not.
+    args: always ? [webBuild] : [webBuild, '--quiet'],
   });
 }

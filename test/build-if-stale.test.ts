@@ -13,10 +13,16 @@ import { PROJECT_ROOT } from './support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'build-if-stale-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** What the test project's src/other.ts compiles to. */
+const built = join(dir, 'dist', 'src', 'other.js');
 
-async function prestart(): Promise<{ code: number; output: string }> {
+/** Runs the script as `npm start`'s prestart does, or, with `--always`, as `npm run build` does. */
+async function prestart(...flags: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, 'scripts', 'build-if-stale.mjs')], { cwd: dir, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, 'scripts', 'build-if-stale.mjs'), ...flags], {
+      cwd: dir,
+      timeout: 60_000,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -45,7 +51,6 @@ describe('scripts/build-if-stale.mjs', () => {
   writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }));
   writeFileSync(join(dir, 'src', 'main.ts'), 'export {};\n');
   utimesSync(join(dir, 'src', 'main.ts'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-  const built = join(dir, 'dist', 'src', 'other.js');
   const entryPoint = join(dir, 'dist', 'src', 'main.js');
 
   it('builds when there is no build, then not again until a source changes', async () => {
@@ -119,5 +124,22 @@ describe('scripts/build-if-stale.mjs, the web pages', () => {
     expect(await prestart()).toEqual({ code: 0, output: 'web built\n' });
     rmSync(webEntry);
     expect(await prestart()).toEqual({ code: 0, output: 'web built\n' });
+  }, 90_000);
+
+  it('with --always (npm run build) builds both whatever the dates, and stamps them for the next start', async () => {
+    // Sources just edited, newer than the last builds.
+    writeSource('export const answer: number = 45;\n', 0);
+    writeWebSource(0);
+    expect(await prestart('--always')).toEqual({ code: 0, output: 'web built\n' });
+    expect(existsSync(built)).toBe(true);
+
+    // Both builds were stamped: the start after them builds nothing (the removed output stays removed).
+    rmSync(built);
+    expect(await prestart()).toEqual({ code: 0, output: '' });
+    expect(existsSync(built)).toBe(false);
+
+    // Nothing changed: built all the same.
+    expect(await prestart('--always')).toEqual({ code: 0, output: 'web built\n' });
+    expect(existsSync(built)).toBe(true);
   }, 90_000);
 });
