@@ -625,6 +625,18 @@ function storeSuite(name: string, adapter: Adapter): void {
         expect(rest.map((c) => c.delivery.id)).toEqual([late.deliveries[0]!.id]);
       });
 
+      it('gives each delivery of a fan-out claimed together its own event', async () => {
+        const subscribers = ['sub-a', 'sub-b', 'sub-c'];
+        const first = await publish(store, { createdAt: T0, data: '{"n":1}' }, { subscribers });
+        const second = await publish(store, { createdAt: T0 + 1, data: '{"n":2}' }, { subscribers });
+        const claimed = await store.claimDeliveries({ owner: 'w1', now: T0 + 1000, leaseMs: 30_000, limit: 10 });
+        const eventOf = new Map(claimed.map((c) => [c.delivery.id, c.event]));
+        expect(eventOf.size).toBe(6);
+        for (const { event, deliveries } of [first, second]) {
+          for (const { id } of deliveries) expect(eventOf.get(id)).toEqual({ ...event, seq: expect.any(Number) });
+        }
+      });
+
       it('never gives the same delivery to concurrent claims', async () => {
         const batch = Array.from({ length: 200 }, (_, index) => newEvent(makeEvent({ createdAt: T0 + index })));
         await store.publishEvents(batch);

@@ -284,7 +284,16 @@ export class SqliteStore implements Store {
       const claimed = this.all(SQL.claim, [owner, now + leaseMs, now, now, now, limit]).map(rows.toDelivery);
       // RETURNING gives no order guarantee.
       claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.seq ?? 0) - (b.seq ?? 0));
-      return claimed.map((delivery) => ({ delivery, event: this.eventById(delivery.eventId) as EventRecord }));
+      // Read once per event: a fan-out claims many deliveries of one, each with its payload.
+      const events = new Map<string, EventRecord>();
+      return claimed.map((delivery) => {
+        let event = events.get(delivery.eventId);
+        if (event === undefined) {
+          event = this.eventById(delivery.eventId) as EventRecord;
+          events.set(delivery.eventId, event);
+        }
+        return { delivery, event };
+      });
     });
   }
 
