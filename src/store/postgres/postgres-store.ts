@@ -55,7 +55,8 @@ const SQL = {
         WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_owner IS NULL OR lease_expires_at <= $3)
         ORDER BY next_attempt_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
       RETURNING *)
-    SELECT claimed.*, to_jsonb(events) AS event FROM claimed JOIN events ON events.id = claimed.event_id
+    SELECT claimed.*, CASE WHEN row_number() OVER (PARTITION BY claimed.event_id) = 1 THEN to_jsonb(events) END AS event
+    FROM claimed JOIN events ON events.id = claimed.event_id
     ORDER BY claimed.next_attempt_at, claimed.seq`,
   replay: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL,
       lease_expires_at = NULL, updated_at = $1, delivered_at = NULL
@@ -312,7 +313,11 @@ export class PostgresStore implements Store {
   async claimDeliveries(query: { owner: string; now: number; leaseMs: number; limit: number }): Promise<ClaimedDelivery[]> {
     const { owner, now, leaseMs, limit } = query;
     const claimed = await this.all(SQL.claim, [owner, now + leaseMs, now, limit]);
-    return claimed.map((row) => ({ delivery: rows.toDelivery(row), event: rows.toEvent(row.event as Row) }));
+    // Each event comes once, on one of its deliveries' rows: a fan-out claimed together would
+    // otherwise bring its payload once per subscriber.
+    const events = new Map<string, EventRecord>();
+    for (const row of claimed) if (row.event !== null) events.set(row.event_id as string, rows.toEvent(row.event as Row));
+    return claimed.map((row) => ({ delivery: rows.toDelivery(row), event: events.get(row.event_id as string)! }));
   }
 
   async finishAttempts(owner: string, items: FinishedAttempt[]): Promise<boolean[]> {
