@@ -79,7 +79,7 @@ describe('route schemas of the admin API', () => {
 
   it('checks action ids and versions in paths', async () => {
     await refused('GET', '/actions/not-an-id', {
-      error: '"not-an-id" is not an action id (expected @scope:Name:verb or @scope:area:Name:verb)',
+      error: '"not-an-id" is not an action id (expected @scope:Name:verb, @scope:area:Name:verb or @scope:verb)',
       details: [{ pointer: '/path/action', message: 'is not an action id' }],
     });
     const version = { error: 'the version must be a positive integer', details: [{ pointer: '/path/version', message: 'must be a positive integer' }] };
@@ -127,7 +127,7 @@ describe('route schemas of the public routes', () => {
     details: [{ pointer: `/query/${name}`, message: 'must be a positive integer' }],
   });
   const notAnAction = (value: string) => ({
-    error: `"${value}" is not an action id (expected @scope:Name:verb or @scope:area:Name:verb)`,
+    error: `"${value}" is not an action id (expected @scope:Name:verb, @scope:area:Name:verb or @scope:verb)`,
     details: [{ pointer: '/path/action', message: 'is not an action id' }],
   });
 

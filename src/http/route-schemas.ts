@@ -34,10 +34,10 @@ export const actionIdSchema: ParamSchema = {
   type: 'string',
   pattern: '^@[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+){1,3}$',
   maxLength: MAX_ACTION_ID_LENGTH,
-  description: 'An action id, @scope:Name:verb or @scope:area:Name:verb, raw or percent-encoded.',
+  description: 'An action id, @scope:Name:verb, @scope:area:Name:verb or @scope:verb, raw or percent-encoded.',
   examples: ['@layers:education:GradeBooks:getRelated'],
   [HUB_ERROR_KEYWORD]: {
-    error: '"{value}" is not an action id (expected @scope:Name:verb or @scope:area:Name:verb)',
+    error: '"{value}" is not an action id (expected @scope:Name:verb, @scope:area:Name:verb or @scope:verb)',
     message: 'is not an action id',
   },
 };
