@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryWorker } from '../src/delivery/worker.js';
 import { Registry } from '../src/registry/registry.js';
 import type { Store } from '../src/store/store.js';
-import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { publisherAndSubscriber, startHub, type TestHub } from './support/hub.js';
 import { startServer, type TestServer } from './support/servers.js';
 import { until } from './support/wait.js';
 import { testWorker } from './support/worker.js';
@@ -63,10 +63,7 @@ describe('claims of the delivery worker', () => {
       coalesce: false,
     });
     expect(defined.status, JSON.stringify(defined.body)).toBeLessThan(300);
-    publisher = await registerApp(hub, 'gate', { services: { publishes: [{ action: HAPPENED, reason: 'x' }] } });
-    await registerApp(hub, 'viewer', { services: { subscribes: [{ action: HAPPENED, reason: 'x', url: `${subscriber.url}/viewer` }] } });
-    await install(hub, 'school-a', 'gate');
-    await install(hub, 'school-a', 'viewer');
+    publisher = await publisherAndSubscriber(hub, HAPPENED, subscriber.url);
     const registry = new Registry(hub.store);
     await registry.reload();
     worker = testWorker(counted(hub.store), registry);

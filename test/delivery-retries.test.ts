@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryWorker } from '../src/delivery/worker.js';
 import { Registry } from '../src/registry/registry.js';
-import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { publisherAndSubscriber, startHub, type TestHub } from './support/hub.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 import { quiet, until } from './support/wait.js';
 import { testWorker, WORKER_CONFIG } from './support/worker.js';
@@ -75,10 +75,7 @@ describe('retries on a fake clock', () => {
   beforeAll(async () => {
     subscriber = await startServer((req, res) => mode(req, res));
     hub = await startHub({}, undefined, { deliver: false });
-    publisher = await registerApp(hub, 'gate', { services: { publishes: [{ action: CREATED, reason: 'x' }] } });
-    await registerApp(hub, 'viewer', { services: { subscribes: [{ action: CREATED, reason: 'x', url: `${subscriber.url}/viewer` }] } });
-    await install(hub, 'school-a', 'gate');
-    await install(hub, 'school-a', 'viewer');
+    publisher = await publisherAndSubscriber(hub, CREATED, subscriber.url);
     const registry = new Registry(hub.store);
     await registry.reload();
     worker = testWorker(hub.store, registry, () => clock);

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryWorker } from '../src/delivery/worker.js';
 import { Registry } from '../src/registry/registry.js';
-import { install, registerApp, startHub, type TestHub } from './support/hub.js';
+import { publisherAndSubscriber, startHub, type TestHub } from './support/hub.js';
+import { expectIdempotencyConflict } from './support/errors.js';
 import { spawnHub, stopAll, type HubProcess } from './support/process.js';
 import { json, startServer, type Received, type TestServer } from './support/servers.js';
 import { until } from './support/wait.js';
@@ -122,14 +123,7 @@ describe('the delivery thread of the hub process', () => {
     expect([replay.headers['idempotent-replayed'], replayAgain.headers['idempotent-replayed']]).toEqual(['true', 'true']);
     expect(new Set([first.body.id, second.body.id, third.body.id]).size).toBe(3);
     expect(second.headers['idempotent-replayed']).toBeUndefined();
-    expect(reused.body).toEqual({
-      status: 409,
-      type: 'Conflict',
-      name: 'Conflict',
-      error: `the Idempotency-Key "thread-key-1" was already used by app "gate" in community "school-a" for another request (event ${first.body.id}); send new data with a new key`,
-      details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
-      requestId: reused.headers['x-request-id'],
-    });
+    expectIdempotencyConflict(reused, 'thread-key-1', first.body.id as string);
     for (const answer of [second, third]) expect((await hub.admin('GET', `/events/${answer.body.id as string}`)).status).toBe(200);
   });
 
@@ -160,10 +154,7 @@ describe('a worker whose registry is older than the event', () => {
     // the change's notice has not reached it yet.
     const registry = new Registry(hub.store);
     await registry.reload();
-    const publisher = await registerApp(hub, 'gate', { services: { publishes: [{ action: CREATED, reason: 'x' }] } });
-    await registerApp(hub, 'viewer', { services: { subscribes: [{ action: CREATED, reason: 'x', url: `${subscriber.url}/viewer` }] } });
-    await install(hub, 'school-a', 'gate');
-    await install(hub, 'school-a', 'viewer');
+    const publisher = await publisherAndSubscriber(hub, CREATED, subscriber.url);
     const answer = await hub.send('POST', `/v1/services/publish/${CREATED}`, {
       headers: { authorization: `Bearer ${publisher}`, 'x-community-id': 'school-a' },
       body: HINT,

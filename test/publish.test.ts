@@ -13,7 +13,7 @@ import { HubMetrics } from '../src/observability/metrics.js';
 import { Registry } from '../src/registry/registry.js';
 import { OutboundClient } from '../src/relay/http-client.js';
 import { install, registerApp, startHub, type TestHub } from './support/hub.js';
-import { expectError } from './support/errors.js';
+import { expectError, expectIdempotencyConflict } from './support/errors.js';
 import { startServer, type Received, type TestServer } from './support/servers.js';
 import { quiet, until } from './support/wait.js';
 
@@ -146,15 +146,6 @@ describe('publish and subscribe', () => {
     const first = await publish(raw, { headers: key });
     expect(first.status).toBe(201);
     const before = (await hub.admin('GET', '/events?limit=1000')).body.items.length;
-    const conflictBody = (answer: { body: unknown; headers: Record<string, unknown> }) =>
-      expect(answer.body).toEqual({
-        status: 409,
-        type: 'Conflict',
-        name: 'Conflict',
-        error: `the Idempotency-Key "gate-run-43" was already used by app "gate" in community "school-a" for another request (event ${first.body.id}); send new data with a new key`,
-        details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }],
-        requestId: answer.headers['x-request-id'],
-      });
 
     // Other data, the same data written differently, null data, another action: each is another request.
     for (const [body, action] of [
@@ -166,7 +157,7 @@ describe('publish and subscribe', () => {
       const reused = await publish(body, { action, headers: key });
       expect(reused.status).toBe(409);
       expect(reused.headers['idempotent-replayed']).toBeUndefined();
-      conflictBody(reused);
+      expectIdempotencyConflict(reused, 'gate-run-43', first.body.id as string);
     }
     // The same bytes still replay the first answer.
     const replayed = await publish(raw, { headers: key });

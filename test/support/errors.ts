@@ -37,3 +37,15 @@ export function expectExactError(answer: ErrorAnswer, status: number, type: stri
   expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
   expect(answer.headers['x-content-type-options']).toBe('nosniff');
 }
+
+/** Asserts the 409 of a publish whose Idempotency-Key `key` was used by `app` in `community` for
+ * another request, answered by event `eventId`. */
+export function expectIdempotencyConflict(answer: ErrorAnswer, key: string, eventId: string, app = 'gate', community = 'school-a'): void {
+  expectExactError(
+    answer,
+    409,
+    'Conflict',
+    `the Idempotency-Key "${key}" was already used by app "${app}" in community "${community}" for another request (event ${eventId}); send new data with a new key`,
+    { details: [{ pointer: '/headers/idempotency-key', message: 'was used with another action, version or body' }] },
+  );
+}

@@ -105,3 +105,13 @@ export async function install(hub: TestHub, community: string, appId: string): P
   await hub.admin('PUT', `/communities/${community}`);
   return hub.admin('PUT', `/communities/${community}/installations/${appId}`);
 }
+
+/** A publisher `gate` and a subscriber `viewer` of `action` (its deliveries to `${subscriberUrl}/viewer`),
+ * both installed in `school-a`; returns the publisher's token. */
+export async function publisherAndSubscriber(hub: TestHub, action: string, subscriberUrl: string): Promise<string> {
+  const publisher = await registerApp(hub, 'gate', { services: { publishes: [{ action, reason: 'x' }] } });
+  await registerApp(hub, 'viewer', { services: { subscribes: [{ action, reason: 'x', url: `${subscriberUrl}/viewer` }] } });
+  await install(hub, 'school-a', 'gate');
+  await install(hub, 'school-a', 'viewer');
+  return publisher;
+}
